@@ -1,0 +1,135 @@
+/**
+ * The Response object and its output items, as OpenAI sends them (strict egress: every field present).
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { TextFormat } from "./ResponsesRequest.js"
+import { Tool, ToolChoice } from "./ResponsesTools.js"
+
+const ItemStatus = Schema.Literal("in_progress", "completed", "incomplete")
+
+/** @category schemas */
+export const OutputText = Schema.Struct({
+  type: Schema.Literal("output_text"),
+  text: Schema.String,
+  annotations: Schema.Array(Schema.Unknown),
+  logprobs: Schema.Array(Schema.Unknown)
+})
+export type OutputText = typeof OutputText.Type
+/** @category schemas */
+export const Refusal = Schema.Struct({ type: Schema.Literal("refusal"), refusal: Schema.String })
+export type Refusal = typeof Refusal.Type
+/** @category schemas */
+export const SummaryText = Schema.Struct({ type: Schema.Literal("summary_text"), text: Schema.String })
+export type SummaryText = typeof SummaryText.Type
+/** @category schemas */
+export const ReasoningText = Schema.Struct({ type: Schema.Literal("reasoning_text"), text: Schema.String })
+export type ReasoningText = typeof ReasoningText.Type
+
+/** @category schemas */
+export const OutputMessage = Schema.Struct({
+  type: Schema.Literal("message"),
+  id: Schema.String,
+  status: ItemStatus,
+  role: Schema.Literal("assistant"),
+  content: Schema.Array(Schema.Union(OutputText, Refusal))
+})
+export type OutputMessage = typeof OutputMessage.Type
+
+/** @category schemas */
+export const FunctionCall = Schema.Struct({
+  type: Schema.Literal("function_call"),
+  id: Schema.String,
+  call_id: Schema.String,
+  name: Schema.String,
+  namespace: Schema.optional(Schema.String),
+  arguments: Schema.String,
+  status: ItemStatus
+})
+export type FunctionCall = typeof FunctionCall.Type
+
+/** @category schemas */
+export const CustomToolCall = Schema.Struct({
+  type: Schema.Literal("custom_tool_call"),
+  id: Schema.String,
+  call_id: Schema.String,
+  name: Schema.String,
+  namespace: Schema.optional(Schema.String),
+  input: Schema.String,
+  status: ItemStatus
+})
+export type CustomToolCall = typeof CustomToolCall.Type
+
+/** @category schemas */
+export const Reasoning = Schema.Struct({
+  type: Schema.Literal("reasoning"),
+  id: Schema.String,
+  summary: Schema.Array(SummaryText),
+  content: Schema.optional(Schema.Array(ReasoningText)),
+  encrypted_content: Schema.optional(Schema.NullOr(Schema.String)),
+  status: ItemStatus
+})
+export type Reasoning = typeof Reasoning.Type
+
+/** @category schemas */
+export const OutputItem = Schema.Union(OutputMessage, FunctionCall, CustomToolCall, Reasoning).annotations({
+  identifier: "OutputItem"
+})
+export type OutputItem = typeof OutputItem.Type
+
+/** @category schemas */
+export const Usage = Schema.Struct({
+  input_tokens: Schema.Number,
+  input_tokens_details: Schema.Struct({ cached_tokens: Schema.Number }),
+  output_tokens: Schema.Number,
+  output_tokens_details: Schema.Struct({ reasoning_tokens: Schema.Number }),
+  total_tokens: Schema.Number
+})
+export type Usage = typeof Usage.Type
+
+/** @category schemas */
+export const ResponseStatus = Schema.Literal("completed", "failed", "in_progress", "cancelled", "queued", "incomplete")
+export type ResponseStatus = typeof ResponseStatus.Type
+
+/** @category schemas */
+export const ResponseError = Schema.Struct({ code: Schema.String, message: Schema.String })
+export type ResponseError = typeof ResponseError.Type
+
+/**
+ * The Response. Every field is always present (nullable where OpenAI sends null): strict deserializers
+ * (Codex is Rust/serde) fail on a missing one.
+ * @category schemas
+ */
+export const Response = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("response"),
+  created_at: Schema.Number,
+  completed_at: Schema.NullOr(Schema.Number),
+  status: ResponseStatus,
+  background: Schema.Boolean,
+  error: Schema.NullOr(ResponseError),
+  incomplete_details: Schema.NullOr(Schema.Struct({ reason: Schema.Literal("max_output_tokens", "content_filter") })),
+  instructions: Schema.NullOr(Schema.String),
+  max_output_tokens: Schema.NullOr(Schema.Number),
+  max_tool_calls: Schema.NullOr(Schema.Number),
+  model: Schema.String,
+  output: Schema.Array(OutputItem),
+  parallel_tool_calls: Schema.Boolean,
+  previous_response_id: Schema.NullOr(Schema.String),
+  prompt_cache_key: Schema.NullOr(Schema.String),
+  reasoning: Schema.Struct({ effort: Schema.NullOr(Schema.String), summary: Schema.NullOr(Schema.String) }),
+  safety_identifier: Schema.NullOr(Schema.String),
+  service_tier: Schema.String,
+  store: Schema.Boolean,
+  temperature: Schema.NullOr(Schema.Number),
+  text: Schema.Struct({ format: TextFormat, verbosity: Schema.String }),
+  tool_choice: ToolChoice,
+  tools: Schema.Array(Tool),
+  top_logprobs: Schema.Number,
+  top_p: Schema.NullOr(Schema.Number),
+  truncation: Schema.Literal("auto", "disabled"),
+  usage: Schema.NullOr(Usage),
+  user: Schema.NullOr(Schema.String),
+  metadata: Schema.Record({ key: Schema.String, value: Schema.String })
+}).annotations({ identifier: "Response" })
+export type Response = typeof Response.Type

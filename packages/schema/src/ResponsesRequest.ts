@@ -1,0 +1,76 @@
+/**
+ * `POST /v1/responses` request body: every field of the OpenAI reference.
+ * Fields Parlance cannot honour are still decoded, so the translator can refuse them with a precise `param`.
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { InputItem } from "./ResponsesInput.js"
+import { Tool, ToolChoice } from "./ResponsesTools.js"
+
+const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
+const Json = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/** @category schemas */
+export const TextFormat = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("text") }),
+  Schema.Struct({ type: Schema.Literal("json_object") }),
+  Schema.Struct({
+    type: Schema.Literal("json_schema"),
+    name: Schema.String,
+    schema: Json,
+    description: opt(Schema.String),
+    strict: opt(Schema.Boolean)
+  })
+).annotations({ identifier: "TextFormat" })
+export type TextFormat = typeof TextFormat.Type
+
+/** @category schemas */
+export const TextConfig = Schema.Struct({
+  format: opt(TextFormat),
+  verbosity: opt(Schema.Literal("low", "medium", "high"))
+})
+export type TextConfig = typeof TextConfig.Type
+
+/** @category schemas */
+export const ReasoningConfig = Schema.Struct({
+  effort: opt(Schema.Literal("none", "minimal", "low", "medium", "high", "xhigh")),
+  summary: opt(Schema.Literal("auto", "concise", "detailed")),
+  /** Deprecated alias of `summary`. */
+  generate_summary: opt(Schema.Literal("auto", "concise", "detailed"))
+})
+export type ReasoningConfig = typeof ReasoningConfig.Type
+
+/** @category schemas */
+export const CreateResponseRequest = Schema.Struct({
+  model: Schema.optional(Schema.String),
+  input: Schema.optional(Schema.Union(Schema.String, Schema.Array(InputItem))),
+  instructions: opt(Schema.String),
+  tools: opt(Schema.Array(Tool)),
+  tool_choice: opt(ToolChoice),
+  parallel_tool_calls: opt(Schema.Boolean),
+  text: opt(TextConfig),
+  reasoning: opt(ReasoningConfig),
+  max_output_tokens: opt(Schema.Number.pipe(Schema.int(), Schema.positive())),
+  max_tool_calls: opt(Schema.Number),
+  temperature: opt(Schema.Number.pipe(Schema.between(0, 2))),
+  top_p: opt(Schema.Number.pipe(Schema.between(0, 1))),
+  top_logprobs: opt(Schema.Number),
+  stream: opt(Schema.Boolean),
+  stream_options: opt(Schema.Struct({ include_obfuscation: opt(Schema.Boolean) })),
+  store: opt(Schema.Boolean),
+  previous_response_id: opt(Schema.String),
+  conversation: opt(Schema.Unknown),
+  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
+  user: opt(Schema.String),
+  truncation: opt(Schema.Literal("auto", "disabled")),
+  include: opt(Schema.Array(Schema.String)),
+  background: opt(Schema.Boolean),
+  prompt: opt(Schema.Unknown),
+  prompt_cache_key: opt(Schema.String),
+  prompt_cache_retention: opt(Schema.String),
+  safety_identifier: opt(Schema.String),
+  service_tier: opt(Schema.String),
+  /** Not in OpenAI's reference; llama-server style sampling seed, passed through. */
+  seed: opt(Schema.Number)
+}).annotations({ identifier: "CreateResponseRequest" })
+export type CreateResponseRequest = typeof CreateResponseRequest.Type
