@@ -1,0 +1,28 @@
+/**
+ * @since 0.1.0
+ */
+export * as Sequencer from "./Sequencer.js"
+/** @since 0.1.0 */
+export * as ValidateStream from "./ValidateStream.js"
+/** @since 0.1.0 */
+export * as Sse from "./Sse.js"
+/** @since 0.1.0 */
+export * as ChunkDecode from "./ChunkDecode.js"
+/** @since 0.1.0 */
+export * as ToChatRequest from "./ToChatRequest.js"
+/** @since 0.1.0 */
+export * as ToolMapping from "./ToolMapping.js"
+/** @since 0.1.0 */
+export * as ResponseSnapshot from "./ResponseSnapshot.js"
+/** @since 0.1.0 */
+export * as Usage from "./Usage.js"
+/** @since 0.1.0 */
+export * as FinishReason from "./FinishReason.js"
+/** @since 0.1.0 */
+export * as Ids from "./Ids.js"
+/** @since 0.1.0 */
+export * as TranslateError from "./TranslateError.js"
+/** The grammar checker, re-exported flat: it is what `parlance check` and every test call. @since 0.1.0 */
+export { validateStream } from "./ValidateStream.js"
+/** @since 0.1.0 */
+export { toChatRequest } from "./ToChatRequest.js"

@@ -1,0 +1,161 @@
+/**
+ * Responses input items (history first, then this request's input) → Chat Completions messages (DESIGN §4).
+ * Consecutive function calls merge into one assistant message; reasoning becomes the next assistant
+ * message's `reasoning_content`; what cannot be honoured fails with the `param` that names it.
+ */
+import type { ChatCompletions, ResponseObject, ResponsesInput } from "@parlance/schema"
+import * as ToolMapping from "../ToolMapping.js"
+import { InvalidRequest, UnsupportedFeature, type TranslateError } from "../TranslateError.js"
+
+/** An item of a stored conversation, or of this request's input. */
+export type HistoryItem = ResponsesInput.InputItem | ResponseObject.OutputItem
+
+type Message = ChatCompletions.ChatMessage
+type Part = ChatCompletions.ChatContentPart
+
+/** A failure thrown inside the walk and caught at its top (keeps the walk readable). */
+class Refused {
+  constructor(readonly error: TranslateError) {}
+}
+
+interface Assistant {
+  text: string
+  reasoning: string
+  toolCalls: Array<ChatCompletions.ChatToolCall>
+}
+
+export const itemsToMessages = (
+  items: ReadonlyArray<{ readonly item: HistoryItem; readonly param: string }>,
+  resolve: (id: string) => HistoryItem | undefined
+): { readonly messages: ReadonlyArray<Message> } | { readonly error: TranslateError } => {
+  const messages: Array<Message> = []
+  let assistant: Assistant | undefined
+  let reasoning = ""
+
+  const openAssistant = (): Assistant => {
+    if (assistant === undefined) {
+      assistant = { text: "", reasoning, toolCalls: [] }
+      reasoning = ""
+    }
+    return assistant
+  }
+  const flush = () => {
+    if (assistant === undefined) return
+    const a = assistant
+    messages.push({
+      role: "assistant",
+      content: a.text === "" && a.toolCalls.length > 0 ? null : a.text,
+      ...(a.reasoning !== "" ? { reasoning_content: a.reasoning } : {}),
+      ...(a.toolCalls.length > 0 ? { tool_calls: a.toolCalls } : {})
+    })
+    assistant = undefined
+  }
+
+  const visit = (item: HistoryItem, param: string, depth: number): void => {
+    const type = item.type ?? "message"
+    switch (type) {
+      case "message": {
+        const m = item as ResponsesInput.MessageInput
+        if (m.role === "assistant") {
+          openAssistant().text += assistantText(m.content)
+          return
+        }
+        flush()
+        const content = userContent(m.content, `${param}.content`)
+        messages.push(m.role === "user" ? { role: "user", content } : { role: "system", content })
+        return
+      }
+      case "function_call": {
+        const c = item as ResponsesInput.FunctionCallInput
+        const args = typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments)
+        openAssistant().toolCalls.push(call(c.call_id, ToolMapping.chatName(c.name, c.namespace), args))
+        return
+      }
+      case "custom_tool_call": {
+        const c = item as ResponsesInput.CustomToolCallInput
+        const args = JSON.stringify({ [ToolMapping.customInputParam]: c.input })
+        openAssistant().toolCalls.push(call(c.call_id, ToolMapping.chatName(c.name, c.namespace), args))
+        return
+      }
+      case "function_call_output":
+      case "custom_tool_call_output": {
+        flush()
+        const o = item as ResponsesInput.FunctionCallOutputInput
+        messages.push({ role: "tool", tool_call_id: o.call_id, content: toolOutput(o.output, `${param}.output`) })
+        return
+      }
+      case "reasoning": {
+        const r = item as ResponsesInput.ReasoningInput
+        // Raw reasoning text if present, else the summary; encrypted content cannot be read here.
+        const text = (r.content ?? []).map((p) => p.text).join("") || (r.summary ?? []).map((p) => p.text).join("\n")
+        if (assistant !== undefined && assistant.toolCalls.length === 0 && assistant.text === "") assistant.reasoning += text
+        else {
+          flush()
+          reasoning += text
+        }
+        return
+      }
+      case "item_reference": {
+        const id = (item as ResponsesInput.ItemReferenceInput).id
+        const found = depth < 4 ? resolve(id) : undefined
+        if (found === undefined) {
+          throw new Refused(new InvalidRequest({ param: `${param}.id`, message: `Item with id '${id}' not found.`, code: "item_not_found" }))
+        }
+        return visit(found, param, depth + 1)
+      }
+      default:
+        throw new Refused(new UnsupportedFeature({ param: `${param}.type`, message: `Input items of type '${type}' are not supported.` }))
+    }
+  }
+
+  try {
+    for (const { item, param } of items) visit(item, param, 0)
+    flush()
+  } catch (e) {
+    if (e instanceof Refused) return { error: e.error }
+    throw e
+  }
+  return { messages }
+}
+
+const call = (id: string, name: string, args: string): ChatCompletions.ChatToolCall => ({
+  id,
+  type: "function",
+  function: { name, arguments: args }
+})
+
+type AnyPart = ResponsesInput.InputContentPart | ResponseObject.OutputText | ResponseObject.Refusal
+
+const assistantText = (content: string | ReadonlyArray<AnyPart>): string =>
+  typeof content === "string"
+    ? content
+    : content.map((p) => (p.type === "refusal" ? p.refusal : "text" in p ? p.text : "")).join("")
+
+/** Text-only content collapses to one string: every local chat template accepts that. */
+const userContent = (content: string | ReadonlyArray<AnyPart>, param: string): string | ReadonlyArray<Part> => {
+  if (typeof content === "string") return content
+  const parts = content.map((p, j) => toPart(p, `${param}[${j}]`))
+  return parts.every((p) => p.type === "text") ? parts.map((p) => (p.type === "text" ? p.text : "")).join("\n") : parts
+}
+
+const toolOutput = (output: string | ReadonlyArray<AnyPart>, param: string): string | ReadonlyArray<Part> =>
+  userContent(output, param)
+
+const toPart = (part: AnyPart, param: string): Part => {
+  switch (part.type) {
+    case "input_text":
+    case "output_text":
+      return { type: "text", text: part.text }
+    case "refusal":
+      return { type: "text", text: part.refusal }
+    case "input_image":
+      if (part.image_url == null) {
+        throw new Refused(new UnsupportedFeature({ param: `${param}.file_id`, message: "Images by file_id are not supported; send image_url (a URL or data URL)." }))
+      }
+      return { type: "image_url", image_url: { url: part.image_url, ...(part.detail != null ? { detail: part.detail } : {}) } }
+    case "input_file":
+      throw new Refused(new UnsupportedFeature({ param, message: "input_file parts are not supported; send the file's text as input_text." }))
+    case "input_audio":
+      throw new Refused(new UnsupportedFeature({ param, message: "input_audio parts are not supported." }))
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * @since 0.1.0
+ */
+export * as TinyModel from "./TinyModel.js"
+
+/** @since 0.1.0 */
+export { ensureTinyModel, generateTinyModel } from "./TinyModel.js"

@@ -1,0 +1,77 @@
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { chatTemplate } from "./chatTemplate.js"
+import { encodeGguf, type MetadataValue } from "./ggufWriter.js"
+import { makeVocabulary } from "./vocabulary.js"
+import { makeTensors } from "./weights.js"
+
+export const DEFAULT_SEED = 0x5eed
+
+const u32 = (value: number): MetadataValue => ({ type: "u32", value })
+const f32 = (value: number): MetadataValue => ({ type: "f32", value })
+const str = (value: string): MetadataValue => ({ type: "string", value })
+
+export const encodeTinyModel = (seed: number = DEFAULT_SEED): Uint8Array => {
+  const vocab = makeVocabulary()
+  const hp = { nEmbd: 64, nLayer: 2, nHead: 4, nFf: 128, nVocab: vocab.tokens.length }
+  const silent = vocab.types.flatMap((type, id) => (type === 1 ? [] : [id]))
+  const metadata: Array<readonly [string, MetadataValue]> = [
+    ["general.architecture", str("llama")],
+    ["general.name", str("parlance-tiny")],
+    ["general.file_type", u32(0)],
+    ["general.alignment", u32(32)],
+    ["llama.vocab_size", u32(hp.nVocab)],
+    ["llama.context_length", u32(2048)],
+    ["llama.embedding_length", u32(hp.nEmbd)],
+    ["llama.block_count", u32(hp.nLayer)],
+    ["llama.feed_forward_length", u32(hp.nFf)],
+    ["llama.attention.head_count", u32(hp.nHead)],
+    ["llama.attention.head_count_kv", u32(hp.nHead)],
+    ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
+    ["llama.rope.dimension_count", u32(hp.nEmbd / hp.nHead)],
+    ["llama.rope.freq_base", f32(10000)],
+    ["tokenizer.ggml.model", str("llama")],
+    ["tokenizer.ggml.tokens", { type: "string[]", value: vocab.tokens }],
+    ["tokenizer.ggml.scores", { type: "f32[]", value: vocab.scores }],
+    ["tokenizer.ggml.token_type", { type: "i32[]", value: vocab.types }],
+    ["tokenizer.ggml.bos_token_id", u32(vocab.bos)],
+    ["tokenizer.ggml.eos_token_id", u32(vocab.eos)],
+    ["tokenizer.ggml.unknown_token_id", u32(vocab.unk)],
+    ["tokenizer.ggml.padding_token_id", u32(vocab.pad)],
+    ["tokenizer.ggml.add_bos_token", { type: "bool", value: false }],
+    ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
+    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+    ["tokenizer.chat_template", str(chatTemplate)]
+  ]
+  return encodeGguf(metadata, makeTensors(hp, seed, silent))
+}
+
+export const generateTinyModel = async (path: string, seed: number = DEFAULT_SEED): Promise<void> => {
+  const bytes = encodeTinyModel(seed)
+  await Fs.mkdir(Path.dirname(path), { recursive: true })
+  // Write then rename: concurrent test workers never see a half-written file.
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
+  await Fs.writeFile(tmp, bytes)
+  await Fs.rename(tmp, path)
+}
+
+export const defaultModelPath: string = Path.resolve(
+  Path.dirname(fileURLToPath(import.meta.url)),
+  "../../model/tiny.gguf"
+)
+
+const sameBytes = async (path: string, expected: Uint8Array): Promise<boolean> => {
+  try {
+    const actual = await Fs.readFile(path)
+    return Buffer.compare(actual, expected) === 0
+  } catch {
+    return false
+  }
+}
+
+export const ensureTinyModel = async (): Promise<string> => {
+  const expected = encodeTinyModel()
+  if (!(await sameBytes(defaultModelPath, expected))) await generateTinyModel(defaultModelPath)
+  return defaultModelPath
+}
