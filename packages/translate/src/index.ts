@@ -26,3 +26,5 @@ export * as TranslateError from "./TranslateError.js"
 export { validateStream } from "./ValidateStream.js"
 /** @since 0.1.0 */
 export { toChatRequest } from "./ToChatRequest.js"
+/** @since 0.1.0 */
+export * as ChatAggregate from "./ChatAggregate.js"

@@ -1,0 +1,87 @@
+/**
+ * The HTTP application: routes (DESIGN §5), API-key auth on `/v1`, metrics, CORS, and the rule that every
+ * failure leaves as an OpenAI error body — never a stack trace, never an empty 500.
+ * @since 0.1.0
+ */
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as ApiError from "./ApiError.js"
+import * as Routes from "./internal/routes.js"
+
+/** @category models */
+export interface AppOptions extends Routes.RouteDeps {
+  readonly apiKey: string | undefined
+  /** Allowed CORS origins (`*` for any); undefined disables CORS headers. */
+  readonly cors: ReadonlyArray<string> | undefined
+  /** True while the server drains for shutdown: new generations get 503. */
+  readonly isDraining: () => boolean
+}
+
+const routeLabel = (path: string): string =>
+  path
+    .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
+    .replace(/\/v1\/responses\/[^/]+$/, "/v1/responses/{id}")
+
+const known = new Set(["/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
+
+/** @category constructors */
+export const make = (options: AppOptions) => {
+  const draining = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ApiError.ApiError, R> =>
+    Effect.suspend((): Effect.Effect<A, E | ApiError.ApiError, R> =>
+      options.isDraining() ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down")) : effect
+    )
+
+  const router = HttpRouter.empty.pipe(
+    HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
+    HttpRouter.get("/v1/responses/:id", Routes.getResponse(options)),
+    HttpRouter.del("/v1/responses/:id", Routes.deleteResponse(options)),
+    HttpRouter.post("/v1/responses/:id/cancel", Routes.cancelResponse(options)),
+    HttpRouter.get("/v1/responses/:id/input_items", Routes.listInputItems(options)),
+    HttpRouter.post("/v1/chat/completions", draining(Routes.chatCompletions(options))),
+    HttpRouter.get("/v1/models", Routes.listModels(options)),
+    HttpRouter.get("/health", Effect.sync(() => HttpServerResponse.unsafeJson({ status: options.isDraining() ? "draining" : "ok", backend: options.backend.kind, active_streams: options.metrics.activeStreams }))),
+    HttpRouter.get("/metrics", Effect.sync(() => HttpServerResponse.text(options.metrics.render(), { contentType: "text/plain; version=0.0.4" })))
+  )
+
+  const handled = router.pipe(
+    Effect.catchTag("RouteNotFound", () =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        return yield* Effect.fail(ApiError.notFound(`Unknown route: ${request.method} ${new URL(request.url, "http://x").pathname}`, null, "unknown_route"))
+      })
+    ),
+    Effect.catchTag("ApiError", (error) => Effect.succeed(ApiError.toResponse(error))),
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.as(Effect.logError("unhandled failure", cause), ApiError.toResponse(ApiError.internal()))
+    )
+  )
+
+  const authorized = Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = new URL(request.url, "http://x").pathname
+    if (options.apiKey !== undefined && path.startsWith("/v1")) {
+      const header = request.headers.authorization ?? ""
+      const key = header.startsWith("Bearer ") ? header.slice(7).trim() : (request.headers["api-key"] ?? "")
+      if (key !== options.apiKey) return ApiError.toResponse(ApiError.unauthorized())
+    }
+    const response = yield* handled
+    const label = routeLabel(path)
+    options.metrics.request(known.has(label) ? label : "other", response.status)
+    return response
+  })
+
+  const withCors = options.cors === undefined
+    ? authorized
+    : HttpMiddleware.cors({
+        allowedOrigins: options.cors.includes("*") ? undefined : options.cors,
+        allowedHeaders: ["authorization", "content-type", "api-key", "openai-beta", "x-stainless-*"],
+        maxAge: 600
+      })(authorized)
+  return withCors
+}

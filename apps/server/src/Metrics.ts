@@ -1,0 +1,64 @@
+/**
+ * Prometheus metrics (text exposition format 0.0.4): requests, errors, tokens, time to first token, active
+ * streams. Plain counters — a metrics library would add a dependency for five numbers.
+ * @since 0.1.0
+ */
+
+const ttftBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+/** @category models */
+export class Metrics {
+  private readonly requests = new Map<string, number>()
+  private readonly errors = new Map<string, number>()
+  private inputTokens = 0
+  private outputTokens = 0
+  private cachedTokens = 0
+  private readonly ttftCounts = ttftBuckets.map(() => 0)
+  private ttftSum = 0
+  private ttftCount = 0
+  activeStreams = 0
+
+  request(route: string, status: number): void {
+    const key = `route="${route}",status="${status}"`
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1)
+    if (status >= 400) {
+      const e = `route="${route}",status="${status}"`
+      this.errors.set(e, (this.errors.get(e) ?? 0) + 1)
+    }
+  }
+
+  tokens(input: number, output: number, cached: number): void {
+    this.inputTokens += input
+    this.outputTokens += output
+    this.cachedTokens += cached
+  }
+
+  ttft(seconds: number): void {
+    this.ttftSum += seconds
+    this.ttftCount++
+    ttftBuckets.forEach((le, i) => {
+      if (seconds <= le) this.ttftCounts[i]!++
+    })
+  }
+
+  render(): string {
+    const lines: Array<string> = []
+    const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+    family("parlance_requests_total", "counter", "HTTP requests by route and status.")
+    for (const [labels, n] of this.requests) lines.push(`parlance_requests_total{${labels}} ${n}`)
+    family("parlance_errors_total", "counter", "HTTP responses with status >= 400.")
+    for (const [labels, n] of this.errors) lines.push(`parlance_errors_total{${labels}} ${n}`)
+    family("parlance_tokens_total", "counter", "Tokens processed, by kind.")
+    lines.push(`parlance_tokens_total{kind="input"} ${this.inputTokens}`)
+    lines.push(`parlance_tokens_total{kind="output"} ${this.outputTokens}`)
+    lines.push(`parlance_tokens_total{kind="cached"} ${this.cachedTokens}`)
+    family("parlance_time_to_first_token_seconds", "histogram", "From request to the first generated chunk.")
+    ttftBuckets.forEach((le, i) => lines.push(`parlance_time_to_first_token_seconds_bucket{le="${le}"} ${this.ttftCounts[i]}`))
+    lines.push(`parlance_time_to_first_token_seconds_bucket{le="+Inf"} ${this.ttftCount}`)
+    lines.push(`parlance_time_to_first_token_seconds_sum ${this.ttftSum}`)
+    lines.push(`parlance_time_to_first_token_seconds_count ${this.ttftCount}`)
+    family("parlance_active_streams", "gauge", "Generations in flight.")
+    lines.push(`parlance_active_streams ${this.activeStreams}`)
+    return `${lines.join("\n")}\n`
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `ResponseStore`: where responses and their input items live, so that `previous_response_id`, retrieve,
+ * input_items and delete work — across restarts (SQLite) and across replicas sharing one database.
+ * @since 0.1.0
+ */
+import type { ResponseObject } from "@parlance/schema"
+import type { ToChatRequest } from "@parlance/translate"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+
+/** An input item as stored and listed by `input_items`: always with an `id`. @category models */
+export type StoredItem = ToChatRequest.HistoryItem & { readonly id: string }
+
+/** @category models */
+export interface StoredResponse {
+  readonly response: ResponseObject.Response
+  /** This request's input items (not the chain's). */
+  readonly input: ReadonlyArray<StoredItem>
+}
+
+/** @category errors */
+export class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string; readonly cause?: unknown }> {}
+
+/** @category models */
+export interface ResponseStoreService {
+  /** Insert or replace. Resolves once the record is durable. */
+  readonly put: (record: StoredResponse) => Effect.Effect<void, StoreError>
+  readonly get: (id: string) => Effect.Effect<Option.Option<StoredResponse>, StoreError>
+  /** True when something was deleted. */
+  readonly delete: (id: string) => Effect.Effect<boolean, StoreError>
+  /** Ask the process that runs `id` to stop it (a flag in the shared store: cancel works across replicas). */
+  readonly requestCancel: (id: string) => Effect.Effect<void, StoreError>
+  readonly isCancelRequested: (id: string) => Effect.Effect<boolean, StoreError>
+  readonly close: Effect.Effect<void>
+}
+
+/** @category tags */
+export class ResponseStore extends Context.Tag("@parlance/server/ResponseStore")<ResponseStore, ResponseStoreService>() {}

@@ -1,0 +1,16 @@
+/**
+ * @since 0.1.0
+ */
+export * as Server from "./Server.js"
+/** @since 0.1.0 */
+export * as Upstream from "./Upstream.js"
+/** @since 0.1.0 */
+export * as ResponseStore from "./ResponseStore.js"
+/** @since 0.1.0 */
+export * as HttpApp from "./HttpApp.js"
+/** @since 0.1.0 */
+export * as ApiError from "./ApiError.js"
+/** @since 0.1.0 */
+export * as Metrics from "./Metrics.js"
+/** @since 0.1.0 */
+export * as Recorder from "./Recorder.js"

@@ -1,0 +1,85 @@
+/**
+ * A `POST /v1/responses` body → everything a generation needs: the decoded request, the conversation from
+ * `previous_response_id`, the Chat Completions request, the input items with ids (as stored and listed).
+ */
+import { ResponsesRequest } from "@parlance/schema"
+import { Ids, ToChatRequest, toChatRequest } from "@parlance/translate"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as ApiError from "../ApiError.js"
+import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
+
+export interface Prepared {
+  readonly request: ResponsesRequest.CreateResponseRequest
+  readonly plan: ToChatRequest.ChatRequestPlan
+  readonly input: ReadonlyArray<StoredItem>
+  readonly model: string
+}
+
+const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest, { errors: "all" })
+
+const prefixOf = (type: string): Ids.IdPrefix =>
+  type === "function_call" ? "fc" : type === "custom_tool_call" ? "ctc" : type === "reasoning" ? "rs" : "msg"
+
+/** Items as OpenAI lists them: typed, with ids, message content as parts. */
+export const withIds = (
+  input: ResponsesRequest.CreateResponseRequest["input"],
+  ids: Ids.IdGenerator
+): ReadonlyArray<StoredItem> => {
+  const items = typeof input === "string" ? [{ role: "user" as const, content: input }] : (input ?? [])
+  return items.map((item) => {
+    const type = item.type ?? "message"
+    const id = "id" in item && typeof item.id === "string" && item.id !== "" ? item.id : ids(prefixOf(type))
+    if (type === "message" && "role" in item && typeof item.content === "string") {
+      const partType = item.role === "assistant" ? "output_text" : "input_text"
+      const content = [partType === "output_text" ? { type: partType, text: item.content, annotations: [] } : { type: partType, text: item.content }]
+      return { ...item, type: "message", id, content, status: "completed" } as unknown as StoredItem
+    }
+    return { ...item, type, id } as StoredItem
+  })
+}
+
+export const prepare = (
+  body: unknown,
+  store: ResponseStoreService,
+  options: { readonly ids: Ids.IdGenerator; readonly strictTools: boolean; readonly defaultModel: string | undefined }
+): Effect.Effect<Prepared, ApiError.ApiError> =>
+  Effect.gen(function* () {
+    const decoded = decode(body)
+    if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
+    const request = decoded.right
+    if (request.stream !== true && request.stream_options != null) {
+      return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
+    }
+    const history = yield* conversation(store, request.previous_response_id ?? undefined)
+    const byId = new Map(history.flatMap((item) => ("id" in item && typeof item.id === "string" ? [[item.id, item] as const] : [])))
+    const plan = toChatRequest(request, history, {
+      strictTools: options.strictTools,
+      defaultModel: options.defaultModel,
+      resolveItem: (id) => byId.get(id)
+    })
+    if (Either.isLeft(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.left))
+    return { request, plan: plan.right, input: withIds(request.input, options.ids), model: plan.right.request.model }
+  })
+
+/** The chain's input and output items, oldest first. */
+const conversation = (store: ResponseStoreService, previousId: string | undefined) =>
+  Effect.gen(function* () {
+    const chain: Array<ToChatRequest.HistoryItem> = []
+    const seen = new Set<string>()
+    let id = previousId
+    while (id !== undefined && !seen.has(id)) {
+      seen.add(id)
+      const record = yield* store.get(id).pipe(Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable")))
+      if (Option.isNone(record)) {
+        return yield* Effect.fail(
+          ApiError.notFound(`Previous response with id '${id}' not found.`, "previous_response_id", "previous_response_not_found")
+        )
+      }
+      chain.unshift(...record.value.input, ...record.value.response.output)
+      id = record.value.response.previous_response_id ?? undefined
+    }
+    return chain
+  })

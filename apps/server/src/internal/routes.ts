@@ -1,0 +1,149 @@
+/** The route handlers. Each returns an HttpServerResponse or fails with an ApiError (rendered at the edge). */
+import { ChatBackend, ChatCompletions } from "@parlance/schema"
+import { ChatAggregate, Sequencer, Sse } from "@parlance/translate"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as ApiError from "../ApiError.js"
+import type { ResponseStoreService } from "../ResponseStore.js"
+import type { UpstreamBackend } from "../Upstream.js"
+import { readJsonObject } from "./body.js"
+import * as Generation from "./generation.js"
+import { paginate } from "./inputItems.js"
+import { prepare } from "./prepare.js"
+import { pullFirst } from "./pullFirst.js"
+
+export interface RouteDeps extends Generation.GenerationDeps {
+  readonly bodyLimit: number
+  readonly strictTools: boolean
+  readonly defaultModel: string | undefined
+}
+
+const encoder = new TextEncoder()
+const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
+const sse = (bytes: Stream.Stream<Uint8Array, never>) =>
+  HttpServerResponse.stream(bytes, { contentType: "text/event-stream", headers: sseHeaders })
+
+const storeDown = () => ApiError.unavailable("The response store is unavailable.", "store_unavailable")
+
+const responseId = Effect.map(HttpRouter.params, (p) => p.id ?? "")
+
+const load = (store: ResponseStoreService, id: string) =>
+  store.get(id).pipe(
+    Effect.mapError(storeDown),
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id")),
+      onSome: Effect.succeed
+    }))
+  )
+
+export const createResponse = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const { body } = yield* readJsonObject(deps.bodyLimit)
+    const prepared = yield* prepare(body, deps.store, deps)
+    const generation = yield* Generation.start(deps, prepared)
+    if (prepared.request.stream === true) {
+      return sse(generation.events.pipe(Stream.map((event) => encoder.encode(Sse.encodeEvent(event)))))
+    }
+    const events = yield* Stream.runCollect(generation.events)
+    const response = Sequencer.terminalResponse(Chunk.unsafeLast(events))
+    return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.unsafeJson(response)
+  })
+
+export const getResponse = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const id = yield* responseId
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (new URL(request.url, "http://x").searchParams.get("stream") === "true") {
+      return yield* Effect.fail(ApiError.badRequest("Streaming a stored response again is not supported.", "stream", "unsupported_parameter"))
+    }
+    const record = yield* load(deps.store, id)
+    return HttpServerResponse.unsafeJson(record.response)
+  })
+
+export const deleteResponse = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const id = yield* responseId
+    const deleted = yield* deps.store.delete(id).pipe(Effect.mapError(storeDown))
+    if (!deleted) return yield* Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id"))
+    return HttpServerResponse.unsafeJson({ id, object: "response.deleted", deleted: true })
+  })
+
+/** Stops an in-flight response (here, or on another replica through the store) and returns it. */
+export const cancelResponse = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const id = yield* responseId
+    const record = yield* load(deps.store, id)
+    if (record.response.status !== "in_progress" && record.response.status !== "queued") return HttpServerResponse.unsafeJson(record.response)
+    const local = deps.inflight.get(id)
+    if (local !== undefined) yield* Deferred.succeed(local, undefined)
+    else yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
+    // Wait (bounded) until the generation has stored its terminal state.
+    for (let i = 0; i < 100; i++) {
+      const now = yield* load(deps.store, id)
+      if (now.response.status !== "in_progress") return HttpServerResponse.unsafeJson(now.response)
+      yield* Effect.sleep("50 millis")
+    }
+    return HttpServerResponse.unsafeJson((yield* load(deps.store, id)).response)
+  })
+
+export const listInputItems = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const id = yield* responseId
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const query = Object.fromEntries(new URL(request.url, "http://x").searchParams)
+    const record = yield* load(deps.store, id)
+    const page = paginate(record.input, query)
+    return page instanceof ApiError.ApiError ? yield* Effect.fail(page) : HttpServerResponse.unsafeJson(page)
+  })
+
+export const listModels = (deps: RouteDeps) =>
+  deps.backend.models.pipe(
+    Effect.mapError(ApiError.fromBackend),
+    Effect.map((models) =>
+      HttpServerResponse.unsafeJson({ object: "list", data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.owned_by })) })
+    )
+  )
+
+const decodeChat = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)
+
+/** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
+export const chatCompletions = (deps: RouteDeps) =>
+  Effect.gen(function* () {
+    const { text, body } = yield* readJsonObject(deps.bodyLimit)
+    const backend = deps.backend as ChatBackend.ChatBackend & Partial<Pick<UpstreamBackend, "passthrough">>
+    if (backend.passthrough !== undefined) {
+      const raw = yield* backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
+      return HttpServerResponse.stream(raw.body.pipe(Stream.orDie), { status: raw.status, contentType: raw.contentType, headers: sseHeaders })
+    }
+    const decoded = decodeChat(body)
+    if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
+    const request = decoded.right
+    if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
+    const stream = deps.backend.stream({ ...request, stream: true, stream_options: { include_usage: true } })
+    // Wait for the first chunk so that a failure before generation is an HTTP error.
+    const all = yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend))
+    if (request.stream === true) {
+      const wantUsage = request.stream_options?.include_usage === true
+      const frames = all.pipe(
+        Stream.filter((chunk) => wantUsage || chunk.choices.length > 0),
+        Stream.map((chunk) => encoder.encode(Sse.encodeData(chunk))),
+        Stream.catchAll((error: ChatBackend.BackendError) =>
+          Stream.make(encoder.encode(Sse.encodeData({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })))
+        ),
+        Stream.concat(Stream.make(encoder.encode(Sse.done)))
+      )
+      return sse(frames)
+    }
+    const chunks = yield* Stream.runCollect(all).pipe(Effect.mapError(ApiError.fromBackend))
+    return HttpServerResponse.unsafeJson(
+      ChatAggregate.aggregate(Chunk.toReadonlyArray(chunks), { id: `chatcmpl-${deps.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
+    )
+  })

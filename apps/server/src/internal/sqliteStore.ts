@@ -1,0 +1,75 @@
+/**
+ * The SQLite ResponseStore through `@effect/sql` + `@effect/sql-libsql` (libSQL ships prebuilt binaries on
+ * npm: no node-gyp build, unlike better-sqlite3). WAL mode; schema versioned by the sql Migrator.
+ */
+import { LibsqlClient, LibsqlMigrator } from "@effect/sql-libsql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { StoreError, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
+
+const migrations = {
+  "0001_create_responses": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE IF NOT EXISTS responses (
+      id TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL,
+      status TEXT NOT NULL,
+      previous_response_id TEXT,
+      record TEXT NOT NULL
+    )`
+  }),
+  "0002_create_cancel_requests": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE IF NOT EXISTS cancel_requests (id TEXT PRIMARY KEY, requested_at INTEGER NOT NULL)`
+  })
+}
+
+const wrap = <A>(effect: Effect.Effect<A, unknown, never>, what: string) =>
+  Effect.mapError(effect, (cause) => new StoreError({ message: `Response store: ${what} failed`, cause }))
+
+/** Opens (creating and migrating) `<dataDir>/parlance.db`. */
+export const makeSqliteStore = (dataDir: string): Effect.Effect<ResponseStoreService, StoreError> =>
+  Effect.gen(function* () {
+    mkdirSync(dataDir, { recursive: true })
+    const scope = yield* Scope.make()
+    const layer = LibsqlMigrator.layer({ loader: LibsqlMigrator.fromRecord(migrations) }).pipe(
+      Layer.provideMerge(LibsqlClient.layer({ url: `file:${join(dataDir, "parlance.db")}` }))
+    )
+    const context = yield* wrap(Layer.buildWithScope(layer, scope), "open")
+    const sql = Context.get(context, SqlClient.SqlClient)
+    // WAL: readers never block the writer; several server processes can share the file on one host.
+    yield* wrap(sql`PRAGMA journal_mode=WAL`, "enable WAL")
+    yield* wrap(sql`PRAGMA busy_timeout=5000`, "set busy timeout")
+    const run = <A>(effect: Effect.Effect<A, unknown>, what: string) => wrap(effect, what)
+    return {
+      put: (record: StoredResponse) =>
+        run(
+          sql`INSERT OR REPLACE INTO responses ${sql.insert({
+            id: record.response.id,
+            created_at: record.response.created_at,
+            status: record.response.status,
+            previous_response_id: record.response.previous_response_id,
+            record: JSON.stringify(record)
+          })}`,
+          "write"
+        ),
+      get: (id: string) =>
+        run(sql<{ record: string }>`SELECT record FROM responses WHERE id = ${id}`, "read").pipe(
+          Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].record) as StoredResponse) : Option.none()))
+        ),
+      delete: (id: string) =>
+        run(sql`DELETE FROM responses WHERE id = ${id} RETURNING id`, "delete").pipe(Effect.map((rows) => rows.length > 0)),
+      requestCancel: (id: string) =>
+        run(sql`INSERT OR REPLACE INTO cancel_requests ${sql.insert({ id, requested_at: Date.now() })}`, "cancel"),
+      isCancelRequested: (id: string) =>
+        run(sql`SELECT id FROM cancel_requests WHERE id = ${id}`, "cancel lookup").pipe(Effect.map((rows) => rows.length > 0)),
+      close: Scope.close(scope, Exit.void)
+    } satisfies ResponseStoreService
+  })
