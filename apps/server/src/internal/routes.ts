@@ -73,7 +73,7 @@ export const deleteResponse = (deps: RouteDeps) =>
     const id = yield* responseId
     const deleted = yield* deps.store.delete(id).pipe(Effect.mapError(storeDown))
     if (!deleted) return yield* Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id"))
-    return HttpServerResponse.unsafeJson({ id, object: "response.deleted", deleted: true })
+    return HttpServerResponse.unsafeJson({ id, object: "response", deleted: true })
   })
 
 /** Stops an in-flight response (here, or on another replica through the store) and returns it. */
