@@ -5,9 +5,8 @@
  * @since 0.1.0
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
-import { ChunkDecode, Sse } from "@parlance/translate"
+import { ChunkDecode, type Sequencer, Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /** @category models */
@@ -107,8 +106,11 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     response.body === null
       ? Stream.empty
       : Stream.fromReadableStream(
-          () => response.body!,
-          (error) => backendError(502, `The upstream connection broke: ${String((error as Error)?.message ?? error)}`, "upstream_disconnected")
+          () => withIdleTimeout(response.body!, idleTimeoutMs),
+          (error) =>
+            error instanceof IdleTimeout
+              ? backendError(504, `The upstream sent nothing for ${idleTimeoutMs} ms.`, "upstream_timeout")
+              : backendError(502, `The upstream connection broke: ${String((error as Error)?.message ?? error)}`, "upstream_disconnected")
         )
 
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
@@ -120,26 +122,29 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
           const text = yield* Effect.promise(() => response.text().catch(() => ""))
           return yield* Effect.fail(fromStatus(response.status, text))
         }
+        // Decoding is pure and batch-wise (one token per element; no Effect per element on this hot path).
         let sawDone = false
+        let failure: BackendError | undefined
+        const decode = (data: string): Sequencer.Input => {
+          const input = ChunkDecode.fromData(data)
+          if ("_tag" in input) {
+            if (input._tag === "End") sawDone = true
+            else if (input._tag === "Failed") failure = backendError(502, input.message, input.code)
+          }
+          return input
+        }
         return Sse.decodeStream(bodyBytes(response)).pipe(
-          Stream.timeoutFail(() => backendError(504, `The upstream sent nothing for ${idleTimeoutMs} ms.`, "upstream_timeout"), idleTimeoutMs),
-          Stream.mapEffect((message) => {
-            const input = ChunkDecode.fromData(message.data)
-            if ("_tag" in input) {
-              if (input._tag === "End") {
-                sawDone = true
-                return Effect.succeed(Option.none())
-              }
-              return Effect.fail(backendError(502, input._tag === "Failed" ? input.message : "aborted", input._tag === "Failed" ? input.code : "upstream_error"))
-            }
-            return Effect.succeed(Option.some(input))
-          }),
-          Stream.takeWhile(() => !sawDone),
-          Stream.filterMap((x) => x),
-          // A body that ends without `[DONE]` after a stream began is a dropped connection, not a normal end.
+          Stream.map((message) => decode(message.data)),
+          Stream.takeUntil((input) => "_tag" in input),
+          Stream.filter((input): input is ChatCompletions.ChatCompletionChunk => !("_tag" in input)),
+          // A body that ends without `[DONE]` is a dropped connection, not a normal end.
           Stream.concat(
             Stream.suspend(() =>
-              sawDone ? Stream.empty : Stream.fail(backendError(502, "The upstream closed the stream without [DONE].", "upstream_disconnected"))
+              failure !== undefined
+                ? Stream.fail(failure)
+                : sawDone
+                  ? Stream.empty
+                  : Stream.fail(backendError(502, "The upstream closed the stream without [DONE].", "upstream_disconnected"))
             )
           )
         )
@@ -167,4 +172,30 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     )
 
   return { kind: "upstream", baseUrl, models, stream, passthrough }
+}
+
+class IdleTimeout extends Error {}
+
+/** Errors the body when no bytes arrive for `ms` (a stalled upstream must not hold a stream open forever). */
+const withIdleTimeout = (body: ReadableStream<Uint8Array>, ms: number): ReadableStream<Uint8Array> => {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new IdleTimeout()), ms)
+      })
+      try {
+        const result = await Promise.race([reader.read(), timeout])
+        if (result.done) controller.close()
+        else controller.enqueue(result.value)
+      } catch (error) {
+        reader.cancel(error).catch(() => undefined)
+        controller.error(error)
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    cancel: (reason) => reader.cancel(reason)
+  })
 }

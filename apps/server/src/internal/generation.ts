@@ -5,6 +5,7 @@
  */
 import type { ChatBackend, ChatCompletions, ResponseEvents, ResponseObject } from "@parlance/schema"
 import { Ids, Sequencer, Sse } from "@parlance/translate"
+import type * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -72,7 +73,10 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
     const abort = yield* Deferred.make<void>()
     let outcome: Sequencer.Control | undefined
     const inputs: Stream.Stream<Sequencer.Input> = backendChunks.pipe(
-      Stream.tap((chunk) => Effect.sync(() => void (record && chunks.push(chunk)))),
+      Stream.map((chunk) => {
+        if (record) chunks.push(chunk)
+        return chunk
+      }),
       Stream.catchAll((error) => Stream.sync(() => (outcome = Sequencer.failed(error.code ?? "upstream_error", error.message)))),
       Stream.haltWhenDeferred(abort),
       Stream.concat(
@@ -102,15 +106,19 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
 
     const emitted: Array<Event> = []
     let finished = false
-    const onEvent = (event: Event) => {
-      if (record) emitted.push(event)
-      const response = terminal(event)
-      if (response === undefined) return Effect.succeed(event)
+    /** Per batch of events, not per event: only the batch holding the terminal event needs IO. */
+    const onEvents = (batch: Chunk.Chunk<Event>) => {
+      let response: ResponseObject.Response | undefined
+      for (const event of batch) {
+        if (record) emitted.push(event)
+        response ??= terminal(event)
+      }
+      if (response === undefined) return Effect.succeed(batch)
       finished = true
       const usage = response.usage
       if (usage) deps.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
       // Durable before the terminal event is sent.
-      return Effect.as(persist(response), event)
+      return Effect.as(persist(response), batch)
     }
 
     // A cancel may come through another replica: it leaves a flag in the shared store.
@@ -177,7 +185,7 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
         return Stream.concat(
           Stream.fromIterable(startEvents),
           inputs.pipe(Stream.mapConcat(fold))
-        ).pipe(Stream.mapEffect(onEvent))
+        ).pipe(Stream.mapChunksEffect(onEvents))
       })
     )
     return { responseId, events }
