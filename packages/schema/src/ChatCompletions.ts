@@ -171,9 +171,12 @@ export const ChatCompletion = Schema.Struct({
       message: Schema.Struct({
         role: Schema.Literal("assistant"),
         content: Schema.NullOr(Schema.String),
-        reasoning_content: Schema.optional(Schema.String),
+        /** vLLM sends `null` when no reasoning parser ran; Ollama names it `reasoning`. */
+        reasoning_content: opt(Schema.String),
+        reasoning: opt(Schema.String),
         refusal: opt(Schema.String),
-        tool_calls: Schema.optional(Schema.Array(ChatToolCall))
+        /** vLLM sends `[]`, some servers `null`, when there are none. */
+        tool_calls: opt(Schema.Array(ChatToolCall))
       }),
       finish_reason: Schema.NullOr(ChatFinishReason),
       logprobs: opt(Schema.Unknown)

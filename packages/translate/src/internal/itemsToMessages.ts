@@ -88,6 +88,9 @@ export const itemsToMessages = (
         const r = item as ResponsesInput.ReasoningInput
         // Raw reasoning text if present, else the summary; encrypted content cannot be read here.
         const text = (r.content ?? []).map((p) => p.text).join("") || (r.summary ?? []).map((p) => p.text).join("\n")
+        // Encrypted-only reasoning (Codex: `summary: []` + `encrypted_content`) carries nothing readable: it must
+        // not end the open assistant message, or consecutive function calls would split into several messages.
+        if (text === "") return
         if (assistant !== undefined && assistant.toolCalls.length === 0 && assistant.text === "") assistant.reasoning += text
         else {
           flush()

@@ -74,16 +74,48 @@ export interface State {
 
 export type Draft = { -readonly [K in keyof State]: State[K] } & { readonly events: Array<Event> }
 
-export const draft = (state: State): Draft => ({ ...state, events: [] })
+// `draft` and `finishDraft` run once per token: fields are copied by name (one monomorphic shape, no object
+// spread / rest, which cost more than the rest of a step).
+export const draft = (state: State): Draft => ({
+  ctx: state.ctx,
+  phase: state.phase,
+  seq: state.seq,
+  output: state.output,
+  open: state.open,
+  pending: state.pending,
+  closedCalls: state.closedCalls,
+  finishReason: state.finishReason,
+  usage: state.usage,
+  failure: state.failure,
+  base: state.base,
+  events: []
+})
 
-export const finishDraft = (d: Draft): readonly [State, ReadonlyArray<Event>] => {
-  const { events, ...state } = d
-  return [state, events]
-}
+export const finishDraft = (d: Draft): readonly [State, ReadonlyArray<Event>] => [
+  {
+    ctx: d.ctx,
+    phase: d.phase,
+    seq: d.seq,
+    output: d.output,
+    open: d.open,
+    pending: d.pending,
+    closedCalls: d.closedCalls,
+    finishReason: d.finishReason,
+    usage: d.usage,
+    failure: d.failure,
+    base: d.base
+  },
+  d.events
+]
 
-/** Push an event, stamping its `sequence_number`. */
+/**
+ * Push an event, stamping its `sequence_number`. The event is a literal the caller just built (never state),
+ * so it is stamped in place rather than copied.
+ */
 export const emit = (d: Draft, event: DistributiveOmit<Event, "sequence_number">): void => {
-  d.events.push({ ...event, sequence_number: d.seq++ } as Event)
+  const stamped = event as DistributiveOmit<Event, "sequence_number"> & { sequence_number: number }
+  stamped.sequence_number = d.seq++
+  d.events.push(stamped as Event)
 }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
@@ -135,7 +167,7 @@ export const reasoningDelta = (d: Draft, item: OpenItem & { kind: "reasoning" },
   const output_index = nextIndex(d)
   if (item.summary) emit(d, { type: "response.reasoning_summary_text.delta", item_id: item.id, output_index, summary_index: 0, delta })
   else emit(d, { type: "response.reasoning_text.delta", item_id: item.id, output_index, content_index: 0, delta })
-  d.open = { ...item, text: item.text + delta }
+  d.open = { kind: "reasoning", id: item.id, text: item.text + delta, summary: item.summary }
 }
 
 const closeReasoning = (d: Draft, item: OpenItem & { kind: "reasoning" }, status: ItemStatus): void => {
@@ -219,19 +251,21 @@ export const openCall = (d: Draft, call: PendingCall & { readonly name: string }
     ? { type: "custom_tool_call", id: item.id, call_id: callId, name: target.name, ...ns, input: "", status: "in_progress" }
     : { type: "function_call", id: item.id, call_id: callId, name: target.name, ...ns, arguments: "", status: "in_progress" })
   d.open = item
-  if (call.args !== "") callDelta(d, item, call.args)
-  return item
+  // The item with its buffered arguments applied: closing the stale one would drop them.
+  return call.args !== "" ? callDelta(d, item, call.args) : item
 }
 
 /**
  * Function arguments stream as they come. A custom tool's input is the string inside `{"input": …}`, only
  * known once the JSON is whole, so it is sent as one delta at close.
  */
-export const callDelta = (d: Draft, item: OpenItem & { kind: "call" }, delta: string): void => {
+export const callDelta = (d: Draft, item: OpenItem & { kind: "call" }, delta: string): OpenItem & { kind: "call" } => {
   if (item.target.kind === "function") {
     emit(d, { type: "response.function_call_arguments.delta", item_id: item.id, output_index: nextIndex(d), delta })
   }
-  d.open = { ...item, args: item.args + delta }
+  const next = { kind: "call", id: item.id, chatIndex: item.chatIndex, callId: item.callId, name: item.name, target: item.target, args: item.args + delta } as const
+  d.open = next
+  return next
 }
 
 export const parsesAsJson = (text: string): boolean => {
