@@ -1,0 +1,50 @@
+/**
+ * `parlance serve` flags, in the spirit of llama-server. Every flag can also come from an environment
+ * variable (`PARLANCE_<FLAG>`, e.g. `PARLANCE_PORT`, `PARLANCE_API_KEY`); the flag wins.
+ * @since 0.1.0
+ */
+import * as Options from "@effect/cli/Options"
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
+
+const env = (flag: string) => `PARLANCE_${flag.toUpperCase().replace(/-/g, "_")}`
+
+const text = (flag: string, description: string) =>
+  Options.text(flag).pipe(Options.withDescription(`${description} [env ${env(flag)}]`), Options.withFallbackConfig(Config.string(env(flag))), Options.optional)
+const integer = (flag: string, fallback: number, description: string) =>
+  Options.integer(flag).pipe(Options.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`), Options.withFallbackConfig(Config.integer(env(flag))), Options.withDefault(fallback))
+const choice = <const C extends ReadonlyArray<string>>(flag: string, choices: C, fallback: C[number], description: string) =>
+  Options.choice(flag, choices).pipe(
+    Options.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`),
+    Options.withFallbackConfig(Config.literal(...choices)(env(flag))),
+    Options.withDefault(fallback)
+  )
+const flag = (name: string, description: string) =>
+  Options.boolean(name).pipe(Options.withDescription(`${description} [env ${env(name)}]`), Options.withFallbackConfig(Config.boolean(env(name))))
+
+export const serveOptions = {
+  model: text("model", "GGUF path or node-llama-cpp URI (hf:owner/repo/file.gguf) for the embedded engine"),
+  ctxSize: integer("ctx-size", 4096, "Context size per sequence, in tokens"),
+  parallel: integer("parallel", 1, "Sequences generated concurrently by the embedded engine"),
+  queue: integer("queue", 16, "Requests that may wait for a free sequence before 503"),
+  threads: integer("threads", 0, "CPU threads for the engine (0 = the machine's core count)"),
+  gpu: choice("gpu", ["auto", "cuda", "vulkan", "metal", "cpu"] as const, "auto", "GPU backend for the embedded engine"),
+  host: Options.text("host").pipe(Options.withDescription("Address to listen on [env PARLANCE_HOST] (default 127.0.0.1)"), Options.withFallbackConfig(Config.string("PARLANCE_HOST")), Options.withDefault("127.0.0.1")),
+  port: integer("port", 8080, "Port to listen on"),
+  apiKey: text("api-key", "Require this key (Authorization: Bearer …) on every /v1 route"),
+  upstream: text("upstream", "Proxy mode: base URL of a Chat Completions server (e.g. http://127.0.0.1:8081/v1)"),
+  upstreamApiKey: text("upstream-api-key", "API key sent to the upstream"),
+  upstreamTimeout: integer("upstream-timeout", 300_000, "Milliseconds to wait for the upstream's first byte (504 past it)"),
+  dataDir: Options.directory("data-dir").pipe(Options.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"), Options.withFallbackConfig(Config.string("PARLANCE_DATA_DIR")), Options.withDefault(".parlance")),
+  store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
+  recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
+  cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
+  strictTools: flag("strict-tools", "Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them"),
+  modelName: text("model-name", "The model id the embedded engine reports (default: the file name)")
+}
+
+export type ServeConfig = {
+  readonly [K in keyof typeof serveOptions]: (typeof serveOptions)[K] extends Options.Options<infer A> ? A : never
+}
+
+export const optional = <A>(value: Option.Option<A>): A | undefined => Option.getOrUndefined(value)
