@@ -40,7 +40,8 @@ column index field record input output response request server client stream eve
 const PIECES = [
   "ing", "ed", "er", "est", "ly", "tion", "s", "es", "re", "un", "pre", "able", "ment", "ness",
   "{\"", "\":", "\":\"", "\",\"", "\"}", "\":{", "},{", "\"]", "[\"", "{}", "[]", "\",", "\":[",
-  "name", "arguments", "location", "unit", "query", "city", "answer", "ok"
+  "name", "arguments", "location", "unit", "query", "city", "answer", "ok", "user", "assistant", "system", "tool",
+  "You", "Tools", "function", "json", "object"
 ]
 
 const CHARS =
@@ -78,8 +79,8 @@ export const makeVocabulary = (): Vocabulary => {
   }
   for (const w of WORDS) {
     withPrefixes(SPACE + w)
-    withPrefixes(w)
     withPrefixes(SPACE + w[0].toUpperCase() + w.slice(1))
+    withPrefixes(w[0].toUpperCase() + w.slice(1))
   }
   for (const p of PIECES) withPrefixes(p)
   const ordered = Array.from(normal).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))

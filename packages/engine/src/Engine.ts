@@ -1,0 +1,64 @@
+/**
+ * The embedded engine (DESIGN §6): a GGUF model run by node-llama-cpp behind the `ChatBackend` contract —
+ * Chat Completions requests in, the exact `chat.completion.chunk`s llama-server would stream out.
+ * One loaded model, one context with `parallel` sequences, KV-cache prefix reuse between turns,
+ * grammar-constrained tool calls and JSON output, abort within one token.
+ * @since 0.1.0
+ */
+import type { ChatBackend } from "@parlance/schema/ChatBackend"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { EngineLoadError } from "./EngineError.js"
+import * as internal from "./internal/engine.js"
+import type * as options from "./internal/options.js"
+
+/**
+ * Options of `make` / `layer`: `model` (path or `hf:`/URL URI), `gpu`, `contextSize` (per sequence),
+ * `parallel`, `queueLimit`, `threads`, `modelName`, `modelsDirectory`, `logger`.
+ * @category models
+ */
+export type EngineOptions = options.EngineOptions
+
+/**
+ * Receives llama.cpp's native log lines.
+ * @category models
+ */
+export type EngineLogger = options.EngineLogger
+
+/**
+ * What was loaded and how (GPU backend, offloaded layers, context size, …).
+ * @category models
+ */
+export type EngineInfo = internal.EngineInfo
+
+/**
+ * A `ChatBackend` plus what only the embedded engine knows.
+ * @category models
+ */
+export type EngineBackend = internal.EngineBackend
+
+/**
+ * The engine as a service.
+ * @category models
+ */
+export class Engine extends Context.Tag("@parlance/engine/Engine")<Engine, EngineBackend>() {}
+
+/**
+ * Load the model and start serving; the scope disposes the context and model.
+ * @category constructors
+ */
+export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> = internal.make
+
+/**
+ * @category layers
+ */
+export const layer = (options: EngineOptions): Layer.Layer<Engine, EngineLoadError> =>
+  Layer.scoped(Engine, internal.make(options))
+
+/**
+ * The engine as a plain `ChatBackend`, for code that only needs the contract.
+ * @category constructors
+ */
+export const asChatBackend = (engine: EngineBackend): ChatBackend => engine

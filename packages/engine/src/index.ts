@@ -1,0 +1,7 @@
+/**
+ * @since 0.1.0
+ */
+export * as Engine from "./Engine.js"
+
+/** @since 0.1.0 */
+export * as EngineError from "./EngineError.js"

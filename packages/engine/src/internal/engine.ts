@@ -1,0 +1,130 @@
+import type { BackendError, ChatBackend, ModelInfo } from "@parlance/schema/ChatBackend"
+import type { ChatCompletionChunk, ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { LlamaChat } from "node-llama-cpp"
+import type { EngineLoadError } from "../EngineError.js"
+import { makeChunkFactory } from "./chunks.js"
+import { makeMailbox } from "./mailbox.js"
+import { errorMessage, serverError } from "./errors.js"
+import { runGeneration } from "./generate.js"
+import { makeGrammarCache } from "./grammar.js"
+import { load } from "./loader.js"
+import { defaultModelName, resolveOptions, type EngineOptions } from "./options.js"
+import { makePool, type Slot } from "./pool.js"
+import { prepare } from "./prepare.js"
+
+export interface EngineInfo {
+  readonly modelName: string
+  readonly modelPath: string
+  /** `false` for CPU, else the llama.cpp GPU backend in use. */
+  readonly gpu: false | "cuda" | "vulkan" | "metal"
+  readonly gpuLayers: number
+  readonly totalLayers: number
+  /** Tokens per sequence. */
+  readonly contextSize: number
+  readonly trainContextSize: number
+  readonly parallel: number
+  readonly queueLimit: number
+  readonly threads: number
+  readonly chatWrapper: string
+}
+
+export interface EngineBackend extends ChatBackend {
+  readonly info: EngineInfo
+  /** Tokens of the prompt `request` renders to (what `usage.prompt_tokens` reports). */
+  readonly countPromptTokens: (request: ChatCompletionRequest) => Effect.Effect<number, BackendError>
+  /** Sequences generating and requests waiting, for `/metrics` and `/health`. */
+  readonly load: Effect.Effect<{ readonly busy: number; readonly waiting: number; readonly size: number }>
+  /** Dispose the context and model now (the scope does it otherwise). */
+  readonly close: Effect.Effect<void>
+}
+
+export const make = (options: EngineOptions): Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const resolved = resolveOptions(options)
+    const loaded = yield* load(resolved)
+    const { llama, model, context } = loaded
+    const sequences = Array.from({ length: resolved.parallel }, () => context.getSequence())
+    const first = new LlamaChat({ contextSequence: sequences[0] })
+    const chatWrapper = first.chatWrapper
+    const slots: Array<Slot> = sequences.map((sequence, index) => ({
+      index,
+      sequence,
+      chat: index === 0 ? first : new LlamaChat({ contextSequence: sequence, chatWrapper }),
+      busy: false,
+      lastUsed: 0
+    }))
+    yield* Effect.addFinalizer(() => Effect.sync(() => slots.forEach((slot) => slot.chat.dispose())))
+    const pool = makePool(slots, resolved.queueLimit)
+    const grammars = makeGrammarCache(llama)
+    const modelName = resolved.modelName ?? defaultModelName(loaded.modelPath)
+    const prepareContext = { model, chatWrapper, contextSize: context.contextSize, grammars }
+    const info: EngineInfo = {
+      modelName,
+      modelPath: loaded.modelPath,
+      gpu: llama.gpu,
+      gpuLayers: model.gpuLayers,
+      totalLayers: model.fileInsights.totalLayers,
+      contextSize: context.contextSize,
+      trainContextSize: model.trainContextSize,
+      parallel: resolved.parallel,
+      queueLimit: resolved.queueLimit,
+      threads: resolved.threads,
+      chatWrapper: chatWrapper.wrapperName
+    }
+    yield* Effect.logInfo(
+      `engine: ${modelName} on ${info.gpu === false ? "CPU" : info.gpu.toUpperCase()}, ` +
+        `${info.gpuLayers}/${info.totalLayers} layers offloaded, context ${info.contextSize} x ${info.parallel} sequences, ` +
+        `${info.threads} threads, chat wrapper ${info.chatWrapper}`
+    )
+    const created = Math.floor(Date.now() / 1000)
+    const models: ReadonlyArray<ModelInfo> = [{ id: modelName, owned_by: "parlance", created }]
+
+    const stream = (request: ChatCompletionRequest): Stream.Stream<ChatCompletionChunk, BackendError> =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const prepared = yield* prepare(prepareContext, request)
+          const slot = yield* pool.lease(prepared.promptTokens)
+          const chunks = makeChunkFactory(modelName)
+          const mailbox = makeMailbox<ChatCompletionChunk, BackendError>()
+          // Started and guarded in one uninterruptible step: when the stream is interrupted or finishes, stop
+          // generating and wait until the sequence is idle, so the lease (released after this) hands over a
+          // sequence nobody is using.
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const controller = new AbortController()
+              const done = runGeneration(slot, prepared, { delta: (d) => mailbox.offer(chunks.delta(d)) }, controller.signal)
+                .then((outcome) => {
+                  if (outcome._tag === "Finished") {
+                    mailbox.offer(chunks.finish(outcome.finishReason))
+                    mailbox.offer(chunks.usage(outcome.usage))
+                    mailbox.end()
+                  } else if (outcome._tag === "Failed") {
+                    mailbox.fail(serverError(`Generation failed: ${errorMessage(outcome.cause)}`))
+                  } else mailbox.end()
+                })
+              return { controller, done }
+            }),
+            ({ controller, done }) => Effect.promise(() => (controller.abort(), done))
+          )
+          return mailbox.stream
+        })
+      )
+
+    return {
+      kind: "engine",
+      models: Effect.succeed(models),
+      stream,
+      info,
+      countPromptTokens: (request) =>
+        Effect.map(prepare(prepareContext, request), (prepared) => prepared.promptTokens.length),
+      load: Effect.sync(pool.stats),
+      close: Effect.promise(async () => {
+        await context.dispose()
+        await model.dispose()
+      })
+    } satisfies EngineBackend
+  })
+

@@ -1,0 +1,109 @@
+/**
+ * `tools` / `tool_choice` / `parallel_tool_calls` → node-llama-cpp functions (without handlers, so generation
+ * stops with `stopReason: "functionCalls"`), plus the token bias that forces a call for `required` / named
+ * choices: it pushes the chat wrapper's call prefix token by token, after which node-llama-cpp's grammar
+ * constrains the function name and the JSON arguments.
+ */
+import type { BackendError } from "@parlance/schema/ChatBackend"
+import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
+import * as Either from "effect/Either"
+import {
+  LlamaText,
+  TokenBias,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type GbnfJsonSchema,
+  type Token,
+  type Tokenizer
+} from "node-llama-cpp"
+import { invalidRequest } from "./errors.js"
+
+export interface FunctionsPlan {
+  /** `undefined`: no function calling for this request. */
+  readonly functions: ChatModelFunctions | undefined
+  /** Whether the first generated tokens must be a call. */
+  readonly force: boolean
+  readonly maxParallelFunctionCalls: number | undefined
+  /** `tools[i].function.parameters` schemas to validate, with their param paths. */
+  readonly schemas: ReadonlyArray<readonly [string, GbnfJsonSchema]>
+}
+
+const none: FunctionsPlan = { functions: undefined, force: false, maxParallelFunctionCalls: undefined, schemas: [] }
+
+/** The decoding boundary: a caller's JSON Schema is handed to node-llama-cpp's GBNF converter as is. */
+export const asGbnfSchema = (schema: Readonly<Record<string, unknown>>): GbnfJsonSchema =>
+  schema as unknown as GbnfJsonSchema
+
+export const planFunctions = (request: ChatCompletionRequest): Either.Either<FunctionsPlan, BackendError> => {
+  const tools = request.tools ?? []
+  const choice = request.tool_choice ?? "auto"
+  if (tools.length === 0) {
+    if (choice === "required" || typeof choice === "object")
+      return Either.left(invalidRequest("'tool_choice' requires 'tools' to be set.", "tool_choice"))
+    return Either.right(none)
+  }
+  if (choice === "none") return Either.right(none)
+  const seen = new Set<string>()
+  for (let i = 0; i < tools.length; i++) {
+    const name = tools[i].function.name
+    if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name))
+      return Either.left(
+        invalidRequest(`Invalid function name '${name}': use a-z, A-Z, 0-9, '_', '.', '-' (at most 64).`, `tools[${i}].function.name`)
+      )
+    if (seen.has(name))
+      return Either.left(invalidRequest(`Duplicate function name '${name}'.`, `tools[${i}].function.name`))
+    seen.add(name)
+  }
+  let selected = tools.map((tool, i) => [tool, i] as const)
+  if (typeof choice === "object") {
+    selected = selected.filter(([tool]) => tool.function.name === choice.function.name)
+    if (selected.length === 0)
+      return Either.left(
+        invalidRequest(`Tool choice '${choice.function.name}' is not one of the provided tools.`, "tool_choice")
+      )
+  }
+  const functions: Record<string, ChatModelFunctions[string]> = {}
+  const schemas: Array<readonly [string, GbnfJsonSchema]> = []
+  for (const [tool, i] of selected) {
+    const parameters = tool.function.parameters
+    const params = parameters === undefined || Object.keys(parameters).length === 0 ? undefined : asGbnfSchema(parameters)
+    if (params !== undefined) schemas.push([`tools[${i}].function.parameters`, params])
+    functions[tool.function.name] = {
+      ...(tool.function.description === undefined ? {} : { description: tool.function.description }),
+      ...(params === undefined ? {} : { params })
+    }
+  }
+  return Either.right({
+    functions,
+    force: choice === "required" || typeof choice === "object",
+    maxParallelFunctionCalls: request.parallel_tool_calls === false ? 1 : undefined,
+    schemas
+  })
+}
+
+/** The tokens of the wrapper's function call prefix (e.g. `<tool_call>\n{"name": "`), or `undefined`. */
+export const callPrefixTokens = (chatWrapper: ChatWrapper, tokenizer: Tokenizer): ReadonlyArray<Token> | undefined => {
+  const prefix = chatWrapper.settings.functions.call.prefix
+  const tokens = LlamaText(prefix).tokenize(tokenizer)
+  return tokens.length === 0 ? undefined : tokens
+}
+
+/**
+ * A `tokenBias` function for `LlamaChat.generateResponse`; node-llama-cpp calls it once per sampling step.
+ * While `forced` has tokens left it pushes the next one; `logitBias` (the request's `logit_bias`, token id →
+ * bias) applies on every step.
+ */
+export const makeTokenBias = (
+  tokenizer: Tokenizer,
+  forced: ReadonlyArray<Token> | undefined,
+  logitBias: ReadonlyArray<readonly [Token, number]>
+): (() => TokenBias) => {
+  let step = 0
+  return () => {
+    const bias = new TokenBias(tokenizer)
+    for (const [token, value] of logitBias) bias.set(token, value <= -100 ? "never" : { logit: value })
+    const s = step++
+    if (forced !== undefined && s < forced.length) bias.set(forced[s], { logit: 1000 })
+    return bias
+  }
+}
