@@ -25,8 +25,9 @@ const timed = async (url: string, body: unknown) => {
 }
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-const direct = { url: `${upstream.url}/chat/completions`, body: { model: `bench/${CHUNKS}`, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } } }
-const proxied = { url: `${server.url}/v1/responses`, body: { model: `bench/${CHUNKS}`, input: "hi", stream: true, store: false } }
+const PACE = Number(process.env.BENCH_PACE_MS ?? 0)
+const direct = { url: `${upstream.url}/chat/completions`, body: { model: `bench/${CHUNKS}/${PACE}`, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } } }
+const proxied = { url: `${server.url}/v1/responses`, body: { model: `bench/${CHUNKS}/${PACE}`, input: "hi", stream: true, store: false } }
 
 for (let i = 0; i < 5; i++) {
   await timed(direct.url, direct.body)
@@ -57,7 +58,7 @@ const directRps = await rps(`${upstream.url}/chat/completions`, { model: "bench/
 const proxiedRps = await rps(`${server.url}/v1/responses`, { model: "bench/5", input: "hi", store: false })
 const storedRps = await rps(`${server.url}/v1/responses`, { model: "bench/5", input: "hi" })
 
-console.log(`proxy overhead, ${CHUNKS}-chunk streamed response, median of ${RUNS} runs`)
+console.log(`proxy overhead, ${CHUNKS}-chunk streamed response${PACE ? `, one chunk every ${PACE} ms` : ", back to back"}, median of ${RUNS} runs`)
 console.table({
   "time to first byte (ms)": { direct: dT.toFixed(2), parlance: pT.toFixed(2), "added (ms)": (pT - dT).toFixed(2), ratio: (pT / dT).toFixed(3) },
   "total wall (ms)": { direct: dW.toFixed(2), parlance: pW.toFixed(2), "added (ms)": (pW - dW).toFixed(2), ratio: (pW / dW).toFixed(3) }

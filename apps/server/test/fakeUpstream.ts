@@ -5,7 +5,7 @@
  *   vector/<name>   replay that golden vector's chunks (strings are sent raw; an `outcome` drops the socket)
  *   fault/<status>  answer with that HTTP status and an OpenAI error body
  *   fault/hang      never answer (for timeouts)
- *   bench/<n>       n text chunks as fast as possible (the proxy benchmark)
+ *   bench/<n>[/<ms>] n text chunks, back to back or one every <ms> (the proxy benchmark)
  *   slow            one text chunk every 50 ms, 200 of them (for cancel / disconnect)
  *   anything else   a scripted assistant: calls the first tool when tools are offered and the last message
  *                   is the user's, otherwise answers with text that echoes what it saw
@@ -127,7 +127,9 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
       chunks = vector.chunks
       drop = vector.outcome !== undefined
     } else if (model.startsWith("bench/")) {
-      const n = Number(model.slice(6))
+      const [, count, pace] = model.split("/")
+      const n = Number(count)
+      delay = Number(pace ?? 0)
       chunks = [chunk(model, { role: "assistant", content: "" }), ...Array.from({ length: n }, (_, i) => chunk(model, { content: `token${i} ` })), chunk(model, {}, "stop"), { ...base(model), choices: [], usage: { prompt_tokens: 20, completion_tokens: n, total_tokens: 20 + n } }, "[DONE]"]
     } else if (model === "slow") {
       chunks = [chunk(model, { role: "assistant", content: "" }), ...Array.from({ length: 200 }, (_, i) => chunk(model, { content: `w${i} ` })), chunk(model, {}, "stop"), "[DONE]"]
