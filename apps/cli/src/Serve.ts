@@ -4,9 +4,7 @@
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
-import { Engine } from "@parlance/engine"
 import type { ChatBackend } from "@parlance/schema"
-import { Server, Upstream } from "@parlance/server"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { existsSync } from "node:fs"
@@ -26,8 +24,12 @@ const banner = (lines: ReadonlyArray<string>) => {
   return [`┌${bar}┐`, ...lines.map((l) => `│  ${l.padEnd(width - 2)}│`), `└${bar}┘`].join("\n")
 }
 
+// The engine and the server load on `serve` only, so `chat`, `check` and `replay` start fast.
+const loadEngine = Effect.promise(() => import("@parlance/engine"))
+const loadServer = Effect.promise(() => import("@parlance/server"))
+
 const engineBackend = (config: ServeConfig, model: string) =>
-  Engine.make({
+  Effect.flatMap(loadEngine, ({ Engine }) => Engine.make({
     model,
     gpu: config.gpu === "cpu" ? false : config.gpu,
     contextSize: config.ctxSize,
@@ -35,13 +37,14 @@ const engineBackend = (config: ServeConfig, model: string) =>
     queueLimit: config.queue,
     ...(config.threads > 0 ? { threads: config.threads } : {}),
     ...(optional(config.modelName) !== undefined ? { modelName: optional(config.modelName)! } : {})
-  })
+  }))
 
 /** Upstream if asked; else the named model; else the default model, or the tiny demo model when offline. */
 const makeBackend = (config: ServeConfig) =>
   Effect.gen(function* () {
     const upstream = optional(config.upstream)
     if (upstream !== undefined) {
+      const { Upstream } = yield* loadServer
       const backend = Upstream.make({ baseUrl: upstream, apiKey: optional(config.upstreamApiKey), connectTimeoutMs: config.upstreamTimeout })
       yield* Console.log(`proxy mode: upstream ${backend.baseUrl}`)
       return { backend: backend as ChatBackend.ChatBackend, model: undefined as string | undefined, demo: false }
@@ -61,9 +64,25 @@ const makeBackend = (config: ServeConfig) =>
     return { backend: tiny as ChatBackend.ChatBackend, model: tiny.info.modelName, demo: true }
   })
 
+/**
+ * node-llama-cpp's dependencies register `signal-exit`, which re-raises SIGTERM/SIGINT (killing the process
+ * before the drain) once it believes it is the last listener, and the runtime removes its own listener on the
+ * first signal. This listener stays, so the graceful shutdown runs; a second signal forces the exit.
+ */
+const keepGracefulShutdown = Effect.sync(() => {
+  let signals = 0
+  const guard = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(signal === "SIGINT" ? 130 : 143)
+  }
+  process.on("SIGINT", guard)
+  process.on("SIGTERM", guard)
+})
+
 export const serve = Command.make("serve", serveOptions, (config) =>
   Effect.gen(function* () {
+    yield* keepGracefulShutdown
     const { backend, model, demo } = yield* makeBackend(config)
+    const { Server } = yield* loadServer
     const apiKey = optional(config.apiKey)
     const cors = optional(config.cors)
     const server = yield* Effect.acquireRelease(
@@ -76,6 +95,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
           store: config.store,
           dataDir: config.dataDir,
           recordDir: optional(config.recordDir),
+          drainTimeoutMs: config.drainTimeout,
           cors: cors === undefined ? undefined : cors.split(",").map((s) => s.trim()),
           strictTools: config.strictTools,
           defaultModel: model

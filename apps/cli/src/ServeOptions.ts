@@ -37,6 +37,7 @@ export const serveOptions = {
   upstreamTimeout: integer("upstream-timeout", 300_000, "Milliseconds to wait for the upstream's first byte (504 past it)"),
   dataDir: Options.directory("data-dir").pipe(Options.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"), Options.withFallbackConfig(Config.string("PARLANCE_DATA_DIR")), Options.withDefault(".parlance")),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
+  drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
   recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
   strictTools: flag("strict-tools", "Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them"),

@@ -1,0 +1,79 @@
+/**
+ * `parlance replay <file>`: a recorded capture, re-run and judged. A `--record-dir` recording is re-sequenced
+ * with its recorded ids (does it reproduce its events exactly?); a raw SSE file of Responses events (ours or
+ * another server's, e.g. from `check --save`) is decoded and validated with its `event:` names; a chunk file
+ * (one Chat Completions chunk JSON per line, or `data:` SSE of chunks) is sequenced with deterministic ids.
+ * `--vector NAME` turns the chunks into a golden vector: the way a bug report becomes a test vector.
+ * Exit status 1 on grammar violations or a recording that no longer reproduces.
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { readFileSync, writeFileSync } from "node:fs"
+import { basename, resolve } from "node:path"
+import * as GoldenVector from "./internal/goldenVector.js"
+import { type Analysis, analyze, classify } from "./internal/replayCapture.js"
+import { timeline } from "./internal/timeline.js"
+
+const replayOptions = {
+  file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("A recording (.json), a raw SSE capture (.sse) or a chunk file")),
+  vector: Options.text("vector").pipe(
+    Options.withDescription("Write the chunks as a golden vector to NAME.json (name = the file's base name)"),
+    Options.optional
+  ),
+  description: Options.text("description").pipe(Options.withDescription("The golden vector's description"), Options.optional)
+}
+
+const kindLine = (file: string, a: Analysis): string => {
+  const chunks = a.chunks === undefined ? "" : `${a.chunks.length} chunk(s) → `
+  const what = { recording: "a --record-dir recording", vector: "a golden vector", sse: "an SSE capture of Responses events", chunks: "a chunk file" }[a.kind]
+  return `${file}: ${what}, ${chunks}${a.events.length} event(s)`
+}
+
+const reproducedLine = (a: Analysis): string | undefined => {
+  if (a.reproduced === undefined) return undefined
+  if (a.reproduced.exact) return `reproduces the recorded events exactly (${a.reproduced.recorded} events)`
+  return `does NOT reproduce the recorded events: first difference at event #${a.reproduced.firstDifference} (replayed ${a.events.length}, recorded ${a.reproduced.recorded})`
+}
+
+const writeVector = (file: string, a: Analysis, target: string, description: Option.Option<string>): void => {
+  if (a.chunks === undefined) {
+    process.stderr.write("error: --vector needs chunks; an SSE capture of Responses events has none (record with --record-dir, or pass the upstream's chunks)\n")
+    process.exitCode = 2
+    return
+  }
+  const path = resolve(target.endsWith(".json") ? target : `${target}.json`)
+  const { vector, warnings } = GoldenVector.build({
+    name: basename(path, ".json"),
+    description: Option.getOrElse(description, () => `Replayed from ${basename(file)}.`),
+    chunks: a.chunks,
+    outcome: a.outcome,
+    context: a.context
+  })
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
+  writeFileSync(path, `${JSON.stringify(vector, null, 2)}\n`)
+  process.stdout.write(`wrote golden vector ${path}\n`)
+}
+
+/** @category commands */
+export const replay = Command.make("replay", replayOptions, (options) =>
+  Effect.sync(() => {
+    const capture = classify(readFileSync(options.file, "utf8"))
+    if (typeof capture === "string") {
+      process.stderr.write(`error: ${options.file}: ${capture}\n`)
+      process.exitCode = 2
+      return
+    }
+    const a = analyze(capture)
+    const ansi = process.stdout.isTTY === true
+    process.stdout.write(`${kindLine(options.file, a)}\n\n${timeline(a.events, a.violations, ansi)}\n`)
+    const reproduced = reproducedLine(a)
+    if (reproduced !== undefined) process.stdout.write(`${reproduced}\n`)
+    process.stdout.write(a.violations.length === 0 ? "grammar: ok (no violations)\n" : `grammar: ${a.violations.length} violation(s)\n`)
+    if (a.violations.length > 0 || a.reproduced?.exact === false) process.exitCode = 1
+    Option.map(options.vector, (target) => writeVector(options.file, a, target, options.description))
+  })
+).pipe(Command.withDescription("Re-run and validate a recorded capture (recording, raw SSE, or chunk file); --vector writes a golden vector"))

@@ -1,0 +1,55 @@
+/**
+ * An event timeline for people: one line per event (sequence number, type, item id, a short delta or text)
+ * with its grammar violations beneath it. Pure.
+ */
+import type { ValidateStream } from "@parlance/translate"
+
+type Json = Record<string, unknown>
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
+const str = (v: unknown): string => (typeof v === "string" ? v : "")
+
+const quote = (text: string, max = 48): string => {
+  const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text
+  return JSON.stringify(cut)
+}
+
+/** The detail column of one event. */
+const detail = (e: Json): string => {
+  if (typeof e.delta === "string") return quote(e.delta)
+  for (const key of ["text", "arguments", "input", "refusal"]) if (typeof e[key] === "string") return `= ${quote(str(e[key]))}`
+  const item = isObject(e.item) ? e.item : undefined
+  if (item) return [str(item.type), str(item.name), str(item.status)].filter((s) => s !== "").join(" ")
+  const part = isObject(e.part) ? e.part : undefined
+  if (part) return str(part.type)
+  const response = isObject(e.response) ? e.response : undefined
+  if (response) {
+    const reason = isObject(response.incomplete_details) ? ` (${str(response.incomplete_details.reason)})` : ""
+    const error = isObject(response.error) ? ` ${str(response.error.code)}: ${str(response.error.message)}` : ""
+    return `${str(response.status)}${reason}${error}`
+  }
+  if (e.type === "error") return `${str(e.code)}: ${str(e.message)}`
+  return ""
+}
+
+const itemId = (e: Json): string => str(e.item_id) || (isObject(e.item) ? str(e.item.id) : "") || (isObject(e.response) ? str(e.response.id) : "")
+
+export const formatViolation = (v: ValidateStream.Violation): string => `#${v.index} rule ${v.rule}: ${v.message}`
+
+/** One line per event; violations are printed under the event they point at (or at the end). */
+export const timeline = (events: ReadonlyArray<unknown>, violations: ReadonlyArray<ValidateStream.Violation> = [], ansi = false): string => {
+  const red = (t: string) => (ansi ? `\x1b[31m${t}\x1b[39m` : t)
+  const idWidth = Math.max(8, ...events.map((raw) => (isObject(raw) ? itemId(raw).length : 0)))
+  const rows = events.map((raw, i) => {
+    const e = isObject(raw) ? raw : {}
+    const seq = typeof e.sequence_number === "number" ? String(e.sequence_number) : "?"
+    const type = str(e.type).replace(/^response\./, "") || (typeof raw === "string" ? `(raw) ${quote(raw)}` : "(not an event)")
+    return { i, line: `${seq.padStart(4)}  ${type.padEnd(34)} ${itemId(e).padEnd(idWidth)} ${detail(e)}`.trimEnd() }
+  })
+  const lines: Array<string> = []
+  for (const row of rows) {
+    lines.push(row.line)
+    for (const v of violations.filter((v) => v.index === row.i)) lines.push(red(`        ✗ ${formatViolation(v)}`))
+  }
+  for (const v of violations.filter((v) => v.index >= events.length)) lines.push(red(`        ✗ ${formatViolation(v)}`))
+  return `${lines.join("\n")}\n`
+}
