@@ -98,6 +98,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
           drainTimeoutMs: config.drainTimeout,
           cors: cors === undefined ? undefined : cors.split(",").map((s) => s.trim()),
           strictTools: config.strictTools,
+          defaultMaxOutputTokens: config.maxOutputTokens > 0 ? config.maxOutputTokens : undefined,
           defaultModel: model
         })
       ),

@@ -40,6 +40,7 @@ export const serveOptions = {
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
   recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
+  maxOutputTokens: integer("max-output-tokens", 0, "Cap on generated tokens for requests that set none (0 = no cap, like llama-server's --n-predict -1)"),
   strictTools: flag("strict-tools", "Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them"),
   modelName: text("model-name", "The model id the embedded engine reports (default: the file name)")
 }

@@ -34,6 +34,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number
   /** Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them. */
   readonly strictTools?: boolean
+  /** Cap on generated tokens for requests that set none (like llama-server's `--n-predict`). */
+  readonly defaultMaxOutputTokens?: number | undefined
   /** The model used when a request names none. */
   readonly defaultModel?: string | undefined
   /** How long shutdown waits for in-flight streams before stopping them (ms). */
@@ -71,6 +73,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     strictTools: options.strictTools ?? false,
     defaultModel: options.defaultModel,
+    defaultMaxOutputTokens: options.defaultMaxOutputTokens,
     apiKey: options.apiKey,
     cors: options.cors,
     isDraining: () => draining

@@ -97,6 +97,19 @@ describe("bad requests", () => {
 })
 
 describe("operations", () => {
+  it("--max-output-tokens caps requests that set no limit, and only those", async () => {
+    const capped = await startHarness({ defaultMaxOutputTokens: 7 })
+    try {
+      const post = (body: unknown) => fetch(`${capped.url}/v1/responses`, { method: "POST", body: JSON.stringify(body) })
+      expect((await post({ model: "fake-model", input: "x" })).status).toBe(200)
+      expect(capped.upstream.requests.at(-1).max_tokens).toBe(7)
+      await post({ model: "fake-model", input: "x", max_output_tokens: 50 })
+      expect(capped.upstream.requests.at(-1).max_tokens).toBe(50)
+    } finally {
+      await capped.close()
+    }
+  })
+
   it("/health and /metrics", async () => {
     expect(await (await fetch(`${h.url}/health`)).json()).toMatchObject({ status: "ok", backend: "upstream" })
     const text = await (await fetch(`${h.url}/metrics`)).text()

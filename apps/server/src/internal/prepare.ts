@@ -44,7 +44,12 @@ export const withIds = (
 export const prepare = (
   body: unknown,
   store: ResponseStoreService,
-  options: { readonly ids: Ids.IdGenerator; readonly strictTools: boolean; readonly defaultModel: string | undefined }
+  options: {
+    readonly ids: Ids.IdGenerator
+    readonly strictTools: boolean
+    readonly defaultModel: string | undefined
+    readonly defaultMaxOutputTokens: number | undefined
+  }
 ): Effect.Effect<Prepared, ApiError.ApiError> =>
   Effect.gen(function* () {
     const decoded = decode(body)
@@ -61,7 +66,8 @@ export const prepare = (
       resolveItem: (id) => byId.get(id)
     })
     if (Either.isLeft(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.left))
-    return { request, plan: plan.right, input: withIds(request.input, options.ids), model: plan.right.request.model }
+    const capped = withDefaultCap(plan.right, options.defaultMaxOutputTokens)
+    return { request, plan: capped, input: withIds(request.input, options.ids), model: capped.request.model }
   })
 
 /** The chain's input and output items, oldest first. */
@@ -83,3 +89,7 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
     }
     return chain
   })
+
+/** The server's `--max-output-tokens`: a cap for requests that set none (llama-server's `--n-predict`). */
+const withDefaultCap = (plan: ToChatRequest.ChatRequestPlan, cap: number | undefined): ToChatRequest.ChatRequestPlan =>
+  cap === undefined || plan.request.max_tokens != null ? plan : { ...plan, request: { ...plan.request, max_tokens: cap } }

@@ -24,6 +24,7 @@ export interface RouteDeps extends Generation.GenerationDeps {
   readonly bodyLimit: number
   readonly strictTools: boolean
   readonly defaultModel: string | undefined
+  readonly defaultMaxOutputTokens: number | undefined
 }
 
 const encoder = new TextEncoder()
@@ -128,7 +129,8 @@ export const chatCompletions = (deps: RouteDeps) =>
     if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
     const request = decoded.right
     if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
-    const stream = deps.backend.stream({ ...request, stream: true, stream_options: { include_usage: true } })
+    const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.defaultMaxOutputTokens } : {}
+    const stream = deps.backend.stream({ ...request, ...cap, stream: true, stream_options: { include_usage: true } })
     // Wait for the first chunk so that a failure before generation is an HTTP error.
     const all = yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend))
     if (request.stream === true) {
