@@ -3,11 +3,20 @@
  * upstream, in the same run. Prints time to first byte, total wall time, their ratios, and requests/s of small
  * non-streaming responses. Not a test: numbers, not assertions.
  */
-import { Server, Upstream } from "../src/index.js"
-import { startFakeUpstream } from "../test/fakeUpstream.js"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createInterface } from "node:readline"
 
-const upstream = await startFakeUpstream()
-const server = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0 })
+/** Each participant runs in its own process: a shared event loop would charge Parlance for the client's work. */
+const children: Array<ChildProcess> = []
+const launch = (...args: Array<string>) =>
+  new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", new URL("./processes.ts", import.meta.url).pathname, ...args], { stdio: ["ignore", "pipe", "inherit"] })
+    children.push(child)
+    createInterface({ input: child.stdout! }).once("line", resolve)
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)))
+  })
+const upstream = { url: await launch("upstream") }
+const server = { url: (await launch("parlance", upstream.url)).replace(/\/v1$/, "") }
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 500)
 const RUNS = Number(process.env.BENCH_RUNS ?? 40)
 
@@ -29,6 +38,12 @@ const PACE = Number(process.env.BENCH_PACE_MS ?? 0)
 const direct = { url: `${upstream.url}/chat/completions`, body: { model: `bench/${CHUNKS}/${PACE}`, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } } }
 const proxied = { url: `${server.url}/v1/responses`, body: { model: `bench/${CHUNKS}/${PACE}`, input: "hi", stream: true, store: false } }
 
+// Warm up both paths (the JIT, connection pools) before measuring: the first hundred requests are slower.
+const small = { direct: { ...direct.body, model: "bench/5" }, proxied: { ...proxied.body, model: "bench/5" } }
+for (let i = 0; i < 200; i++) {
+  await timed(direct.url, small.direct)
+  await timed(proxied.url, small.proxied)
+}
 for (let i = 0; i < 5; i++) {
   await timed(direct.url, direct.body)
   await timed(proxied.url, proxied.body)
@@ -67,5 +82,4 @@ console.log("non-streaming small responses, 8 concurrent clients")
 console.table({
   "requests/s": { direct: directRps.toFixed(0), "parlance store:false": proxiedRps.toFixed(0), "parlance stored (memory)": storedRps.toFixed(0), ratio: (proxiedRps / directRps).toFixed(3) }
 })
-await server.close()
-await upstream.close()
+for (const child of children) child.kill()
