@@ -5,9 +5,9 @@
  * @since 0.1.0
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
-import { ChunkDecode, type Sequencer, Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { readChunks } from "./internal/upstreamChunks.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -88,19 +88,30 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {})
   }
 
-  const post = (path: string, body: string): Effect.Effect<Response, BackendError> =>
+  /**
+   * POST and wait for the upstream's headers. `abort` (when given) cancels the request and its body later:
+   * the stream's finalizer uses it on client disconnect or cancel.
+   */
+  const post = (path: string, body: string, abort?: AbortController): Effect.Effect<Response, BackendError> =>
     Effect.tryPromise({
-      try: (signal) => fetch(`${baseUrl}${path}`, { method: "POST", headers, body, signal }),
+      try: async (signal) => {
+        const controller = abort ?? new AbortController()
+        signal.addEventListener("abort", () => controller.abort(), { once: true })
+        const timer = setTimeout(() => controller.abort(new ConnectTimeout()), connectTimeoutMs)
+        try {
+          return await fetch(`${baseUrl}${path}`, { method: "POST", headers, body, signal: controller.signal })
+        } finally {
+          clearTimeout(timer)
+        }
+      },
       catch: (error) => {
+        if (error instanceof ConnectTimeout || (error as Error)?.name === "TimeoutError" || (error as { cause?: unknown })?.cause instanceof ConnectTimeout) {
+          return backendError(504, `Upstream ${baseUrl} did not answer within ${connectTimeoutMs} ms.`, "upstream_timeout")
+        }
         const code = causeCode(error)
         return backendError(502, `Upstream ${baseUrl} is unreachable${code ? ` (${code})` : ""}: ${String((error as Error)?.message ?? error)}`, "upstream_unreachable")
       }
-    }).pipe(
-      Effect.timeoutFail({
-        duration: connectTimeoutMs,
-        onTimeout: () => backendError(504, `Upstream ${baseUrl} did not answer within ${connectTimeoutMs} ms.`, "upstream_timeout")
-      })
-    )
+    })
 
   const bodyBytes = (response: Response): Stream.Stream<Uint8Array, BackendError> =>
     response.body === null
@@ -114,40 +125,21 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
         )
 
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
-    Stream.unwrap(
+    Stream.unwrapScoped(
       Effect.gen(function* () {
+        const abort = new AbortController()
+        yield* Effect.addFinalizer(() => Effect.sync(() => abort.abort()))
         const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
-        const response = yield* post("/chat/completions", body)
+        const response = yield* post("/chat/completions", body, abort)
         if (!response.ok) {
           const text = yield* Effect.promise(() => response.text().catch(() => ""))
           return yield* Effect.fail(fromStatus(response.status, text))
         }
-        // Decoding is pure and batch-wise (one token per element; no Effect per element on this hot path).
-        let sawDone = false
-        let failure: BackendError | undefined
-        const decode = (data: string): Sequencer.Input => {
-          const input = ChunkDecode.fromData(data)
-          if ("_tag" in input) {
-            if (input._tag === "End") sawDone = true
-            else if (input._tag === "Failed") failure = backendError(502, input.message, input.code)
-          }
-          return input
-        }
-        return Sse.decodeStream(bodyBytes(response)).pipe(
-          Stream.map((message) => decode(message.data)),
-          Stream.takeUntil((input) => "_tag" in input),
-          Stream.filter((input): input is ChatCompletions.ChatCompletionChunk => !("_tag" in input)),
-          // A body that ends without `[DONE]` is a dropped connection, not a normal end.
-          Stream.concat(
-            Stream.suspend(() =>
-              failure !== undefined
-                ? Stream.fail(failure)
-                : sawDone
-                  ? Stream.empty
-                  : Stream.fail(backendError(502, "The upstream closed the stream without [DONE].", "upstream_disconnected"))
-            )
-          )
-        )
+        if (response.body === null) return yield* Effect.fail(backendError(502, "The upstream answered with no body.", "upstream_disconnected"))
+        const batches = readChunks(response.body, idleTimeoutMs)
+        return Stream.fromAsyncIterable({ [Symbol.asyncIterator]: () => batches }, (error) =>
+          error instanceof BackendError ? error : backendError(502, `The upstream stream failed: ${String(error)}`, "upstream_disconnected")
+        ).pipe(Stream.mapConcat((batch) => batch))
       })
     )
 
@@ -175,6 +167,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 }
 
 class IdleTimeout extends Error {}
+class ConnectTimeout extends Error {}
 
 /** Errors the body when no bytes arrive for `ms` (a stalled upstream must not hold a stream open forever). */
 const withIdleTimeout = (body: ReadableStream<Uint8Array>, ms: number): ReadableStream<Uint8Array> => {
