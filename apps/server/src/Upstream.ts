@@ -7,7 +7,7 @@
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { readChunks } from "./internal/upstreamChunks.js"
+import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -166,29 +166,4 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   return { kind: "upstream", baseUrl, models, stream, passthrough }
 }
 
-class IdleTimeout extends Error {}
 class ConnectTimeout extends Error {}
-
-/** Errors the body when no bytes arrive for `ms` (a stalled upstream must not hold a stream open forever). */
-const withIdleTimeout = (body: ReadableStream<Uint8Array>, ms: number): ReadableStream<Uint8Array> => {
-  const reader = body.getReader()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new IdleTimeout()), ms)
-      })
-      try {
-        const result = await Promise.race([reader.read(), timeout])
-        if (result.done) controller.close()
-        else controller.enqueue(result.value)
-      } catch (error) {
-        reader.cancel(error).catch(() => undefined)
-        controller.error(error)
-      } finally {
-        clearTimeout(timer)
-      }
-    },
-    cancel: (reason) => reader.cancel(reason)
-  })
-}

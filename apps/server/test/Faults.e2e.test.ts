@@ -9,7 +9,7 @@ import { type Harness, postSse, startHarness, violations } from "./harness.js"
 let h: Harness
 const recordDir = mkdtempSync(join(tmpdir(), "parlance-record-"))
 beforeAll(async () => {
-  h = await startHarness({ recordDir, bodyLimit: 64 * 1024, cors: ["https://app.example"], upstreamOptions: { connectTimeoutMs: 500 } })
+  h = await startHarness({ recordDir, bodyLimit: 64 * 1024, cors: ["https://app.example"], upstreamOptions: { connectTimeoutMs: 500, idleTimeoutMs: 500 } })
 })
 afterAll(() => h.close())
 
@@ -58,6 +58,12 @@ describe("faults after the first byte end the stream with response.failed, gramm
       expect(capture.events.at(-1).type).toBe("response.failed")
     })
   }
+
+  it("an upstream that goes silent mid-stream → response.failed (upstream_timeout)", async () => {
+    const capture = await postSse(`${h.url}/v1/responses`, { model: "fault/stall", input: "x", stream: true })
+    expect(violations(capture)).toEqual([])
+    expect(capture.events.at(-1).response).toMatchObject({ status: "failed", error: { code: "upstream_timeout" } })
+  })
 
   it("a client disconnect aborts the upstream request", async () => {
     const before = h.upstream.aborted()

@@ -5,6 +5,7 @@
  *   vector/<name>   replay that golden vector's chunks (strings are sent raw; an `outcome` drops the socket)
  *   fault/<status>  answer with that HTTP status and an OpenAI error body
  *   fault/hang      never answer (for timeouts)
+ *   fault/stall     answer, send one chunk, then go silent (for the idle timeout)
  *   bench/<n>[/<ms>] n text chunks, back to back or one every <ms> (the proxy benchmark)
  *   slow            one text chunk every 50 ms, 200 of them (for cancel / disconnect)
  *   anything else   a scripted assistant: calls the first tool when tools are offered and the last message
@@ -110,6 +111,11 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     requests.push(body)
     const model: string = body.model ?? ""
     if (model === "fault/hang") return
+    if (model === "fault/stall") {
+      // Headers and one chunk, then silence with the connection open.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      return res.write(frame(chunk(model, { role: "assistant", content: "stalled" })))
+    }
     if (model.startsWith("fault/")) {
       const status = Number(model.slice(6))
       res.writeHead(status, { "content-type": "application/json" })

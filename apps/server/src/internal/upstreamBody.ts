@@ -1,5 +1,5 @@
 /**
- * An upstream's SSE body → batches of Chat Completions chunks, one batch per network read. A plain async
+ * An upstream's response body: an idle timeout for any body, and for a streamed completion, its SSE → batches of Chat Completions chunks, one batch per network read. A plain async
  * generator: this runs once per token, and per-token Effect machinery costs more than the decoding itself.
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
@@ -8,13 +8,30 @@ import { ChunkDecode, Sse } from "@parlance/translate"
 const failure = (status: number, message: string, code: string) =>
   new ChatBackend.BackendError({ status, type: "upstream_error", code, param: null, message })
 
-/** Resolves to `undefined` when the body is silent for `ms`. */
-const readWithin = <T>(read: Promise<T>, ms: number): Promise<T | undefined> => {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
+export class IdleTimeout extends Error {}
+
+/** Errors the body when no bytes arrive for `ms` (a stalled upstream must not hold a stream open forever). */
+export const withIdleTimeout = (body: ReadableStream<Uint8Array>, ms: number): ReadableStream<Uint8Array> => {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new IdleTimeout()), ms)
+      })
+      try {
+        const result = await Promise.race([reader.read(), timeout])
+        if (result.done) controller.close()
+        else controller.enqueue(result.value)
+      } catch (error) {
+        reader.cancel(error).catch(() => undefined)
+        controller.error(error)
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    cancel: (reason) => reader.cancel(reason)
   })
-  return Promise.race([read, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**
@@ -25,17 +42,17 @@ export async function* readChunks(
   body: ReadableStream<Uint8Array>,
   idleTimeoutMs: number
 ): AsyncGenerator<ReadonlyArray<ChatCompletions.ChatCompletionChunk>> {
-  const reader = body.getReader()
+  const reader = withIdleTimeout(body, idleTimeoutMs).getReader()
   const decoder = Sse.makeDecoder()
   try {
     for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array> | undefined
+      let result: ReadableStreamReadResult<Uint8Array>
       try {
-        result = await readWithin(reader.read(), idleTimeoutMs)
+        result = await reader.read()
       } catch (error) {
+        if (error instanceof IdleTimeout) throw failure(504, `The upstream sent nothing for ${idleTimeoutMs} ms.`, "upstream_timeout")
         throw failure(502, `The upstream connection broke: ${String((error as Error)?.message ?? error)}`, "upstream_disconnected")
       }
-      if (result === undefined) throw failure(504, `The upstream sent nothing for ${idleTimeoutMs} ms.`, "upstream_timeout")
       const messages = result.done ? decoder.end() : decoder.feed(result.value)
       const batch: Array<ChatCompletions.ChatCompletionChunk> = []
       for (const message of messages) {
