@@ -37,8 +37,6 @@ export interface Generation {
   readonly events: Stream.Stream<Event>
 }
 
-const terminal = (event: Event): ResponseObject.Response | undefined => Sequencer.terminalResponse(event)
-
 /**
  * Starts the backend and waits for its first chunk, so that a backend that fails before producing anything
  * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
@@ -53,10 +51,12 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
       drawn.push(id)
       return id
     }
+    // The clock's reading is kept for the recording, so that a replay reproduces `completed_at` exactly.
+    let completedAt: number | undefined
     const ctx: Sequencer.Context = {
       responseId,
       createdAt: Math.floor(startedAt / 1000),
-      clock: () => Math.floor(deps.now() / 1000),
+      clock: () => (completedAt = Math.floor(deps.now() / 1000)),
       model: prepared.model,
       ids,
       echo: prepared.request,
@@ -111,7 +111,7 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
       let response: ResponseObject.Response | undefined
       for (const event of batch) {
         if (record) emitted.push(event)
-        response ??= terminal(event)
+        response ??= Sequencer.terminalResponse(event)
       }
       if (response === undefined) return Effect.succeed(batch)
       finished = true
@@ -146,7 +146,7 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
           const closing = fold(Sequencer.aborted("The client disconnected."))
           for (const event of closing) {
             emitted.push(event)
-            const response = terminal(event)
+            const response = Sequencer.terminalResponse(event)
             if (response) yield* persist(response)
           }
           outcome ??= Sequencer.aborted("The client disconnected.")
@@ -162,7 +162,7 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
               context: {
                 responseId,
                 createdAt: ctx.createdAt,
-                completedAt: Math.floor(deps.now() / 1000),
+                completedAt: completedAt ?? ctx.createdAt,
                 model: ctx.model,
                 reasoning: prepared.plan.reasoning,
                 tools: Object.fromEntries(prepared.plan.tools),
