@@ -28,16 +28,27 @@ const banner = (lines: ReadonlyArray<string>) => {
 const loadEngine = Effect.promise(() => import("@parlance/engine"))
 const loadServer = Effect.promise(() => import("@parlance/server"))
 
-const engineBackend = (config: ServeConfig, model: string) =>
+const engineBackend = (config: ServeConfig, model: string, allowDownload = true) =>
   Effect.flatMap(loadEngine, ({ Engine }) => Engine.make({
     model,
+    allowDownload,
     gpu: config.gpu === "cpu" ? false : config.gpu,
     contextSize: config.ctxSize,
     parallel: config.parallel,
     queueLimit: config.queue,
+    downloadProgress: process.stdout.isTTY === true,
     ...(config.threads > 0 ? { threads: config.threads } : {}),
     ...(optional(config.modelName) !== undefined ? { modelName: optional(config.modelName)! } : {})
   }))
+
+/** Whether a host answers within a few seconds (any HTTP status counts). */
+const reachable = (url: string) =>
+  Effect.promise(() =>
+    fetch(url, { method: "HEAD", signal: AbortSignal.timeout(4_000) }).then(
+      () => true,
+      () => false
+    )
+  )
 
 /** Upstream if asked; else the named model; else the default model, or the tiny demo model when offline. */
 const makeBackend = (config: ServeConfig) =>
@@ -54,7 +65,9 @@ const makeBackend = (config: ServeConfig) =>
       const engine = yield* engineBackend(config, named)
       return { backend: engine as ChatBackend.ChatBackend, model: engine.info.modelName, demo: false }
     }
-    const real = yield* engineBackend(config, defaultModel).pipe(Effect.either)
+    // Offline, a download attempt can hang for minutes: probe first, and then only use the cache.
+    const online = yield* reachable("https://huggingface.co")
+    const real = yield* engineBackend(config, defaultModel, online).pipe(Effect.either)
     if (real._tag === "Right") return { backend: real.right as ChatBackend.ChatBackend, model: real.right.info.modelName, demo: false }
     yield* Console.error(`Could not load the default model ${defaultModel}: ${real.left.message}`)
     if (!existsSync(tinyModelPath)) {

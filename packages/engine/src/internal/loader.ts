@@ -53,7 +53,9 @@ const loadLlama = (gpu: ResolvedOptions["gpu"], logger: EngineLogger | undefined
 /** A local path must exist; a URI is resolved (and downloaded once) into the models directory. */
 export const resolveModelPath = (
   model: string,
-  modelsDirectory: string | undefined
+  modelsDirectory: string | undefined,
+  downloadProgress = false,
+  allowDownload = true
 ): Effect.Effect<string, EngineLoadError> => {
   if (!isUri(model)) {
     const path = Path.resolve(model)
@@ -63,7 +65,7 @@ export const resolveModelPath = (
   }
   return Effect.tryPromise({
     try: () =>
-      resolveModelFile(model, { directory: modelsDirectory, download: "auto", cli: false, verify: false }),
+      resolveModelFile(model, { directory: modelsDirectory, download: allowDownload ? "auto" : false, cli: downloadProgress, verify: false }),
     catch: (cause) =>
       new EngineLoadError({
         reason: "Download",
@@ -86,7 +88,7 @@ export interface Loaded {
 /** Load everything; the scope disposes the context and the model. */
 export const load = (options: ResolvedOptions) =>
   Effect.gen(function* () {
-    const modelPath = yield* resolveModelPath(options.model, options.modelsDirectory)
+    const modelPath = yield* resolveModelPath(options.model, options.modelsDirectory, options.downloadProgress, options.allowDownload)
     const llama = yield* loadLlama(options.gpu, options.logger, options.threads)
     const model = yield* Effect.acquireRelease(
       Effect.tryPromise({

@@ -21,6 +21,10 @@ export interface EngineOptions {
   readonly modelName?: string
   /** Where `hf:`/URL models are downloaded. Default: node-llama-cpp's models directory. */
   readonly modelsDirectory?: string
+  /** Show node-llama-cpp's download progress bar on the terminal when a URI is fetched. Default false. */
+  readonly downloadProgress?: boolean
+  /** Download a URI model that is not cached yet. Default true; false only uses the local cache. */
+  readonly allowDownload?: boolean
   /** Receives llama.cpp's native log lines (warnings and errors only unless `debug`). */
   readonly logger?: EngineLogger
 }
@@ -34,6 +38,8 @@ export interface ResolvedOptions {
   readonly threads: number
   readonly modelName: string | undefined
   readonly modelsDirectory: string | undefined
+  readonly downloadProgress: boolean
+  readonly allowDownload: boolean
   readonly logger: EngineLogger | undefined
 }
 
@@ -46,6 +52,8 @@ export const resolveOptions = (options: EngineOptions): ResolvedOptions => ({
   threads: Math.max(1, Math.floor(options.threads ?? Os.availableParallelism())),
   modelName: options.modelName,
   modelsDirectory: options.modelsDirectory,
+  downloadProgress: options.downloadProgress ?? false,
+  allowDownload: options.allowDownload ?? true,
   logger: options.logger
 })
 
