@@ -149,17 +149,19 @@ const onToolCall = (d: S.Draft, call: ChatCompletions.ChatToolCallDelta, positio
     name: earlier?.name ?? name,
     args: (earlier?.args ?? "") + args
   }
-  const others = d.pending.filter((p) => p.chatIndex !== index)
+  const pending = [...d.pending.filter((p) => p.chatIndex !== index), merged]
   const canOpen = merged.name !== undefined && (open?.kind !== "call" || S.parsesAsJson(open.args))
   if (!canOpen) {
-    d.pending = [...others, merged]
+    d.pending = pending
     return
   }
-  d.pending = others
   if (open !== undefined && !S.closeOpen(d, "completed")) {
     fail(d, "invalid_tool_arguments", "The model produced function-call arguments that are not valid JSON.")
   }
-  S.openCall(d, { ...merged, name: merged.name! })
+  // The lowest buffered index goes live next, so interleaved calls still come out in index order.
+  const next = pending.filter((p) => p.name !== undefined).reduce((a, b) => (b.chatIndex < a.chatIndex ? b : a))
+  d.pending = pending.filter((p) => p !== next)
+  S.openCall(d, { ...next, name: next.name! })
 }
 
 const terminate = (d: S.Draft, control: Control): void => {

@@ -110,6 +110,12 @@ export const sources: ReadonlyArray<VectorSource> = [
     expect: { status: "completed", output: [fn("a", '{"x":1}', "completed", "call_0"), fn("b", '{"y":2}', "completed", "call_1")] }
   },
   {
+    name: "interleaved-three-calls-index-order",
+    description: "Calls 2 and 1 start while 0 is incomplete: both are buffered, and they come out in index order 0, 1, 2.",
+    chunks: [role, calls(tc(0, { id: "c0", name: "a", args: '{"x":' })), calls(tc(2, { id: "c2", name: "c", args: '{"z":' })), calls(tc(1, { id: "c1", name: "b", args: '{"y":1}' })), calls(tc(0, { args: "0}" })), calls(tc(2, { args: "2}" })), toolStop, "[DONE]"],
+    expect: { status: "completed", output: [fn("a", '{"x":0}', "completed", "c0"), fn("b", '{"y":1}', "completed", "c1"), fn("c", '{"z":2}', "completed", "c2")] }
+  },
+  {
     name: "text-then-tool-calls",
     description: "Some text, then two tool calls.",
     chunks: [role, chunk({ content: "Let me check." }), calls(tc(0, { id: "c1", name: "ls", args: "{}" })), calls(tc(1, { id: "c2", name: "pwd", args: "{}" })), toolStop, "[DONE]"],
