@@ -356,3 +356,24 @@ describe("refusals and references", () => {
     expect(plan({ input: "hi" }, { defaultModel: "local" }).request.model).toBe("local")
   })
 })
+
+describe("reasoning inside one assistant turn", () => {
+  it("reasoning with text between consecutive function calls keeps them one assistant message", () => {
+    const p = plan({
+      model: "m",
+      input: [
+        { role: "user", content: "do two things" },
+        { type: "reasoning", id: "rs_1", summary: [], content: [{ type: "reasoning_text", text: "first" }] },
+        { type: "function_call", call_id: "c1", name: "a", arguments: "{}" },
+        { type: "reasoning", id: "rs_2", summary: [{ type: "summary_text", text: "second" }] },
+        { type: "function_call", call_id: "c2", name: "b", arguments: "{}" },
+        { type: "function_call_output", call_id: "c1", output: "ok" },
+        { type: "function_call_output", call_id: "c2", output: "ok" }
+      ]
+    })
+    expect(roles(p)).toEqual(["user", "assistant", "tool", "tool"])
+    const [assistant] = assistants(p)
+    expect(assistant!.tool_calls!.map((c) => c.id)).toEqual(["c1", "c2"])
+    expect(assistant!.reasoning_content).toBe("first\nsecond")
+  })
+})

@@ -91,11 +91,10 @@ export const itemsToMessages = (
         // Encrypted-only reasoning (Codex: `summary: []` + `encrypted_content`) carries nothing readable: it must
         // not end the open assistant message, or consecutive function calls would split into several messages.
         if (text === "") return
-        if (assistant !== undefined && assistant.toolCalls.length === 0 && assistant.text === "") assistant.reasoning += text
-        else {
-          flush()
-          reasoning += text
-        }
+        // Within one assistant turn, reasoning joins that turn's message: a chat message has one
+        // reasoning_content, and consecutive function calls must stay one message (DESIGN §4).
+        if (assistant !== undefined) assistant.reasoning += (assistant.reasoning === "" ? "" : "\n") + text
+        else reasoning += (reasoning === "" ? "" : "\n") + text
         return
       }
       case "item_reference": {
