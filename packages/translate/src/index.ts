@@ -28,3 +28,5 @@ export { validateStream } from "./ValidateStream.js"
 export { toChatRequest } from "./ToChatRequest.js"
 /** @since 0.1.0 */
 export * as ChatAggregate from "./ChatAggregate.js"
+/** @since 0.1.0 */
+export * as ResponseToChat from "./ResponseToChat.js"
