@@ -34,25 +34,50 @@ export const aggregate = (
   }
   const first = chunks[0]
   const toolCalls = calls.filter(Boolean).map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.args } }))
-  return {
+  return completion({
     id: first?.id ?? fallback.id,
-    object: "chat.completion",
     created: first?.created ?? fallback.created,
     model: first?.model ?? fallback.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: content === "" && toolCalls.length > 0 ? null : content,
-          ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
-          ...(refusal !== "" ? { refusal } : {}),
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {})
-        },
-        finish_reason: (finish ?? "stop") as ChatCompletions.ChatFinishReason,
-        logprobs: null
-      }
-    ],
-    ...(usage !== undefined ? { usage } : {})
-  }
+    content,
+    reasoning,
+    refusal,
+    toolCalls,
+    finishReason: knownFinishReasons.find((r) => r === finish) ?? "stop",
+    usage
+  })
 }
+
+const knownFinishReasons: ReadonlyArray<ChatCompletions.ChatFinishReason> = ["stop", "length", "tool_calls", "content_filter", "function_call"]
+
+/** One `chat.completion` with a single assistant choice, shaped as OpenAI shapes it. */
+export const completion = (parts: {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly content: string
+  readonly reasoning: string
+  readonly refusal: string
+  readonly toolCalls: ReadonlyArray<ChatCompletions.ChatToolCall>
+  readonly finishReason: ChatCompletions.ChatFinishReason
+  readonly usage: ChatCompletions.ChatUsage | undefined
+}): ChatCompletions.ChatCompletion => ({
+  id: parts.id,
+  object: "chat.completion",
+  created: parts.created,
+  model: parts.model,
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: "assistant",
+        content: parts.content === "" && parts.toolCalls.length > 0 ? null : parts.content,
+        ...(parts.reasoning !== "" ? { reasoning_content: parts.reasoning } : {}),
+        ...(parts.refusal !== "" ? { refusal: parts.refusal } : {}),
+        ...(parts.toolCalls.length > 0 ? { tool_calls: parts.toolCalls } : {})
+      },
+      finish_reason: parts.finishReason,
+      logprobs: null
+    }
+  ],
+  ...(parts.usage !== undefined ? { usage: parts.usage } : {})
+})

@@ -5,6 +5,7 @@
  */
 import type { ChatCompletions, ResponseObject, ResponsesInput, ResponsesRequest, ResponsesTools } from "@parlance/schema"
 import * as Either from "effect/Either"
+import * as ChatAggregate from "./ChatAggregate.js"
 import * as ToolMapping from "./ToolMapping.js"
 import { UnsupportedFeature, type TranslateError } from "./TranslateError.js"
 import * as Usage from "./Usage.js"
@@ -43,27 +44,17 @@ export const toChatCompletion = (response: ResponseObject.Response): ChatComplet
         break
     }
   }
-  return {
+  return ChatAggregate.completion({
     id: response.id,
-    object: "chat.completion",
     created: response.created_at,
     model: response.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: content === "" && toolCalls.length > 0 ? null : content,
-          ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
-          ...(refusal !== "" ? { refusal } : {}),
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {})
-        },
-        finish_reason: finishReason(response, toolCalls.length > 0),
-        logprobs: null
-      }
-    ],
+    content,
+    reasoning,
+    refusal,
+    toolCalls,
+    finishReason: finishReason(response, toolCalls.length > 0),
     usage: Usage.toChat(response.usage ?? Usage.empty)
-  }
+  })
 }
 
 const efforts = ["none", "minimal", "low", "medium", "high", "xhigh"] as const
