@@ -16,6 +16,10 @@ import * as Engine from "../src/Engine.js"
 const threads = Number(process.env.BENCH_THREADS ?? Os.availableParallelism())
 const DECODE_TOKENS = 512
 const REPS = 5
+/** Backend/raw pairs for decode parity (each pair back to back, order alternating): a shared 2-core machine is noisy. */
+const PARITY_PAIRS = Number(process.env.BENCH_PARITY_PAIRS ?? 15)
+/** `BENCH_ONLY=parity` runs section 1 only. */
+const only = process.env.BENCH_ONLY
 const system = "You are a helpful assistant. Answer briefly and precisely."
 const user = "What is the weather in Paris today, and should I take an umbrella?"
 
@@ -85,9 +89,13 @@ const program = Effect.gen(function* () {
       let first = 0
       let last = 0
       const meter = rawChat.sequence.tokenMeter.getState().usedOutputTokens
+      // The sampling options the engine passes for this request (temperature 0, llama-server's top-k/top-p/min-p).
       await rawChat.generateResponse(history, {
         maxTokens: DECODE_TOKENS,
         temperature: 0,
+        topK: 40,
+        topP: 0.95,
+        minP: 0.05,
         repeatPenalty: false,
         onTextChunk: (text) => {
           if (text === "") return
@@ -108,7 +116,8 @@ const program = Effect.gen(function* () {
   const rawRates: Array<number> = []
   const backendTotal: Array<number> = []
   const rawTotal: Array<number> = []
-  for (let i = 0; i < 2 * REPS; i++) {
+  const pairRatios: Array<number> = []
+  for (let i = 0; i < 2 * PARITY_PAIRS; i++) {
     // Alternate which side goes first, so drift on a shared machine hits both alike.
     let b: Run
     let r: Run
@@ -121,6 +130,8 @@ const program = Effect.gen(function* () {
     }
     backendRates.push(((b.tokens - 1) * 1000) / b.decodeMs)
     rawRates.push(((r.tokens - 1) * 1000) / r.decodeMs)
+    if (b.tokens !== r.tokens) throw new Error(`backend sampled ${b.tokens} tokens, raw ${r.tokens}: not the same work`)
+    pairRatios.push((b.tokens - 1) / b.decodeMs / ((r.tokens - 1) / r.decodeMs))
     backendTotal.push((b.tokens * 1000) / b.totalMs)
     rawTotal.push((r.tokens * 1000) / r.totalMs)
   }
@@ -129,8 +140,10 @@ const program = Effect.gen(function* () {
   rows.push(["decode tok/s, raw LlamaChat", rawRate.toFixed(0)])
   rows.push(["decode tok/s, engine backend", backendRate.toFixed(0)])
   rows.push(["decode ratio backend/raw (target ≥ 0.97)", (backendRate / rawRate).toFixed(3)])
+  rows.push([`decode ratio, median of ${pairRatios.length} back-to-back pairs`, median(pairRatios).toFixed(3)])
   rows.push(["end-to-end ratio backend/raw (request → last chunk)", (median(backendTotal) / median(rawTotal)).toFixed(3)])
-  if (process.env.BENCH_VERBOSE !== undefined) console.log({ backendRates, rawRates })
+  if (process.env.BENCH_VERBOSE !== undefined) console.log({ backendRates, rawRates, pairRatios })
+  if (only === "parity") return print(rows, threads, engine1.info.gpu)
 
   // 3. turn-2 TTFT with and without prefix reuse (parallel 1: an unrelated request evicts the prefix).
   const longSystem = `${system} ${"Always consider the city, the season, the temperature and the wind. ".repeat(60)}`
@@ -171,12 +184,16 @@ const program = Effect.gen(function* () {
     rows.push([`aggregate tok/s, ${streams} concurrent stream(s)`, median(rates).toFixed(0)])
   }
 
+  print(rows, threads, engine1.info.gpu)
+})
+
+const print = (rows: ReadonlyArray<readonly [string, string]>, threads: number, gpu: Engine.EngineInfo["gpu"]): void => {
   const width = Math.max(...rows.map(([k]) => k.length))
-  console.log(`\nengine bench — tiny model, ${threads} threads, ${Os.cpus()[0]?.model ?? "cpu"}, gpu ${engine1.info.gpu}`)
+  console.log(`\nengine bench — tiny model, ${threads} threads, ${Os.cpus()[0]?.model ?? "cpu"}, gpu ${gpu}`)
   console.log(`${"metric".padEnd(width)} | value`)
   console.log(`${"-".repeat(width)}-|-------`)
   for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`)
-})
+}
 
 Effect.runPromise(Effect.scoped(program)).catch((error) => {
   console.error(error)

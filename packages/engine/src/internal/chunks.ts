@@ -20,15 +20,13 @@ export interface ChunkFactory {
 }
 
 export const makeChunkFactory = (model: string): ChunkFactory => {
-  const base = {
-    id: randomId("chatcmpl-", 29),
-    object: "chat.completion.chunk",
-    created: Math.floor(Date.now() / 1000),
-    model
-  }
+  const id = randomId("chatcmpl-", 29)
+  const object = "chat.completion.chunk" as const
+  const created = Math.floor(Date.now() / 1000)
+  // Object literals rather than spreads of a shared base: built once per token, on the generation's hot path.
   return {
-    delta: (delta) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] }),
-    finish: (reason) => ({ ...base, choices: [{ index: 0, delta: {}, finish_reason: reason }] }),
-    usage: (usage) => ({ ...base, choices: [], usage })
+    delta: (delta) => ({ id, object, created, model, choices: [{ index: 0, delta, finish_reason: null }] }),
+    finish: (reason) => ({ id, object, created, model, choices: [{ index: 0, delta: {}, finish_reason: reason }] }),
+    usage: (usage) => ({ id, object, created, model, choices: [], usage })
   }
 }

@@ -1,12 +1,16 @@
 /**
  * A minimal single-consumer bridge from node-llama-cpp's synchronous callbacks to an Effect `Stream`.
- * `offer` only pushes to an array (and schedules one wake-up of a waiting consumer); the consumer takes everything
- * buffered as one chunk. Per token this costs one array push instead of a fiber per element, which
- * matters when a token takes a fraction of a millisecond.
+ * `offer` only pushes to an array; the consumer takes everything buffered as one `Chunk`. Per token this costs
+ * one array push; the Effect side (fiber resume, channel step, the consumer's own work) runs once per batch.
+ *
+ * Wake-ups are throttled: the consumer is woken on a later macrotask (never synchronously, so the Effect
+ * consumer never runs between two of node-llama-cpp's steps), at once when it has not been woken for
+ * `interval` ms (the first token, slow generation: no added latency), else `interval` ms after the previous
+ * wake-up (fast generation: the tokens of that time slice arrive as one batch). End and failure wake it at once.
  */
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 export interface Mailbox<A, E> {
@@ -16,60 +20,77 @@ export interface Mailbox<A, E> {
   readonly stream: Stream.Stream<A, E>
 }
 
-export const makeMailbox = <A, E>(): Mailbox<A, E> => {
+/** Shortest time between two wake-ups of the consumer while tokens keep coming (ms). */
+export const DEFAULT_WAKE_INTERVAL = 8
+
+export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mailbox<A, E> => {
   let buffer: Array<A> = []
-  let state: { readonly _tag: "Open" } | { readonly _tag: "Ended" } | { readonly _tag: "Failed"; readonly error: E } = {
-    _tag: "Open"
-  }
-  let waiter: ((effect: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
+  let open = true
+  let failure: { readonly error: E } | undefined
+  let waiter: ((effect: Effect.Effect<void>) => void) | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let lastWake = Number.NEGATIVE_INFINITY
 
-  const drain = (): Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> => {
-    if (buffer.length > 0) {
-      const taken = buffer
-      buffer = []
-      return Effect.succeed(Chunk.unsafeFromArray(taken))
-    }
-    if (state._tag === "Ended") return Effect.fail(Option.none())
-    if (state._tag === "Failed") return Effect.fail(Option.some(state.error))
-    return Effect.async<Chunk.Chunk<A>, Option.Option<E>>((resume) => {
-      waiter = resume
-      if (buffer.length > 0 || state._tag !== "Open") wake()
-      return Effect.sync(() => {
-        waiter = undefined
-      })
-    })
-  }
-
-  // The consumer is woken on the next macrotask, not synchronously: tokens produced meanwhile are taken as
-  // one chunk, and the Effect consumer never runs between two of node-llama-cpp's steps.
-  let scheduled = false
   const wakeNow = (): void => {
-    scheduled = false
+    timer = undefined
     const resume = waiter
     if (resume === undefined) return
     waiter = undefined
-    resume(Effect.suspend(drain))
+    lastWake = performance.now()
+    resume(Effect.void)
   }
   const wake = (): void => {
-    if (scheduled || waiter === undefined) return
-    scheduled = true
-    setTimeout(wakeNow, 0)
+    if (timer !== undefined || waiter === undefined) return
+    const delay = open ? lastWake + interval - performance.now() : 0
+    timer = setTimeout(wakeNow, delay > 0 ? delay : 0)
   }
+  const close = (): void => {
+    open = false
+    // A throttled wake-up pending: deliver the rest now.
+    if (timer !== undefined) {
+      clearTimeout(timer)
+      timer = undefined
+    }
+    wake()
+  }
+
+  const awaitData: Effect.Effect<void> = Effect.async<void>((resume) => {
+    waiter = resume
+    if (buffer.length > 0 || !open) wake()
+    return Effect.sync(() => {
+      waiter = undefined
+      if (timer !== undefined) {
+        clearTimeout(timer)
+        timer = undefined
+      }
+    })
+  })
+
+  // Write what is buffered, else end / fail / wait; one `suspend` step per batch.
+  const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.suspend(() => {
+    if (buffer.length > 0) {
+      const taken = buffer
+      buffer = []
+      return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(taken)), loop)
+    }
+    if (open) return Channel.zipRight(Channel.fromEffect(awaitData), loop)
+    return failure === undefined ? Channel.void : Channel.fail(failure.error)
+  })
 
   return {
     offer: (value) => {
-      if (state._tag !== "Open") return
+      if (!open) return
       buffer.push(value)
       wake()
     },
     end: () => {
-      if (state._tag === "Open") state = { _tag: "Ended" }
-      wake()
+      if (open) close()
     },
     fail: (error) => {
-      if (state._tag === "Open") state = { _tag: "Failed", error }
-      wake()
+      if (!open) return
+      failure = { error }
+      close()
     },
-    stream: Stream.repeatEffectChunkOption(Effect.suspend(drain))
+    stream: Stream.fromChannel(loop)
   }
 }
