@@ -25,8 +25,16 @@ const checkOptions = {
   json: Options.boolean("json").pipe(Options.withDescription("Print a machine-readable JSON report instead of the table")),
   save: Options.directory("save").pipe(Options.withDescription("Write each scenario's raw SSE capture to DIR/<scenario>.sse"), Options.optional),
   only: Options.text("only").pipe(Options.withDescription(`Run only these scenarios, comma-separated: ${scenarios.map((s) => s.name).join(", ")}`), Options.optional),
-  timeout: Options.integer("timeout").pipe(Options.withDescription("Seconds allowed per request (default 120)"), Options.withDefault(120))
+  timeout: Options.integer("timeout").pipe(Options.withDescription("Seconds allowed per request (default 120)"), Options.withDefault(120)),
+  maxOutputTokens: Options.integer("max-output-tokens").pipe(
+    Options.withDescription("max_output_tokens sent with every scenario that sets none, so a slow model stays bounded (default 1024; 0 = none)"),
+    Options.withDefault(1024)
+  )
 }
+
+/** The cap for scenarios that set none: a model that never stops must not hold the check for minutes. */
+const capped = (body: unknown, cap: number): unknown =>
+  cap > 0 && typeof body === "object" && body !== null && !("max_output_tokens" in body) ? { ...body, max_output_tokens: cap } : body
 
 /** `<scenario>.sse` for the scenario's main stream, `<scenario>.<label>.sse` for the others. */
 const save = (dir: string, scenario: string, captures: ReadonlyArray<Capture>): void => {
@@ -55,7 +63,7 @@ export const check = Command.make("check", checkOptions, (options) =>
     }
     const endpoint: Endpoint = { baseUrl: normalizeBaseUrl(options.baseUrl), apiKey: Option.getOrUndefined(options.apiKey), timeoutMs: options.timeout * 1000 }
     const model = await resolveModel(endpoint, options.model)
-    const post = (body: unknown) => postResponses(endpoint, body)
+    const post = (body: unknown) => postResponses(endpoint, capped(body, options.maxOutputTokens))
     const results: Array<ScenarioResult> = []
     for (const scenario of list) {
       const verdict = await scenario.run(post, model)
@@ -65,11 +73,12 @@ export const check = Command.make("check", checkOptions, (options) =>
         process.exitCode = 2
         return
       }
-      if (!options.json && process.stderr.isTTY) process.stderr.write(".")
       Option.map(options.save, (dir) => save(dir, scenario.name, verdict.captures))
-      results.push(judge(scenario.name, scenario.description, verdict))
+      const result = judge(scenario.name, scenario.description, verdict)
+      results.push(result)
+      // Progress on stderr, so that stdout stays the report (and `--json` stays parseable).
+      process.stderr.write(`${scenario.name}: ${result.pass ? "pass" : "FAIL"}\n`)
     }
-    if (!options.json && process.stderr.isTTY) process.stderr.write("\n")
     const report = Report.makeReport(endpoint.baseUrl, model, results)
     process.stdout.write(options.json ? Report.json(report) : Report.table(report, process.stdout.isTTY === true))
     if (!report.pass) process.exitCode = 1

@@ -43,6 +43,11 @@ describe("parlance check", () => {
     expect(s["max-output-tokens"]).toMatchObject({ pass: false, reason: expect.stringContaining("ended with response.completed") })
     expect(s["tool-loop"].requests).toBe(2)
     expect(ours.code).toBe(1)
+    // Progress goes to stderr, one line a scenario; every request carried the default output cap.
+    expect(ours.stderr).toMatch(/^stream: pass$/m)
+    expect(ours.stderr).toMatch(/^json-schema: FAIL$/m)
+    expect(p.upstream.requests.some((r) => r.max_tokens === 1024)).toBe(true)
+    expect(p.upstream.requests.some((r) => r.max_tokens === 16)).toBe(true)
 
     // --save: each scenario's raw SSE, exactly as received (it re-validates clean, event names included).
     const files = readdirSync(save).sort()
