@@ -13,6 +13,7 @@ import * as Scope from "effect/Scope"
 import { randomFillSync } from "node:crypto"
 import { createServer } from "node:http"
 import * as HttpApp from "./HttpApp.js"
+import type { InFlight } from "./internal/generation.js"
 import { makeMemoryStore } from "./internal/memoryStore.js"
 import { makeSqliteStore } from "./internal/sqliteStore.js"
 import { Metrics } from "./Metrics.js"
@@ -60,7 +61,7 @@ const openStore = (options: ServerOptions): Effect.Effect<ResponseStoreService, 
 export const start = async (options: ServerOptions): Promise<RunningServer> => {
   const store = await Effect.runPromise(openStore(options))
   const metrics = new Metrics()
-  const inflight = new Map<string, Deferred.Deferred<void>>()
+  const inflight = new Map<string, InFlight>()
   let draining = false
   const app = HttpApp.make({
     backend: options.backend,
@@ -101,7 +102,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
       const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000)
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
       // Past the grace period: stop what is left; each stream still ends with its terminal event.
-      for (const abort of inflight.values()) Effect.runSync(Deferred.succeed(abort, undefined))
+      for (const { abort } of inflight.values()) Effect.runSync(Deferred.succeed(abort, undefined))
       const hardDeadline = Date.now() + 5_000
       while (inflight.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20))
       await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -131,6 +131,20 @@ describe("the official openai SDK against the server", () => {
     expect(text).toBeLessThan(100)
   })
 
+  it("cancels an in-flight response that is not stored (store: false)", async () => {
+    const stream = await client.responses.create({ model: "slow", input: "go", stream: true, store: false })
+    let id = ""
+    let cancelled: Promise<{ status?: string }> | undefined
+    const started = Date.now()
+    for await (const event of stream) {
+      if (event.type === "response.created") id = event.response.id
+      if (event.type === "response.output_text.delta") cancelled ??= client.responses.cancel(id)
+    }
+    expect((await cancelled)?.status).toBe("cancelled")
+    expect(Date.now() - started).toBeLessThan(5_000)
+    await expect(client.responses.retrieve(id)).rejects.toMatchObject({ status: 404 })
+  })
+
   it("answers bad input with OpenAI errors naming the param", async () => {
     await expect(client.responses.create({ model: "fake-model", input: [{ type: "message", role: "user", content: [{ type: "bogus" }] }] as any })).rejects.toMatchObject({
       status: 400,

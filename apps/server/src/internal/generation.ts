@@ -25,10 +25,16 @@ export interface GenerationDeps {
   readonly backend: ChatBackend.ChatBackend
   readonly store: ResponseStoreService
   readonly metrics: Metrics
-  readonly inflight: Map<string, Deferred.Deferred<void>>
+  readonly inflight: Map<string, InFlight>
   readonly ids: Ids.IdGenerator
   readonly recordDir: string | undefined
   readonly now: () => number
+}
+
+/** A generation running in this process: how to stop it, and its final Response once it has one. */
+export interface InFlight {
+  readonly abort: Deferred.Deferred<void>
+  readonly finished: Deferred.Deferred<ResponseObject.Response>
 }
 
 export interface Generation {
@@ -118,7 +124,11 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
       const usage = response.usage
       if (usage) deps.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
       // Durable before the terminal event is sent.
-      return Effect.as(persist(response), batch)
+      return Fiber.join(initialWrite).pipe(
+        Effect.zipRight(persist(response)),
+        Effect.zipRight(Deferred.succeed(finishedResponse, response)),
+        Effect.as(batch)
+      )
     }
 
     // A cancel may come through another replica: it leaves a flag in the shared store.
@@ -131,10 +141,13 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
         )
       : Effect.succeed(undefined)
 
-    deps.inflight.set(responseId, abort)
+    const finishedResponse = yield* Deferred.make<ResponseObject.Response>()
+    deps.inflight.set(responseId, { abort, finished: finishedResponse })
     deps.metrics.activeStreams++
+    // The in-progress record (for GET and cancel while streaming) is written beside the first events, not
+    // before them; the terminal write waits for it, so the final state always lands last.
     const created = startEvents[0]
-    if (created?.type === "response.created") yield* persist(created.response)
+    const initialWrite = yield* Effect.forkDaemon(created?.type === "response.created" ? persist(created.response) : Effect.void)
 
     const cleanup = (watcher: Fiber.RuntimeFiber<unknown, unknown> | undefined) =>
       Effect.gen(function* () {
@@ -143,11 +156,15 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
         if (watcher !== undefined) yield* Fiber.interrupt(watcher)
         if (!finished) {
           // The client went away: generation stops here, and the stored response says so.
+          yield* Fiber.join(initialWrite)
           const closing = fold(Sequencer.aborted("The client disconnected."))
           for (const event of closing) {
             emitted.push(event)
             const response = Sequencer.terminalResponse(event)
-            if (response) yield* persist(response)
+            if (response) {
+              yield* persist(response)
+              yield* Deferred.succeed(finishedResponse, response)
+            }
           }
           outcome ??= Sequencer.aborted("The client disconnected.")
         }

@@ -82,15 +82,21 @@ export const deleteResponse = (deps: RouteDeps) =>
 export const cancelResponse = (deps: RouteDeps) =>
   Effect.gen(function* () {
     const id = yield* responseId
+    const local = deps.inflight.get(id)
+    if (local !== undefined) {
+      // Running here: stop it and answer with its final state (stored or not).
+      yield* Deferred.succeed(local.abort, undefined)
+      const final = yield* Deferred.await(local.finished).pipe(Effect.timeoutOption("10 seconds"))
+      return HttpServerResponse.unsafeJson(Option.isSome(final) ? final.value : (yield* load(deps.store, id)).response)
+    }
+    // Running elsewhere (another replica sharing the store), or already finished.
     const record = yield* load(deps.store, id)
     if (record.response.status !== "in_progress" && record.response.status !== "queued") return HttpServerResponse.unsafeJson(record.response)
-    const local = deps.inflight.get(id)
-    if (local !== undefined) yield* Deferred.succeed(local, undefined)
-    else yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
-    // Wait (bounded) until the generation has stored its terminal state.
+    yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
+    // Wait (bounded) until the owning replica has stored its terminal state.
     for (let i = 0; i < 100; i++) {
-      const now = yield* load(deps.store, id)
-      if (now.response.status !== "in_progress") return HttpServerResponse.unsafeJson(now.response)
+      const now = yield* deps.store.get(id).pipe(Effect.mapError(storeDown))
+      if (Option.isSome(now) && now.value.response.status !== "in_progress") return HttpServerResponse.unsafeJson(now.value.response)
       yield* Effect.sleep("50 millis")
     }
     return HttpServerResponse.unsafeJson((yield* load(deps.store, id)).response)
