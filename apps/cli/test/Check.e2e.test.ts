@@ -58,7 +58,7 @@ describe("parlance check", () => {
     // With models the fake can serve for them, those scenarios pass.
     expect(twoCalls.code).toBe(0)
     expect(twoCalls.stdout).toMatch(/consecutive-tool-calls\s+pass/)
-    expect(twoCalls.stdout).toContain("1/1 scenarios passed")
+    expect(twoCalls.stdout).toContain("1/1 scenarios passed; 1/1 with every stream grammar-clean")
     expect(cut.code).toBe(0)
     expect(JSON.parse(cut.stdout)).toMatchObject({ pass: true, scenarios: [{ name: "max-output-tokens", pass: true }] })
 
@@ -72,7 +72,7 @@ describe("parlance check", () => {
     expect(b["consecutive-tool-calls"].violations).toBeGreaterThan(5)
     expect(b["stream"]).toMatchObject({ pass: false })
     expect(brokenTable.code).toBe(1)
-    expect(brokenTable.stdout).toMatch(/consecutive-tool-calls\s+FAIL\s+event #6 rule 3: .*item_id "fc_0002", the open item is fc_0001.*\(\+\d+ more\)/)
+    expect(brokenTable.stdout).toMatch(/consecutive-tool-calls\s+FAIL\s+\d+ violations\s+event #6 rule 3: .*item_id "fc_0002", the open item is fc_0001.*\(\+\d+ more\)/)
 
     // Unreachable: a clear message and a distinct non-zero status.
     expect(down.code).toBe(2)

@@ -32,13 +32,16 @@ export const detail = (s: ScenarioResult): string => {
 export const table = (report: Report, ansi: boolean): string => {
   const paint = (code: number, text: string) => (ansi ? `\x1b[${code}m${text}\x1b[0m` : text)
   const width = Math.max(8, ...report.scenarios.map((s) => s.name.length)) + 2
-  const lines = [`parlance check ${report.baseUrl}  (model ${report.model})`, "", `${"scenario".padEnd(width)}${"result".padEnd(8)}first violation / failure`]
+  const lines = [`parlance check ${report.baseUrl}  (model ${report.model})`, "", `${"scenario".padEnd(width)}${"result".padEnd(8)}${"grammar".padEnd(16)}first violation / failure`]
   for (const s of report.scenarios) {
     const result = s.pass ? paint(32, "pass".padEnd(8)) : paint(31, "FAIL".padEnd(8))
-    lines.push(`${s.name.padEnd(width)}${result}${detail(s)}`)
-    for (const note of s.notes) lines.push(`${" ".repeat(width + 8)}${paint(2, `note: ${note}`)}`)
+    // The grammar column separates "this server breaks the event grammar" from "this model did not do it".
+    const grammar = s.violations === 0 ? paint(32, "ok".padEnd(16)) : paint(31, `${s.violations} violation${s.violations === 1 ? "" : "s"}`.padEnd(16))
+    lines.push(`${s.name.padEnd(width)}${result}${grammar}${detail(s)}`)
+    for (const note of s.notes) lines.push(`${" ".repeat(width + 24)}${paint(2, `note: ${note}`)}`)
   }
-  lines.push("", `${report.passed}/${report.scenarios.length} scenarios passed`)
+  const clean = report.scenarios.filter((s) => s.violations === 0).length
+  lines.push("", `${report.passed}/${report.scenarios.length} scenarios passed; ${clean}/${report.scenarios.length} with every stream grammar-clean`)
   return `${lines.join("\n")}\n`
 }
 
