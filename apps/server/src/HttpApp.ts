@@ -35,6 +35,8 @@ export const make = (options: AppOptions) => {
       options.isDraining() ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down")) : effect
     )
 
+  const backendLoad = options.backend.load ?? Effect.succeed(undefined)
+
   const router = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
     HttpRouter.get("/v1/responses/:id", Routes.getResponse(options)),
@@ -43,8 +45,21 @@ export const make = (options: AppOptions) => {
     HttpRouter.get("/v1/responses/:id/input_items", Routes.listInputItems(options)),
     HttpRouter.post("/v1/chat/completions", draining(Routes.chatCompletions(options))),
     HttpRouter.get("/v1/models", Routes.listModels(options)),
-    HttpRouter.get("/health", Effect.sync(() => HttpServerResponse.unsafeJson({ status: options.isDraining() ? "draining" : "ok", backend: options.backend.kind, active_streams: options.metrics.activeStreams }))),
-    HttpRouter.get("/metrics", Effect.sync(() => HttpServerResponse.text(options.metrics.render(), { contentType: "text/plain; version=0.0.4" })))
+    HttpRouter.get(
+      "/health",
+      Effect.map(backendLoad, (load) =>
+        HttpServerResponse.unsafeJson({
+          status: options.isDraining() ? "draining" : "ok",
+          backend: options.backend.kind,
+          active_streams: options.metrics.activeStreams,
+          ...(load !== undefined ? { load } : {})
+        })
+      )
+    ),
+    HttpRouter.get(
+      "/metrics",
+      Effect.map(backendLoad, (load) => HttpServerResponse.text(options.metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
+    )
   )
 
   const handled = router.pipe(

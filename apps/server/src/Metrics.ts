@@ -41,7 +41,8 @@ export class Metrics {
     })
   }
 
-  render(): string {
+  /** `load`: the backend's own capacity, when it has one (the engine's sequences and queue). */
+  render(load?: { readonly busy: number; readonly waiting: number; readonly size: number }): string {
     const lines: Array<string> = []
     const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
     family("parlance_requests_total", "counter", "HTTP requests by route and status.")
@@ -59,6 +60,13 @@ export class Metrics {
     lines.push(`parlance_time_to_first_token_seconds_count ${this.ttftCount}`)
     family("parlance_active_streams", "gauge", "Generations in flight.")
     lines.push(`parlance_active_streams ${this.activeStreams}`)
+    if (load !== undefined) {
+      family("parlance_backend_slots", "gauge", "Backend generation slots (engine sequences), by state.")
+      lines.push(`parlance_backend_slots{state="busy"} ${load.busy}`)
+      lines.push(`parlance_backend_slots{state="total"} ${load.size}`)
+      family("parlance_backend_queue", "gauge", "Requests waiting for a free backend slot.")
+      lines.push(`parlance_backend_queue ${load.waiting}`)
+    }
     return `${lines.join("\n")}\n`
   }
 }

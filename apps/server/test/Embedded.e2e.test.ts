@@ -139,6 +139,13 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
     await expect(client.responses.create({ model, input: "word ".repeat(5000) })).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" })
   })
 
+  it("/health and /metrics report the engine's sequences and queue", async () => {
+    expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ status: "ok", backend: "engine", load: { busy: 0, waiting: 0, size: 2 } })
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    expect(text).toContain('parlance_backend_slots{state="total"} 2')
+    expect(text).toContain("parlance_backend_queue 0")
+  })
+
   it("lists the loaded model", async () => {
     expect((await client.models.list()).data.map((m) => m.id)).toEqual([model])
   })

@@ -41,4 +41,16 @@ export interface ChatBackend {
    * `stream_options.include_usage` is set (backends should always send it).
    */
   readonly stream: (request: ChatCompletionRequest) => Stream.Stream<ChatCompletionChunk, BackendError>
+  /** Backends with their own capacity (the engine's sequences and queue) report it for `/health` and `/metrics`. */
+  readonly load?: Effect.Effect<BackendLoad>
+}
+
+/** @category models */
+export interface BackendLoad {
+  /** Requests generating now. */
+  readonly busy: number
+  /** Requests waiting for a free slot. */
+  readonly waiting: number
+  /** Slots in all. */
+  readonly size: number
 }
