@@ -24,6 +24,20 @@ const banner = (lines: ReadonlyArray<string>) => {
   return [`┌${bar}┐`, ...lines.map((l) => `│  ${l.padEnd(width - 2)}│`), `└${bar}┘`].join("\n")
 }
 
+/** A one-line progress bar on the terminal while the weights load. */
+const loadProgressBar = (model: string) => {
+  let shown = -1
+  return (fraction: number) => {
+    const percent = Math.round(Math.max(0, Math.min(1, fraction)) * 100)
+    if (percent === shown) return
+    shown = percent
+    const width = 30
+    const filled = Math.round((percent / 100) * width)
+    process.stderr.write(`\rloading ${model.split("/").pop()} ${"█".repeat(filled)}${"░".repeat(width - filled)} ${percent}%`)
+    if (percent === 100) process.stderr.write("\n")
+  }
+}
+
 // The engine and the server load on `serve` only, so `chat`, `check` and `replay` start fast.
 const loadEngine = Effect.promise(() => import("@parlance/engine"))
 const loadServer = Effect.promise(() => import("@parlance/server"))
@@ -37,6 +51,7 @@ const engineBackend = (config: ServeConfig, model: string, allowDownload = true)
     parallel: config.parallel,
     queueLimit: config.queue,
     downloadProgress: process.stdout.isTTY === true,
+    ...(process.stderr.isTTY === true ? { onLoadProgress: loadProgressBar(model) } : {}),
     ...(config.threads > 0 ? { threads: config.threads } : {}),
     ...(optional(config.modelName) !== undefined ? { modelName: optional(config.modelName)! } : {})
   }))

@@ -92,7 +92,8 @@ export const load = (options: ResolvedOptions) =>
     const llama = yield* loadLlama(options.gpu, options.logger, options.threads)
     const model = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => llama.loadModel({ modelPath }),
+        try: () =>
+          llama.loadModel({ modelPath, ...(options.onLoadProgress !== undefined ? { onLoadProgress: options.onLoadProgress } : {}) }),
         catch: (cause) =>
           new EngineLoadError({
             reason: "Load",

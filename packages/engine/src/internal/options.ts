@@ -25,6 +25,8 @@ export interface EngineOptions {
   readonly downloadProgress?: boolean
   /** Download a URI model that is not cached yet. Default true; false only uses the local cache. */
   readonly allowDownload?: boolean
+  /** Called as the model's weights load, with the fraction loaded (0 to 1): for a progress bar. */
+  readonly onLoadProgress?: (fraction: number) => void
   /** Receives llama.cpp's native log lines (warnings and errors only unless `debug`). */
   readonly logger?: EngineLogger
 }
@@ -40,6 +42,7 @@ export interface ResolvedOptions {
   readonly modelsDirectory: string | undefined
   readonly downloadProgress: boolean
   readonly allowDownload: boolean
+  readonly onLoadProgress: ((fraction: number) => void) | undefined
   readonly logger: EngineLogger | undefined
 }
 
@@ -54,6 +57,7 @@ export const resolveOptions = (options: EngineOptions): ResolvedOptions => ({
   modelsDirectory: options.modelsDirectory,
   downloadProgress: options.downloadProgress ?? false,
   allowDownload: options.allowDownload ?? true,
+  onLoadProgress: options.onLoadProgress,
   logger: options.logger
 })
 
