@@ -28,7 +28,8 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
   let open = true
   let failure: { readonly error: E } | undefined
   let waiter: ((effect: Effect.Effect<void>) => void) | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
+  // A pending wake-up: a timer (throttled) or an immediate (setTimeout(0) would wait at least 1 ms).
+  let timer: { readonly cancel: () => void } | undefined
   let lastWake = Number.NEGATIVE_INFINITY
 
   const wakeNow = (): void => {
@@ -42,13 +43,19 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
   const wake = (): void => {
     if (timer !== undefined || waiter === undefined) return
     const delay = open ? lastWake + interval - performance.now() : 0
-    timer = setTimeout(wakeNow, delay > 0 ? delay : 0)
+    if (delay > 0) {
+      const handle = setTimeout(wakeNow, delay)
+      timer = { cancel: () => clearTimeout(handle) }
+    } else {
+      const handle = setImmediate(wakeNow)
+      timer = { cancel: () => clearImmediate(handle) }
+    }
   }
   const close = (): void => {
     open = false
     // A throttled wake-up pending: deliver the rest now.
     if (timer !== undefined) {
-      clearTimeout(timer)
+      timer.cancel()
       timer = undefined
     }
     wake()
@@ -60,7 +67,7 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
     return Effect.sync(() => {
       waiter = undefined
       if (timer !== undefined) {
-        clearTimeout(timer)
+        timer.cancel()
         timer = undefined
       }
     })
