@@ -7,9 +7,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { opt, Json } from "./internal/fields.js"
 
-const Json = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
 
 // ---------------------------------------------------------------- request
 

@@ -40,12 +40,17 @@ export const formatParam = (path: ReadonlyArray<PropertyKey>): string | null => 
 }
 
 /**
- * The first (deepest-reported) issue of a decode failure as an OpenAI 400 body.
- * Union failures report every member; the issue with the longest path is the most specific one.
+ * The most specific issue of a decode failure: union failures report every member, and the issue with the
+ * longest path is the one that names what is wrong.
  */
-export const fromParseError = (error: ParseResult.ParseError): ErrorBody => {
+export const deepestIssue = (error: ParseResult.ParseError): ParseResult.ArrayFormatterIssue | undefined => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const best = issues.reduce((a, b) => (b.path.length > a.path.length ? b : a), issues[0])
+  return issues.reduce((a, b) => (b.path.length > a.path.length ? b : a), issues[0])
+}
+
+/** A decode failure as an OpenAI 400 body naming its deepest issue. */
+export const fromParseError = (error: ParseResult.ParseError): ErrorBody => {
+  const best = deepestIssue(error)
   const param = best ? formatParam(best.path) : null
   const message = best
     ? `Invalid value${param ? ` for '${param}'` : ""}: ${best.message.replace(/\s+/g, " ")}`

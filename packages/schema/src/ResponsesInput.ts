@@ -8,8 +8,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { opt } from "./internal/fields.js"
 
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
 const Status = Schema.Literal("in_progress", "completed", "incomplete")
 
 /** @category schemas */

@@ -4,11 +4,10 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { opt, Json } from "./internal/fields.js"
 import { InputItem } from "./ResponsesInput.js"
 import { Tool, ToolChoice } from "./ResponsesTools.js"
 
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
-const Json = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
 /** @category schemas */
 export const TextFormat = Schema.Union(

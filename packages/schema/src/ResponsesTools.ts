@@ -3,9 +3,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { opt, Json } from "./internal/fields.js"
 
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
-const Json = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
 /** @category schemas */
 export const FunctionTool = Schema.Struct({

@@ -4,9 +4,9 @@
  * @since 0.1.0
  */
 import type { ChatCompletions } from "@parlance/schema"
+import { isObject } from "./internal/json.js"
 import * as Sequencer from "./Sequencer.js"
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
 
 /** `[DONE]` → End; an `{"error": …}` payload → Failed with the upstream's message; garbage → Failed. */
 export const fromData = (data: string): Sequencer.Input => {

@@ -84,8 +84,12 @@ const fail = (d: S.Draft, code: string, message: string): void => {
 }
 
 /** Close everything; a completed function call whose arguments are not JSON makes the response fail. */
+const failOnInvalidArguments = (d: S.Draft, valid: boolean): void => {
+  if (!valid) fail(d, "invalid_tool_arguments", "The model produced function-call arguments that are not valid JSON.")
+}
+
 const closeAll = (d: S.Draft, status: "completed" | "incomplete"): void => {
-  if (!S.closeAll(d, status)) fail(d, "invalid_tool_arguments", "The model produced function-call arguments that are not valid JSON.")
+  failOnInvalidArguments(d, S.closeAll(d, status))
 }
 
 const stepChunk = (d: S.Draft, chunk: Chunk): void => {
@@ -155,9 +159,7 @@ const onToolCall = (d: S.Draft, call: ChatCompletions.ChatToolCallDelta, positio
     d.pending = pending
     return
   }
-  if (open !== undefined && !S.closeOpen(d, "completed")) {
-    fail(d, "invalid_tool_arguments", "The model produced function-call arguments that are not valid JSON.")
-  }
+  if (open !== undefined) failOnInvalidArguments(d, S.closeOpen(d, "completed"))
   // The lowest buffered index goes live next, so interleaved calls still come out in index order.
   const next = pending.filter((p) => p.name !== undefined).reduce((a, b) => (b.chatIndex < a.chatIndex ? b : a))
   d.pending = pending.filter((p) => p !== next)

@@ -4,10 +4,10 @@
  * assumes nothing about the input: every field is checked before it is used.
  * @since 0.1.0
  */
-import { ResponseEvents } from "@parlance/schema"
-import * as ParseResult from "effect/ParseResult"
+import { OpenAiError, ResponseEvents } from "@parlance/schema"
 import * as Schema from "effect/Schema"
 import { deepEqual } from "./internal/deepEqual.js"
+import { isObject, type JsonObject } from "./internal/json.js"
 
 /** @category models */
 export interface Violation {
@@ -26,8 +26,7 @@ export interface Options {
   readonly schema?: boolean
 }
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
+type Json = JsonObject
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 interface Part {
@@ -76,8 +75,7 @@ export const validateStream = (events: ReadonlyArray<unknown>, options: Options 
     if (options.schema !== false && type !== "error") {
       const decoded = decodeEvent(e)
       if (decoded._tag === "Left") {
-        const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-        const best = issue.reduce((a, b) => (b.path.length > a.path.length ? b : a), issue[0])
+        const best = OpenAiError.deepestIssue(decoded.left)
         flag(i, "schema", `${type} does not match the event schema at ${best?.path.join(".") || "(root)"}: ${best?.message ?? ""}`)
       }
     }

@@ -243,10 +243,8 @@ export const openCall = (d: Draft, call: PendingCall & { readonly name: string }
   const target = ToolMapping.resolve(d.ctx.tools, call.name)
   const callId = call.callId ?? d.ctx.ids("call")
   const ns = target.namespace === undefined ? {} : { namespace: target.namespace }
-  const item =
-    target.kind === "custom"
-      ? { kind: "call", id: d.ctx.ids("ctc"), chatIndex: call.chatIndex, callId, name: call.name, target, args: "" } as const
-      : { kind: "call", id: d.ctx.ids("fc"), chatIndex: call.chatIndex, callId, name: call.name, target, args: "" } as const
+  const id = d.ctx.ids(target.kind === "custom" ? "ctc" : "fc")
+  const item = { kind: "call", id, chatIndex: call.chatIndex, callId, name: call.name, target, args: "" } as const
   addItem(d, target.kind === "custom"
     ? { type: "custom_tool_call", id: item.id, call_id: callId, name: target.name, ...ns, input: "", status: "in_progress" }
     : { type: "function_call", id: item.id, call_id: callId, name: target.name, ...ns, arguments: "", status: "in_progress" })
