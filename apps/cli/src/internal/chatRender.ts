@@ -2,6 +2,7 @@
  * `parlance chat`'s rendering, as a pure fold over Responses events: each event becomes the text to write
  * (text deltas as they are, reasoning dimmed, tool calls as `name(arguments)`, failures on stderr).
  */
+import { isObject, type Json } from "./json.js"
 
 export interface Style {
   /** ANSI styling (only when stdout is a TTY). */
@@ -29,8 +30,6 @@ const dim = (style: Style, text: string) => (style.ansi ? `\x1b[2m${text}\x1b[22
 const red = (style: Style, text: string) => (style.ansi ? `\x1b[31m${text}\x1b[39m` : text)
 const cyan = (style: Style, text: string) => (style.ansi ? `\x1b[36m${text}\x1b[39m` : text)
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 const out = (text: string): Write => ({ to: "out", text })

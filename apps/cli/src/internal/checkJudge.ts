@@ -2,11 +2,11 @@
  * `parlance check`'s judging, pure: a raw HTTP outcome → the events it carried, their grammar violations
  * (`validateStream` with the SSE `event:` names), the final Response; and the result of a scenario.
  */
+import { ResponseEvents } from "@parlance/schema"
 import { validateStream, type ValidateStream } from "@parlance/translate"
 import { errorLine, type Outcome } from "./responsesClient.js"
+import { isObject, type Json } from "./json.js"
 
-export type Json = Record<string, unknown>
-export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 export const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 /** One request a scenario made, and what came back. `label` names its `--save` file (`<scenario>[.<label>].sse`). */
@@ -26,7 +26,7 @@ export interface StreamView {
   readonly response: Json | undefined
 }
 
-const terminals = new Set(["response.completed", "response.incomplete", "response.failed"])
+const terminals: ReadonlySet<string> = new Set(ResponseEvents.TerminalEventTypes)
 
 /** A failure reason for anything that is not a 200 SSE answer. */
 export const httpFailure = (outcome: Outcome, expect: "sse" | "json"): string | undefined => {

@@ -6,8 +6,6 @@ import {
   type Capture,
   endedWith,
   functionCalls,
-  isObject,
-  type Json,
   messageText,
   parseArguments,
   requireCompleted,
@@ -18,6 +16,7 @@ import {
   viewJson,
   viewStream
 } from "./checkJudge.js"
+import { isObject, type Json } from "./json.js"
 import type { Outcome } from "./responsesClient.js"
 
 export type Post = (body: unknown) => Promise<Outcome>

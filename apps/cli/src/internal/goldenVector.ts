@@ -5,9 +5,8 @@
  */
 import { Sequencer } from "@parlance/translate"
 import { toInput, vectorContext, type VectorContext } from "./replayCapture.js"
+import { isObject, type Json } from "./json.js"
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 /** The parts' text of an item, joined. */

@@ -5,9 +5,8 @@
  */
 import { ChunkDecode, Ids, Sequencer, Sse, validateStream, type ValidateStream } from "@parlance/translate"
 import { isDeepStrictEqual } from "node:util"
+import { isObject, type Json } from "./json.js"
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 /** The part of a vector's context that shapes the events (tool kinds, reasoning mode). */

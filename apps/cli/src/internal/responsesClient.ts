@@ -2,6 +2,7 @@
  * The HTTP edge shared by `chat` and `check`: POST `/responses` to any server, read its SSE body with the
  * translate decoder (so the `event:` names are kept), and turn every failure into a value, never a throw.
  */
+import { normalizeBaseUrl } from "@parlance/server/Upstream"
 import { Sse } from "@parlance/translate"
 
 /** @category models */
@@ -33,10 +34,8 @@ export type Outcome =
     }
   | { readonly _tag: "NetworkError"; readonly message: string }
 
-export const normalizeBaseUrl = (url: string): string => {
-  const trimmed = url.replace(/\/+$/, "")
-  return /\/v\d+$/.test(trimmed) ? trimmed : `${trimmed}/v1`
-}
+/** The same base-URL rule as `--upstream` (a trailing `/v1` is added when missing). */
+export { normalizeBaseUrl }
 
 const headers = (endpoint: Endpoint): Record<string, string> => ({
   "content-type": "application/json",

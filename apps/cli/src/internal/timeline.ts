@@ -3,9 +3,8 @@
  * with its grammar violations beneath it. Pure.
  */
 import type { ValidateStream } from "@parlance/translate"
+import { isObject, type Json } from "./json.js"
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 const quote = (text: string, max = 48): string => {
