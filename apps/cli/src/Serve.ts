@@ -121,6 +121,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
           host: config.host,
           port: config.port,
           apiKey,
+          metricsPublic: config.metricsPublic,
           store: config.store,
           dataDir: config.dataDir,
           recordDir: optional(config.recordDir),

@@ -1,6 +1,7 @@
 /**
- * The HTTP application: routes (DESIGN §5), API-key auth on `/v1`, metrics, CORS, and the rule that every
- * failure leaves as an OpenAI error body — never a stack trace, never an empty 500.
+ * The HTTP application: routes (DESIGN §5), API-key auth on the matched route (deny by default: see
+ * internal/auth.ts), metrics, CORS, and the rule that every failure leaves as an OpenAI error body — never a
+ * stack trace, never an empty 500.
  * @since 0.1.0
  */
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
@@ -10,11 +11,14 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as ApiError from "./ApiError.js"
+import * as Auth from "./internal/auth.js"
 import * as Routes from "./internal/routes.js"
 
 /** @category models */
 export interface AppOptions extends Routes.RouteDeps {
   readonly apiKey: string | undefined
+  /** `/metrics` without the key (it reveals routes, request counts and token totals). */
+  readonly metricsPublic?: boolean
   /** Allowed CORS origins (`*` for any); undefined disables CORS headers. */
   readonly cors: ReadonlyArray<string> | undefined
   /** True while the server drains for shutdown: new generations get 503. */
@@ -26,6 +30,15 @@ const routeLabel = (path: string): string =>
     .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
     .replace(/\/v1\/responses\/[^/]+$/, "/v1/responses/{id}")
 
+/** The path for labels and messages; never throws, whatever the request line held. */
+const pathOf = (url: string): string => {
+  try {
+    return new URL(url, "http://x").pathname.slice(0, 200)
+  } catch {
+    return "(unparsable)"
+  }
+}
+
 const known = new Set(["/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
 
 /** @category constructors */
@@ -36,6 +49,7 @@ export const make = (options: AppOptions) => {
     )
 
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
+  const auth = Auth.make({ apiKey: options.apiKey, metricsPublic: options.metricsPublic ?? false })
 
   const router = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
@@ -47,26 +61,35 @@ export const make = (options: AppOptions) => {
     HttpRouter.get("/v1/models", Routes.listModels(options)),
     HttpRouter.get(
       "/health",
-      Effect.map(backendLoad, (load) =>
-        HttpServerResponse.unsafeJson({
-          status: options.isDraining() ? "draining" : "ok",
+      Effect.gen(function* () {
+        const status = options.isDraining() ? "draining" : "ok"
+        // Public, so without the key it says no more than the status.
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!auth.hasKey(request.headers)) return HttpServerResponse.unsafeJson({ status })
+        const load = yield* backendLoad
+        return HttpServerResponse.unsafeJson({
+          status,
           backend: options.backend.kind,
           active_streams: options.metrics.activeStreams,
           ...(load !== undefined ? { load } : {})
         })
-      )
+      })
     ),
     HttpRouter.get(
       "/metrics",
       Effect.map(backendLoad, (load) => HttpServerResponse.text(options.metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
-    )
+    ),
+    // Last, so that it covers every route above: each needs the key unless Auth.publicRoutes names it.
+    HttpRouter.use(auth.guard)
   )
 
   const handled = router.pipe(
     Effect.catchTag("RouteNotFound", () =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        return yield* Effect.fail(ApiError.notFound(`Unknown route: ${request.method} ${new URL(request.url, "http://x").pathname}`, null, "unknown_route"))
+        // Without the key, an unknown path answers like a private one: no route enumeration.
+        if (!auth.hasKey(request.headers)) return yield* Effect.fail(ApiError.unauthorized())
+        return yield* Effect.fail(ApiError.notFound(`Unknown route: ${request.method} ${pathOf(request.url)}`, null, "unknown_route"))
       })
     ),
     Effect.catchTag("ApiError", (error) => Effect.succeed(ApiError.toResponse(error))),
@@ -79,12 +102,7 @@ export const make = (options: AppOptions) => {
 
   const authorized = Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const path = new URL(request.url, "http://x").pathname
-    if (options.apiKey !== undefined && path.startsWith("/v1")) {
-      const header = request.headers.authorization ?? ""
-      const key = header.startsWith("Bearer ") ? header.slice(7).trim() : (request.headers["api-key"] ?? "")
-      if (key !== options.apiKey) return ApiError.toResponse(ApiError.unauthorized())
-    }
+    const path = pathOf(request.url)
     const response = yield* handled
     const label = routeLabel(path)
     options.metrics.request(known.has(label) ? label : "other", response.status)

@@ -26,6 +26,8 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   readonly port?: number
   readonly apiKey?: string | undefined
+  /** Serve `/metrics` without the key (`--metrics-public`). */
+  readonly metricsPublic?: boolean
   readonly store?: "memory" | "sqlite"
   /** Where `parlance.db` lives with `store: "sqlite"`. */
   readonly dataDir?: string
@@ -59,6 +61,8 @@ const openStore = (options: ServerOptions): Effect.Effect<ResponseStoreService, 
 
 /** @category constructors */
 export const start = async (options: ServerOptions): Promise<RunningServer> => {
+  // An empty key would be a key anyone can guess: refuse it rather than run open or half-protected.
+  if (options.apiKey === "") throw new Error("The API key must not be empty.")
   const store = await Effect.runPromise(openStore(options))
   const metrics = new Metrics()
   const inflight = new Map<string, InFlight>()
@@ -76,6 +80,7 @@ export const start = async (options: ServerOptions): Promise<RunningServer> => {
     defaultModel: options.defaultModel,
     defaultMaxOutputTokens: options.defaultMaxOutputTokens,
     apiKey: options.apiKey,
+    metricsPublic: options.metricsPublic ?? false,
     cors: options.cors,
     isDraining: () => draining
   })
