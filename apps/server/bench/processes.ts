@@ -1,19 +1,81 @@
 /**
  * The benchmark's participants, each in its own process (so the client, Parlance and the upstream never share
- * an event loop): `tsx bench/processes.ts upstream` or `tsx bench/processes.ts parlance <upstream-url>`.
- * Prints the URL on its first stdout line, then serves until killed.
+ * an event loop): `tsx bench/processes.ts upstream`, `… parlance <upstream-url>` or `… baseline <upstream-url>`.
+ * Prints the URL on its first stdout line, then serves until killed. Over the IPC channel (when spawned with
+ * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Server, Upstream } from "../src/index.js"
 import { startFakeUpstream } from "../test/fakeUpstream.js"
+
+/**
+ * The floor any translating proxy must pay: forward the request, parse each upstream chunk, write one delta
+ * event per chunk (plus created and completed). No grammar, no snapshots, no store: the bench's baseline.
+ */
+const startBaseline = async (upstreamUrl: string): Promise<string> => {
+  const server = createServer(async (req, res) => {
+    let raw = ""
+    for await (const part of req) raw += part
+    const body = JSON.parse(raw) as { model: string; input: string; stream?: boolean }
+    const upstream = await fetch(`${upstreamUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: body.model, messages: [{ role: "user", content: body.input }], stream: true, stream_options: { include_usage: true } })
+    })
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+    let seq = 0
+    const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`
+    res.write(event("response.created", { response: { id: "resp_1", object: "response", status: "in_progress", output: [] } }))
+    const decoder = new TextDecoder()
+    let buffer = ""
+    let text = ""
+    const reader = upstream.body!.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      buffer += decoder.decode(value, { stream: true })
+      let out = ""
+      let at: number
+      while ((at = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, at)
+        buffer = buffer.slice(at + 2)
+        if (!frame.startsWith("data: ")) continue
+        const data = frame.slice(6)
+        if (data === "[DONE]") continue
+        const chunk = JSON.parse(data) as { choices: Array<{ delta?: { content?: string | null } }> }
+        const delta = chunk.choices[0]?.delta?.content
+        if (!delta) continue
+        text += delta
+        out += event("response.output_text.delta", { item_id: "msg_1", output_index: 0, content_index: 0, delta, logprobs: [] })
+      }
+      if (out !== "") res.write(out)
+    }
+    res.end(event("response.completed", { response: { id: "resp_1", object: "response", status: "completed", output: [{ type: "message", content: [{ type: "output_text", text }] }] } }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+}
 
 const [role, upstreamUrl] = process.argv.slice(2)
 if (role === "upstream") {
   const upstream = await startFakeUpstream()
   console.log(upstream.url)
+} else if (role === "baseline") {
+  console.log(await startBaseline(upstreamUrl!))
 } else {
   const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0 })
   console.log(`${server.url}/v1`)
 }
+
+const gc = (globalThis as { gc?: () => void }).gc
+process.on("message", (message) => {
+  if (message !== "stats") return
+  gc?.()
+  const cpu = process.cpuUsage()
+  const memory = process.memoryUsage()
+  process.send?.({ cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed })
+})
 
 // Exit normally on SIGTERM so that `node --cpu-prof` can write its profile.
 process.on("SIGTERM", () => process.exit(0))

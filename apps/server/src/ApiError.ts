@@ -1,19 +1,30 @@
 /**
  * Every failure that reaches an HTTP client, as OpenAI's `{"error":{message,type,param,code}}` with its status.
- * Foreign errors (schema, translation, backend, store) are mapped here, once, at the edge.
+ * Foreign errors (schema, translation, backend, store) are mapped here, once, at the edge; an ApiError renders
+ * itself (`HttpServerRespondable`), so a handler can simply fail with one.
  * @since 0.1.0
  */
-import { ChatBackend, OpenAiError } from "@parlance/schema"
+import type { ChatBackend } from "@parlance/schema"
+import { OpenAiError } from "@parlance/schema"
 import type { TranslateError } from "@parlance/translate"
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 /** @category errors */
-export class ApiError extends Data.TaggedError("ApiError")<{
-  readonly status: number
-  readonly body: OpenAiError.ErrorBody
-}> {}
+export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
+  status: Schema.Number,
+  body: OpenAiError.ErrorBody
+}) {
+  override get message(): string {
+    return this.body.error.message
+  }
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(toResponse(this))
+  }
+}
 
 const make = (status: number, message: string, options: { type?: string; param?: string | null; code?: string | null } = {}) =>
   new ApiError({ status, body: OpenAiError.errorBody(message, options) })
@@ -35,8 +46,33 @@ export const fromParse = (error: ParseResult.ParseError) => new ApiError({ statu
 export const fromTranslate = (error: TranslateError.TranslateError) =>
   make(400, error.message, { param: error.param, code: error.code ?? (error._tag === "UnsupportedFeature" ? "unsupported_parameter" : "invalid_value") })
 
-export const fromBackend = (error: ChatBackend.BackendError) =>
-  make(error.status, error.message, { type: error.type, param: error.param, code: error.code })
+/**
+ * The one table from a backend's reason to what the client sees: the HTTP status before the first chunk,
+ * the error `type`, and the `code` when the backend gave none (also `response.failed`'s code mid-stream).
+ */
+const reasons: Record<ChatBackend.BackendErrorReason, { readonly status: number; readonly type: string; readonly code: string }> = {
+  bad_request: { status: 400, type: "invalid_request_error", code: "invalid_value" },
+  context_overflow: { status: 400, type: "invalid_request_error", code: "context_length_exceeded" },
+  not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
+  rate_limited: { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" },
+  overloaded: { status: 503, type: "server_error", code: "server_busy" },
+  unreachable: { status: 502, type: "server_error", code: "upstream_unreachable" },
+  timeout: { status: 504, type: "server_error", code: "upstream_timeout" },
+  upstream_error: { status: 502, type: "server_error", code: "upstream_error" },
+  internal: { status: 500, type: "server_error", code: "server_error" }
+}
+
+/** A backend failure before the first chunk: an HTTP error. */
+export const fromBackend = (error: ChatBackend.BackendError): ApiError => {
+  const { status, type, code } = reasons[error.reason]
+  return make(status, error.message, { type, param: error.param, code: error.code ?? code })
+}
+
+/** A backend failure after the first chunk: the `code` and `message` of `response.failed`'s error. */
+export const failureOf = (error: ChatBackend.BackendError): { readonly code: string; readonly message: string } => ({
+  code: error.code ?? reasons[error.reason].code,
+  message: error.message
+})
 
 export const toResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(error.body, { status: error.status })

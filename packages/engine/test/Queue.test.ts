@@ -51,7 +51,7 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
       const error = yield* failure(engine, request({ max_tokens: 4 }))
       expect(Date.now() - t0).toBeLessThan(1000)
       expect(isBackendError(error)).toBe(true)
-      expect(error.status).toBe(503)
+      expect(error.reason).toBe("overloaded")
       expect(error.code).toBe("server_busy")
       yield* Fiber.interrupt(first)
       const chunks = yield* Fiber.join(queued)

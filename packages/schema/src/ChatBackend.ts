@@ -10,17 +10,44 @@ import type * as Stream from "effect/Stream"
 import type { ChatCompletionChunk, ChatCompletionRequest } from "./ChatCompletions.js"
 
 /**
- * A failure a backend reports before or during generation, already classified the way OpenAI would answer:
- * `status` is the HTTP status for a failure before the first chunk (400 bad request, 429/503 busy,
- * 502 upstream broken, 504 timeout); after the first chunk the server turns it into `response.failed`.
+ * Why a backend failed, in the backend's own terms. No HTTP here (DESIGN §5): the server maps each reason to
+ * a status and an OpenAI error body, in one table (`@parlance/server/ApiError`).
+ * - `bad_request`: the request cannot be served as asked (an invalid parameter, an unsupported part)
+ * - `context_overflow`: the prompt does not fit the model's context
+ * - `not_found`: the upstream does not know what was asked for (typically the model)
+ * - `rate_limited`: the upstream refused for rate; retry later
+ * - `overloaded`: no capacity now (the engine's queue is full, the upstream is unavailable)
+ * - `unreachable`: the upstream could not be connected to
+ * - `timeout`: the upstream did not answer, or went silent mid-stream
+ * - `upstream_error`: the upstream failed or broke its protocol (a 5xx, a dropped stream, a malformed chunk)
+ * - `internal`: the backend itself failed (an engine error)
+ * @category models
+ */
+export const BackendErrorReason = Schema.Literal(
+  "bad_request",
+  "context_overflow",
+  "not_found",
+  "rate_limited",
+  "overloaded",
+  "unreachable",
+  "timeout",
+  "upstream_error",
+  "internal"
+)
+/** @category models */
+export type BackendErrorReason = typeof BackendErrorReason.Type
+
+/**
+ * A failure a backend reports before or during generation. Before the first chunk the server answers it as
+ * an HTTP error; after it, as `response.failed`. `code` is OpenAI's machine-readable code when one applies
+ * (`context_length_exceeded`, `server_busy`, `upstream_timeout`…), `param` the request field at fault.
  * @category errors
  */
 export class BackendError extends Schema.TaggedError<BackendError>()("BackendError", {
-  status: Schema.Number,
-  type: Schema.String,
-  code: Schema.NullOr(Schema.String),
+  reason: BackendErrorReason,
+  message: Schema.String,
   param: Schema.NullOr(Schema.String),
-  message: Schema.String
+  code: Schema.NullOr(Schema.String)
 }) {}
 
 /** @category models */

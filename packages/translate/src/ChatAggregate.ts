@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { ChatCompletions } from "@parlance/schema"
+import * as FinishReason from "./FinishReason.js"
 
 export const aggregate = (
   chunks: ReadonlyArray<ChatCompletions.ChatCompletionChunk>,
@@ -42,12 +43,10 @@ export const aggregate = (
     reasoning,
     refusal,
     toolCalls,
-    finishReason: knownFinishReasons.find((r) => r === finish) ?? "stop",
+    finishReason: FinishReason.normalize(finish),
     usage
   })
 }
-
-const knownFinishReasons: ReadonlyArray<ChatCompletions.ChatFinishReason> = ["stop", "length", "tool_calls", "content_filter", "function_call"]
 
 /** One `chat.completion` with a single assistant choice, shaped as OpenAI shapes it. */
 export const completion = (parts: {

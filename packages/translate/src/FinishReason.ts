@@ -1,7 +1,9 @@
 /**
- * `finish_reason` → how the Response ends (DESIGN §3).
+ * The one home of the finish-reason rules, both directions: `finish_reason` → how the Response ends
+ * (DESIGN §3), and a Response's end → the `finish_reason` a Chat Completions server would send.
  * @since 0.1.0
  */
+import type { ChatCompletions, ResponseObject } from "@parlance/schema"
 
 /** @category models */
 export type Ending =
@@ -18,4 +20,16 @@ export const toEnding = (finishReason: string | null | undefined): Ending => {
     default:
       return { status: "completed" }
   }
+}
+
+const known: ReadonlyArray<ChatCompletions.ChatFinishReason> = ["stop", "length", "tool_calls", "content_filter", "function_call"]
+
+/** An upstream's `finish_reason` as one OpenAI defines; unknown ones (`"eos"`, `"end_turn"`…) read as `stop`. */
+export const normalize = (finishReason: string | null | undefined): ChatCompletions.ChatFinishReason =>
+  known.find((r) => r === finishReason) ?? "stop"
+
+/** How a finished Response would have ended as a `chat.completion`. */
+export const fromResponse = (response: ResponseObject.Response, hasToolCalls: boolean): ChatCompletions.ChatFinishReason => {
+  if (response.status === "incomplete") return response.incomplete_details?.reason === "content_filter" ? "content_filter" : "length"
+  return hasToolCalls ? "tool_calls" : "stop"
 }

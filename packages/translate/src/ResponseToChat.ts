@@ -6,14 +6,10 @@
 import type { ChatCompletions, ResponseObject, ResponsesInput, ResponsesRequest, ResponsesTools } from "@parlance/schema"
 import * as Either from "effect/Either"
 import * as ChatAggregate from "./ChatAggregate.js"
+import * as FinishReason from "./FinishReason.js"
 import * as ToolMapping from "./ToolMapping.js"
 import { UnsupportedFeature, type TranslateError } from "./TranslateError.js"
 import * as Usage from "./Usage.js"
-
-const finishReason = (response: ResponseObject.Response, hasCalls: boolean): ChatCompletions.ChatFinishReason => {
-  if (response.status === "incomplete") return response.incomplete_details?.reason === "content_filter" ? "content_filter" : "length"
-  return hasCalls ? "tool_calls" : "stop"
-}
 
 /** A finished Response as the `chat.completion` a Chat Completions server would have answered. */
 export const toChatCompletion = (response: ResponseObject.Response): ChatCompletions.ChatCompletion => {
@@ -52,7 +48,7 @@ export const toChatCompletion = (response: ResponseObject.Response): ChatComplet
     reasoning,
     refusal,
     toolCalls,
-    finishReason: finishReason(response, toolCalls.length > 0),
+    finishReason: FinishReason.fromResponse(response, toolCalls.length > 0),
     usage: Usage.toChat(response.usage ?? Usage.empty)
   })
 }

@@ -79,6 +79,13 @@ export const step = (state: State, input: Input): readonly [State, ReadonlyArray
   return S.finishDraft(d)
 }
 
+/**
+ * How the generation ended → the closing events (open items closed, exactly one terminal event); nothing when
+ * the terminal event was already sent. The explicit end of the fold for a driver that stops pulling (a client
+ * gone, a drain), where there is no next `step`.
+ */
+export const finish = (state: State, outcome: Control): ReadonlyArray<Event> => step(state, outcome)[1]
+
 const fail = (d: S.Draft, code: string, message: string): void => {
   if (d.failure === undefined) d.failure = { code, message }
 }
@@ -218,9 +225,6 @@ export const run = (
     state = next
     for (const e of out) events.push(e)
   }
-  if (state.phase !== "done") {
-    const [, out] = step(state, end)
-    for (const e of out) events.push(e)
-  }
+  for (const e of finish(state, end)) events.push(e)
   return { events, response: terminalResponse(events[events.length - 1])! }
 }

@@ -83,7 +83,10 @@ export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<G
         if (record) chunks.push(chunk)
         return chunk
       }),
-      Stream.catchAll((error) => Stream.sync(() => (outcome = Sequencer.failed(error.code ?? "upstream_error", error.message)))),
+      Stream.catchAll((error) => Stream.sync(() => {
+        const { code, message } = ApiError.failureOf(error)
+        return (outcome = Sequencer.failed(code, message))
+      })),
       Stream.haltWhenDeferred(abort),
       Stream.concat(
         Stream.fromEffect(

@@ -145,7 +145,7 @@ export const chatCompletions = (deps: RouteDeps) =>
         Stream.filter((chunk) => wantUsage || chunk.choices.length > 0),
         Stream.map((chunk) => encoder.encode(Sse.encodeData(chunk))),
         Stream.catchAll((error: ChatBackend.BackendError) =>
-          Stream.make(encoder.encode(Sse.encodeData({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })))
+          Stream.make(encoder.encode(Sse.encodeData(ApiError.fromBackend(error).body)))
         ),
         Stream.concat(Stream.make(encoder.encode(Sse.done)))
       )

@@ -2,11 +2,9 @@
  * An upstream's response body: an idle timeout for any body, and for a streamed completion, its SSE → batches of Chat Completions chunks, one batch per network read. A plain async
  * generator: this runs once per token, and per-token Effect machinery costs more than the decoding itself.
  */
-import { ChatBackend, type ChatCompletions } from "@parlance/schema"
+import type { ChatCompletions } from "@parlance/schema"
 import { ChunkDecode, Sse } from "@parlance/translate"
-
-const failure = (status: number, message: string, code: string) =>
-  new ChatBackend.BackendError({ status, type: "upstream_error", code, param: null, message })
+import * as UpstreamErrors from "./upstreamErrors.js"
 
 export class IdleTimeout extends Error {}
 
@@ -50,8 +48,7 @@ export async function* readChunks(
       try {
         result = await reader.read()
       } catch (error) {
-        if (error instanceof IdleTimeout) throw failure(504, `The upstream sent nothing for ${idleTimeoutMs} ms.`, "upstream_timeout")
-        throw failure(502, `The upstream connection broke: ${String((error as Error)?.message ?? error)}`, "upstream_disconnected")
+        throw error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken(error)
       }
       const messages = result.done ? decoder.end() : decoder.feed(result.value)
       const batch: Array<ChatCompletions.ChatCompletionChunk> = []
@@ -62,11 +59,11 @@ export async function* readChunks(
           continue
         }
         if (batch.length > 0) yield batch
-        if (input._tag === "Failed") throw failure(502, input.message, input.code)
+        if (input._tag === "Failed") throw UpstreamErrors.inStream(input.message, input.code)
         return
       }
       if (batch.length > 0) yield batch
-      if (result.done) throw failure(502, "The upstream closed the stream without [DONE].", "upstream_disconnected")
+      if (result.done) throw UpstreamErrors.noDone()
     }
   } finally {
     reader.cancel().catch(() => undefined)
