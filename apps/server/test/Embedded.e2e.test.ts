@@ -14,10 +14,12 @@ import { availableParallelism } from "node:os"
 import OpenAI from "openai"
 import { Server } from "../src/index.js"
 import { postSse, violations } from "./harness.js"
+import * as SpecTap from "./specTap.js"
 
 let scope: Scope.CloseableScope
 let server: Server.RunningServer
 let client: OpenAI
+let spec: ReturnType<typeof SpecTap.watch> | undefined
 const model = "tiny"
 
 beforeAll(async () => {
@@ -27,11 +29,13 @@ beforeAll(async () => {
     Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: availableParallelism() }).pipe(Scope.extend(scope))
   )
   server = await Server.start({ backend: engine, port: 0, defaultModel: model })
+  spec = SpecTap.watch(server.url)
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
 }, 120_000)
 afterAll(async () => {
   await server?.close()
   await Effect.runPromise(Scope.close(scope, Exit.void))
+  spec?.check()
 })
 
 const weather = {

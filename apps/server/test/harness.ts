@@ -2,6 +2,7 @@
 import { Sse, validateStream } from "@parlance/translate"
 import { Server, Upstream } from "../src/index.js"
 import { type FakeUpstream, startFakeUpstream } from "./fakeUpstream.js"
+import * as SpecTap from "./specTap.js"
 
 export interface Harness {
   readonly upstream: FakeUpstream
@@ -14,6 +15,8 @@ export const startHarness = async (options: Partial<Server.ServerOptions> & { up
   const upstream = await startFakeUpstream()
   const backend = Upstream.make({ baseUrl: upstream.url, ...options.upstreamOptions })
   const server = await Server.start({ backend, port: 0, ...options })
+  // Everything this server sends on /v1/responses is checked against the Open Responses spec at close.
+  const spec = SpecTap.watch(server.url)
   return {
     upstream,
     server,
@@ -21,6 +24,7 @@ export const startHarness = async (options: Partial<Server.ServerOptions> & { up
     close: async () => {
       await server.close()
       await upstream.close()
+      spec.check()
     }
   }
 }

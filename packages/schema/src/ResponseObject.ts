@@ -3,8 +3,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { TextFormat } from "./ResponsesRequest.js"
-import { Tool, ToolChoice } from "./ResponsesTools.js"
+import { Json } from "./internal/fields.js"
+import { BuiltinTool, CustomTool, ToolChoice } from "./ResponsesTools.js"
 
 const ItemStatus = Schema.Literal("in_progress", "completed", "incomplete")
 
@@ -87,6 +87,47 @@ export const Usage = Schema.Struct({
 })
 export type Usage = typeof Usage.Type
 
+/**
+ * A function tool as a Response echoes it: `description`, `parameters` and `strict` always present, `null`
+ * when the request left them out (openai-node's `FunctionTool` and the spec's both require `strict: boolean | null`).
+ * @category schemas
+ */
+export const FunctionToolEcho = Schema.Struct({
+  type: Schema.Literal("function"),
+  name: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  parameters: Schema.NullOr(Json),
+  strict: Schema.NullOr(Schema.Boolean)
+})
+export type FunctionToolEcho = typeof FunctionToolEcho.Type
+
+/** The SDK's `NamespaceTool`: its `description` is a required string. @category schemas */
+export const NamespaceToolEcho = Schema.Struct({
+  type: Schema.Literal("namespace"),
+  name: Schema.String,
+  description: Schema.String,
+  tools: Schema.Array(Schema.Union(FunctionToolEcho, CustomTool))
+})
+export type NamespaceToolEcho = typeof NamespaceToolEcho.Type
+
+/** @category schemas */
+export const ToolEcho = Schema.Union(FunctionToolEcho, CustomTool, NamespaceToolEcho, BuiltinTool).annotations({ identifier: "ToolEcho" })
+export type ToolEcho = typeof ToolEcho.Type
+
+/** `text.format` as echoed: a json_schema format always has `description` (or null) and `strict`. @category schemas */
+export const TextFormatEcho = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("text") }),
+  Schema.Struct({ type: Schema.Literal("json_object") }),
+  Schema.Struct({
+    type: Schema.Literal("json_schema"),
+    name: Schema.String,
+    schema: Json,
+    description: Schema.NullOr(Schema.String),
+    strict: Schema.Boolean
+  })
+).annotations({ identifier: "TextFormatEcho" })
+export type TextFormatEcho = typeof TextFormatEcho.Type
+
 /** @category schemas */
 export const ResponseStatus = Schema.Literal("completed", "failed", "in_progress", "cancelled", "queued", "incomplete")
 export type ResponseStatus = typeof ResponseStatus.Type
@@ -117,14 +158,17 @@ export const Response = Schema.Struct({
   parallel_tool_calls: Schema.Boolean,
   previous_response_id: Schema.NullOr(Schema.String),
   prompt_cache_key: Schema.NullOr(Schema.String),
+  prompt_cache_retention: Schema.NullOr(Schema.String),
+  presence_penalty: Schema.Number,
+  frequency_penalty: Schema.Number,
   reasoning: Schema.Struct({ effort: Schema.NullOr(Schema.String), summary: Schema.NullOr(Schema.String) }),
   safety_identifier: Schema.NullOr(Schema.String),
   service_tier: Schema.String,
   store: Schema.Boolean,
   temperature: Schema.NullOr(Schema.Number),
-  text: Schema.Struct({ format: TextFormat, verbosity: Schema.String }),
+  text: Schema.Struct({ format: TextFormatEcho, verbosity: Schema.String }),
   tool_choice: ToolChoice,
-  tools: Schema.Array(Tool),
+  tools: Schema.Array(ToolEcho),
   top_logprobs: Schema.Number,
   top_p: Schema.NullOr(Schema.Number),
   truncation: Schema.Literal("auto", "disabled"),

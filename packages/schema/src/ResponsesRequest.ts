@@ -53,6 +53,8 @@ export const CreateResponseRequest = Schema.Struct({
   max_tool_calls: opt(Schema.Number),
   temperature: opt(Schema.Number.pipe(Schema.between(0, 2))),
   top_p: opt(Schema.Number.pipe(Schema.between(0, 1))),
+  presence_penalty: opt(Schema.Number.pipe(Schema.between(-2, 2))),
+  frequency_penalty: opt(Schema.Number.pipe(Schema.between(-2, 2))),
   top_logprobs: opt(Schema.Number),
   stream: opt(Schema.Boolean),
   stream_options: opt(Schema.Struct({ include_obfuscation: opt(Schema.Boolean) })),

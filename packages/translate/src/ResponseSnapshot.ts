@@ -13,6 +13,9 @@ export interface RequestEcho {
   readonly parallel_tool_calls?: boolean | null
   readonly previous_response_id?: string | null
   readonly prompt_cache_key?: string | null
+  readonly prompt_cache_retention?: string | null
+  readonly presence_penalty?: number | null
+  readonly frequency_penalty?: number | null
   readonly reasoning?: ResponsesRequest.ReasoningConfig | null
   readonly safety_identifier?: string | null
   readonly service_tier?: string | null
@@ -54,14 +57,18 @@ export const make = (options: {
     parallel_tool_calls: e.parallel_tool_calls ?? true,
     previous_response_id: e.previous_response_id ?? null,
     prompt_cache_key: e.prompt_cache_key ?? null,
+    prompt_cache_retention: e.prompt_cache_retention ?? null,
+    // Unset sampling parameters echo OpenAI's documented defaults: the spec requires numbers here.
+    presence_penalty: e.presence_penalty ?? 0,
+    frequency_penalty: e.frequency_penalty ?? 0,
     reasoning: { effort: e.reasoning?.effort ?? null, summary: e.reasoning?.summary ?? e.reasoning?.generate_summary ?? null },
     safety_identifier: e.safety_identifier ?? null,
     service_tier: e.service_tier ?? "default",
     store: e.store ?? true,
     temperature: e.temperature ?? 1,
-    text: { format: e.text?.format ?? { type: "text" }, verbosity: e.text?.verbosity ?? "medium" },
+    text: { format: formatEcho(e.text?.format), verbosity: e.text?.verbosity ?? "medium" },
     tool_choice: e.tool_choice ?? "auto",
-    tools: e.tools ?? [],
+    tools: (e.tools ?? []).map(toolEcho),
     top_logprobs: e.top_logprobs ?? 0,
     top_p: e.top_p ?? 1,
     truncation: e.truncation ?? "disabled",
@@ -70,6 +77,47 @@ export const make = (options: {
     metadata: e.metadata ?? {}
   }
 }
+
+const functionEcho = (tool: ResponsesTools.FunctionTool): ResponseObject.FunctionToolEcho => ({
+  type: "function",
+  name: tool.name,
+  description: tool.description ?? null,
+  parameters: tool.parameters ?? null,
+  strict: tool.strict ?? null
+})
+
+/** The SDK's `CustomTool` has optional, non-nullable `description` / `format`: drop the nulls. */
+const customEcho = (tool: ResponsesTools.CustomTool): ResponsesTools.CustomTool => ({
+  type: "custom",
+  name: tool.name,
+  ...(tool.description != null ? { description: tool.description } : {}),
+  ...(tool.format != null ? { format: tool.format } : {})
+})
+
+const toolEcho = (tool: ResponsesTools.Tool): ResponseObject.ToolEcho => {
+  switch (tool.type) {
+    case "function":
+      return functionEcho(tool)
+    case "custom":
+      return customEcho(tool)
+    case "namespace":
+      return {
+        type: "namespace",
+        name: tool.name,
+        description: tool.description ?? "",
+        tools: tool.tools.map((t) => (t.type === "function" ? functionEcho(t) : customEcho(t)))
+      }
+    default:
+      return tool
+  }
+}
+
+const formatEcho = (format: ResponsesRequest.TextFormat | null | undefined): ResponseObject.TextFormatEcho =>
+  format == null
+    ? { type: "text" }
+    : format.type === "json_schema"
+      ? { type: "json_schema", name: format.name, schema: format.schema, description: format.description ?? null, strict: format.strict ?? false }
+      : format
 
 /** `output_text`: the SDK convenience, the concatenated text of every message (not on the wire). */
 export const outputText = (response: ResponseObject.Response): string => {

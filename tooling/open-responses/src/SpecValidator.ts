@@ -1,0 +1,78 @@
+/**
+ * Validates Response objects and streaming events against the JSON Schemas of the Open Responses OpenAPI
+ * document (vendored in `spec/`, version 2026-04-24), with ajv's JSON Schema 2020-12 build — the schemas the
+ * Open Responses compliance suite checks. Test tooling: never imported by runtime code.
+ * @since 0.1.0
+ */
+import Ajv2020Module from "ajv/dist/2020.js"
+import type { ErrorObject, ValidateFunction } from "ajv"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { extensionEvents, extensionSchemas } from "./extensions.js"
+
+type JsonSchema = Record<string, any>
+
+/** The vendored OpenAPI document, as published. @category constants */
+export const specPath: string = join(import.meta.dirname, "../spec/openresponses-openapi.json")
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+/**
+ * The document with two kinds of change, each said here: one defect fixed, and the `openai` SDK's extensions
+ * (extensions.ts) added beside the spec's own alternatives — nothing the spec requires is relaxed.
+ */
+const patched = (spec: JsonSchema): JsonSchema => {
+  const doc = structuredClone(spec)
+  const s = doc.components.schemas
+  // Defect: `JsonSchemaResponseFormat.schema` is `{"type":"null"}`, so no echoed `text.format` json_schema could
+  // ever pass; the request side (`JsonSchemaResponseFormatParam`) and the SDK make it a JSON Schema object.
+  s.JsonSchemaResponseFormat.properties.schema = { type: "object" }
+  Object.assign(s, extensionSchemas)
+  s.ItemField = { oneOf: [...s.ItemField.oneOf, ref("x-CustomToolCall")] }
+  s.Tool = { anyOf: [ref("FunctionTool"), ref("x-CustomTool"), ref("x-NamespaceTool"), ref("x-BuiltinTool")] }
+  const toolChoice = s.ResponseResource.properties.tool_choice
+  toolChoice.oneOf = [...toolChoice.oneOf, ref("x-CustomToolChoice"), ref("x-BuiltinToolChoice")]
+  return doc
+}
+
+const Ajv2020 = Ajv2020Module.default
+
+const build = () => {
+  const spec = JSON.parse(readFileSync(specPath, "utf8")) as JsonSchema
+  // strict: false — the document carries OpenAPI keywords (`example`, `discriminator`, `x-…`) that are not JSON Schema.
+  const ajv = new Ajv2020({ strict: false, allErrors: true })
+  ajv.addSchema(patched(spec), "openresponses")
+  const compile = (name: string): ValidateFunction => ajv.getSchema(`openresponses#/components/schemas/${name}`)!
+  const events = new Map<string, ValidateFunction>()
+  const streamed = spec.paths["/responses"].post.responses["200"].content["text/event-stream"].schema.oneOf as Array<{ $ref: string }>
+  for (const { $ref } of streamed) {
+    const name = $ref.split("/").pop()!
+    events.set(spec.components.schemas[name].properties.type.enum[0], compile(name))
+  }
+  for (const [type, schema] of Object.entries(extensionEvents)) events.set(type, ajv.compile(schema))
+  return { response: compile("ResponseResource"), events }
+}
+
+let compiled: ReturnType<typeof build> | undefined
+const validators = () => (compiled ??= build())
+
+const describe = (errors: ReadonlyArray<ErrorObject> | null | undefined): Array<string> =>
+  (errors ?? []).slice(0, 12).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "missingProperty" in e.params ? "" : ` ${JSON.stringify(e.params)}`}`)
+
+/** Problems of a Response object (`[]` when it conforms). @category validation */
+export const validateResponse = (value: unknown): Array<string> => {
+  const validate = validators().response
+  return validate(value) ? [] : describe(validate.errors)
+}
+
+/** Problems of one streaming event; an event type the spec and the SDK do not define is one. @category validation */
+export const validateEvent = (value: unknown): Array<string> => {
+  const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined
+  const validate = typeof type === "string" ? validators().events.get(type) : undefined
+  if (validate === undefined) return [`event type ${JSON.stringify(type)} is not defined by the spec or the openai SDK`]
+  return validate(value) ? [] : describe(validate.errors).map((p) => `${type}: ${p}`)
+}
+
+/** Problems of every event of a stream, each prefixed with its index. @category validation */
+export const validateEvents = (events: ReadonlyArray<unknown>): Array<string> =>
+  events.flatMap((event, i) => validateEvent(event).map((p) => `event ${i} ${p}`))
