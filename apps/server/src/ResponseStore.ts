@@ -20,6 +20,11 @@ export interface StoredResponse {
   readonly input: ReadonlyArray<StoredItem>
 }
 
+/** Every item a record holds, its input then its output, that has an id (what `getItem` finds). @category models */
+export const itemsOf = (record: StoredResponse): ReadonlyArray<StoredItem> =>
+  // `?? []`: tolerate records written by hand or by older versions without one of the two lists.
+  [...(record.input ?? []), ...(record.response.output ?? [])].filter((item): item is StoredItem => typeof item.id === "string" && item.id !== "")
+
 /** @category errors */
 export class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string; readonly cause?: unknown }> {}
 
@@ -28,6 +33,11 @@ export interface ResponseStoreService {
   /** Insert or replace. Resolves once the record is durable. */
   readonly put: (record: StoredResponse) => Effect.Effect<void, StoreError>
   readonly get: (id: string) => Effect.Effect<Option.Option<StoredResponse>, StoreError>
+  /**
+   * An item by id from any stored response, its input or its output (the newest response holding it):
+   * what `item_reference` resolves against, as on OpenAI — not only the `previous_response_id` chain.
+   */
+  readonly getItem: (id: string) => Effect.Effect<Option.Option<StoredItem>, StoreError>
   /** True when something was deleted. */
   readonly delete: (id: string) => Effect.Effect<boolean, StoreError>
   /** Ask the process that runs `id` to stop it (a flag in the shared store: cancel works across replicas). */

@@ -9,7 +9,8 @@
  *   bench/<n>[/<ms>] n text chunks, back to back or one every <ms> (the proxy benchmark)
  *   slow            one text chunk every 50 ms, 200 of them (for cancel / disconnect)
  *   anything else   a scripted assistant: calls the first tool when tools are offered and the last message
- *                   is the user's, otherwise answers with text that echoes what it saw
+ *                   is the user's, otherwise answers with text that echoes what it saw; a model named
+ *                   reasoning… first streams `reasoning_content` (a reasoning model, as llama-server sends it)
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
@@ -57,10 +58,14 @@ const script = (body: any): Array<unknown> => {
   const last = messages[messages.length - 1]
   const tools: Array<any> = body.tools ?? []
   const usage = { ...base(model), choices: [], usage: { prompt_tokens: 10 + messages.length, completion_tokens: 5, total_tokens: 15 + messages.length } }
+  const thinking = String(model).startsWith("reasoning")
+    ? [chunk(model, { reasoning_content: "Thinking about " }), chunk(model, { reasoning_content: `${messages.length} messages.` })]
+    : []
   if (tools.length > 0 && body.tool_choice !== "none" && last?.role === "user") {
     const args = argsFor(tools[0])
     return [
       chunk(model, { role: "assistant", content: null }),
+      ...thinking,
       chunk(model, { tool_calls: [{ index: 0, id: `call_${messages.length}`, type: "function", function: { name: tools[0].function.name, arguments: "" } }] }),
       chunk(model, { tool_calls: [{ index: 0, function: { arguments: args.slice(0, 5) } }] }),
       chunk(model, { tool_calls: [{ index: 0, function: { arguments: args.slice(5) } }] }),
@@ -72,7 +77,7 @@ const script = (body: any): Array<unknown> => {
   const said = last?.role === "tool" ? `tool said: ${textOf(last.content)}` : `echo: ${textOf(last?.content)}`
   const text = `${said} (messages: ${messages.length})`
   const words = text.match(/\S+\s*/g) ?? [text]
-  return [chunk(model, { role: "assistant", content: "" }), ...words.map((w) => chunk(model, { content: w })), chunk(model, {}, "stop"), usage, "[DONE]"]
+  return [chunk(model, { role: "assistant", content: "" }), ...thinking, ...words.map((w) => chunk(model, { content: w })), chunk(model, {}, "stop"), usage, "[DONE]"]
 }
 
 const aggregate = (model: string, chunks: Array<unknown>) => {

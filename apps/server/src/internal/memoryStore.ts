@@ -4,12 +4,19 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { ResponseStoreService, StoredResponse } from "../ResponseStore.js"
+import { itemsOf, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 
 export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => {
   // Map iteration follows insertion order: the first key is the oldest.
   const records = new Map<string, string>()
   const cancels = new Set<string>()
+  // Item id → the response that holds it (the latest writer wins, as in the SQLite index), and back.
+  const itemIndex = new Map<string, string>()
+  const itemsByResponse = new Map<string, ReadonlyArray<string>>()
+  const forget = (id: string) => {
+    for (const itemId of itemsByResponse.get(id) ?? []) if (itemIndex.get(itemId) === id) itemIndex.delete(itemId)
+    itemsByResponse.delete(id)
+  }
   return {
     // Stored as JSON text, like SQLite, so callers can never share mutable objects with the store.
     put: (record) =>
@@ -17,10 +24,14 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
         const id = record.response.id
         records.delete(id)
         records.set(id, JSON.stringify(record))
+        const itemIds = itemsOf(record).map((item) => item.id)
+        for (const itemId of itemIds) itemIndex.set(itemId, id)
+        itemsByResponse.set(id, itemIds)
         while (records.size > maxResponses) {
           const oldest = records.keys().next().value!
           records.delete(oldest)
           cancels.delete(oldest)
+          forget(oldest)
         }
       }),
     get: (id) =>
@@ -28,7 +39,17 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
         const text = records.get(id)
         return text === undefined ? Option.none() : Option.some(JSON.parse(text) as StoredResponse)
       }),
-    delete: (id) => Effect.sync(() => records.delete(id)),
+    getItem: (itemId) =>
+      Effect.sync(() => {
+        const text = records.get(itemIndex.get(itemId) ?? "")
+        const item = text === undefined ? undefined : itemsOf(JSON.parse(text) as StoredResponse).find((i) => i.id === itemId)
+        return Option.fromNullable(item)
+      }),
+    delete: (id) =>
+      Effect.sync(() => {
+        forget(id)
+        return records.delete(id)
+      }),
     requestCancel: (id) => Effect.sync(() => void cancels.add(id)),
     isCancelRequested: (id) => Effect.sync(() => cancels.has(id)),
     close: Effect.void

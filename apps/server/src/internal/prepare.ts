@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as ApiError from "../ApiError.js"
 import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
+import { resolveReferences } from "./itemReferences.js"
 
 export interface Prepared {
   readonly request: ResponsesRequest.CreateResponseRequest
@@ -59,7 +60,7 @@ export const prepare = (
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
     const history = yield* conversation(store, request.previous_response_id ?? undefined)
-    const byId = new Map(history.flatMap((item) => ("id" in item && typeof item.id === "string" ? [[item.id, item] as const] : [])))
+    const byId = yield* resolveReferences(request.input, history, store)
     const plan = toChatRequest(request, history, {
       strictTools: options.strictTools,
       defaultModel: options.defaultModel,

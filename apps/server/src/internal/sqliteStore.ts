@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { StoreError, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
+import { itemsOf, StoreError, type ResponseStoreService, type StoredItem, type StoredResponse } from "../ResponseStore.js"
 
 const migrations = {
   "0001_create_responses": Effect.gen(function* () {
@@ -28,7 +28,26 @@ const migrations = {
   "0002_create_cancel_requests": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`CREATE TABLE IF NOT EXISTS cancel_requests (id TEXT PRIMARY KEY, requested_at INTEGER NOT NULL)`
+  }),
+  // item_reference resolves against every stored item: one row per item, indexed by the item's id.
+  "0003_create_response_items": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE IF NOT EXISTS response_items (
+      item_id TEXT NOT NULL,
+      response_id TEXT NOT NULL,
+      item TEXT NOT NULL,
+      PRIMARY KEY (response_id, item_id)
+    )`
+    yield* sql`CREATE INDEX IF NOT EXISTS response_items_by_item ON response_items (item_id)`
+    // Responses stored before this migration: index their items too.
+    const rows = yield* sql<{ record: string }>`SELECT record FROM responses`
+    for (const row of rows) yield* putItems(sql, JSON.parse(row.record) as StoredResponse)
   })
+}
+
+const putItems = (sql: SqlClient.SqlClient, record: StoredResponse) => {
+  const rows = itemsOf(record).map((item) => ({ item_id: item.id, response_id: record.response.id, item: JSON.stringify(item) }))
+  return rows.length === 0 ? Effect.void : sql`INSERT OR REPLACE INTO response_items ${sql.insert(rows)}`
 }
 
 const wrap = <A>(effect: Effect.Effect<A, unknown, never>, what: string) =>
@@ -51,21 +70,35 @@ export const makeSqliteStore = (dataDir: string): Effect.Effect<ResponseStoreSer
     return {
       put: (record: StoredResponse) =>
         run(
-          sql`INSERT OR REPLACE INTO responses ${sql.insert({
-            id: record.response.id,
-            created_at: record.response.created_at,
-            status: record.response.status,
-            previous_response_id: record.response.previous_response_id,
-            record: JSON.stringify(record)
-          })}`,
+          sql.withTransaction(
+            Effect.zipRight(
+              sql`INSERT OR REPLACE INTO responses ${sql.insert({
+                id: record.response.id,
+                created_at: record.response.created_at,
+                status: record.response.status,
+                previous_response_id: record.response.previous_response_id,
+                record: JSON.stringify(record)
+              })}`,
+              putItems(sql, record)
+            )
+          ),
           "write"
         ),
       get: (id: string) =>
         run(sql<{ record: string }>`SELECT record FROM responses WHERE id = ${id}`, "read").pipe(
           Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].record) as StoredResponse) : Option.none()))
         ),
+      getItem: (itemId: string) =>
+        run(sql<{ item: string }>`SELECT item FROM response_items WHERE item_id = ${itemId} ORDER BY rowid DESC LIMIT 1`, "item read").pipe(
+          Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].item) as StoredItem) : Option.none()))
+        ),
       delete: (id: string) =>
-        run(sql`DELETE FROM responses WHERE id = ${id} RETURNING id`, "delete").pipe(Effect.map((rows) => rows.length > 0)),
+        run(
+          sql.withTransaction(
+            Effect.zipRight(sql`DELETE FROM response_items WHERE response_id = ${id}`, sql`DELETE FROM responses WHERE id = ${id} RETURNING id`)
+          ),
+          "delete"
+        ).pipe(Effect.map((rows) => rows.length > 0)),
       requestCancel: (id: string) =>
         run(sql`INSERT OR REPLACE INTO cancel_requests ${sql.insert({ id, requested_at: Date.now() })}`, "cancel"),
       isCancelRequested: (id: string) =>

@@ -101,7 +101,14 @@ export const itemsToMessages = (
         const id = (item as ResponsesInput.ItemReferenceInput).id
         const found = depth < 4 ? resolve(id) : undefined
         if (found === undefined) {
-          throw new Refused(new InvalidRequest({ param: `${param}.id`, message: `Item with id '${id}' not found.`, code: "item_not_found" }))
+          // OpenAI's wording: a store: false response is the usual cause.
+          throw new Refused(
+            new InvalidRequest({
+              param: `${param}.id`,
+              message: `Item with id '${id}' not found. Items are not persisted when \`store\` is set to false; send the item itself instead of a reference.`,
+              code: "item_not_found"
+            })
+          )
         }
         return visit(found, param, depth + 1)
       }
