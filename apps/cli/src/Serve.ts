@@ -4,9 +4,11 @@
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
+import * as HttpServer from "@effect/platform/HttpServer"
 import type { ChatBackend } from "@parlance/schema"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { existsSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -111,59 +113,60 @@ export const serve = Command.make("serve", serveOptions, (config) =>
   Effect.gen(function* () {
     yield* keepGracefulShutdown
     const { backend, model, demo } = yield* makeBackend(config)
-    const { Server } = yield* loadServer
+    const { Backend, Server } = yield* loadServer
     const apiKey = optional(config.apiKey)
     const cors = optional(config.cors)
-    const server = yield* Effect.acquireRelease(
-      Effect.promise(() =>
-        Server.start({
-          backend,
-          host: config.host,
-          port: config.port,
-          apiKey,
-          metricsPublic: config.metricsPublic,
-          store: config.store,
-          dataDir: config.dataDir,
-          recordDir: optional(config.recordDir),
-          drainTimeoutMs: config.drainTimeout,
-          cors: cors === undefined ? undefined : cors.split(",").map((s) => s.trim()),
-          strictTools: config.strictTools,
-          defaultMaxOutputTokens: config.maxOutputTokens > 0 ? config.maxOutputTokens : undefined,
-          defaultModel: model
-        })
-      ),
-      (server) => Effect.promise(() => server.close()).pipe(Effect.tap(() => Console.log("parlance stopped")))
+    const server = Server.layer({
+      host: config.host,
+      port: config.port,
+      apiKey,
+      metricsPublic: config.metricsPublic,
+      store: config.store,
+      dataDir: config.dataDir,
+      recordDir: optional(config.recordDir),
+      drainTimeoutMs: config.drainTimeout,
+      cors: cors === undefined ? undefined : cors.split(",").map((s) => s.trim()),
+      strictTools: config.strictTools,
+      defaultMaxOutputTokens: config.maxOutputTokens > 0 ? config.maxOutputTokens : undefined,
+      defaultModel: model
+    }).pipe(Layer.provide(Backend.layer(backend)))
+    const announce = Layer.effectDiscard(
+      Effect.flatMap(HttpServer.HttpServer, (listening) => Console.log(instructions(Server.url(listening.address), config, { apiKey, model, demo })))
     )
-    const modelId = model ?? "<the upstream's model>"
-    if (demo) {
-      yield* Console.log(
-        banner([
-          "DEMO MODE: the tiny generated test model is loaded. Its output is NONSENSE.",
-          "Pass a real model: parlance serve --model ./model.gguf  (or --model hf:owner/repo/file.gguf)",
-          "or put Parlance in front of a server: parlance serve --upstream http://127.0.0.1:8081/v1"
-        ])
-      )
-    }
-    yield* Console.log(
-      [
-        `parlance listening on ${server.url}  (POST ${server.url}/v1/responses)`,
-        `store: ${config.store}${config.store === "sqlite" ? ` in ${join(config.dataDir, "parlance.db")}` : ""}`,
-        "",
-        "openai SDK:",
-        `  const client = new OpenAI({ baseURL: "${server.url}/v1", apiKey: ${apiKey ? "process.env.PARLANCE_API_KEY" : '"unused"'} })`,
-        `  const r = await client.responses.create({ model: "${modelId}", input: "Hello" })`,
-        "",
-        "Codex CLI (~/.codex/config.toml):",
-        `  model = "${modelId}"`,
-        `  model_provider = "parlance"`,
-        `  [model_providers.parlance]`,
-        `  name = "Parlance"`,
-        `  base_url = "${server.url}/v1"`,
-        `  wire_api = "responses"`,
-        ...(apiKey ? [`  env_key = "PARLANCE_API_KEY"`] : []),
-        ""
-      ].join("\n")
-    )
-    return yield* Effect.never
+    // Released last, once the drain and the listener are done.
+    const stopped = Layer.scopedDiscard(Effect.addFinalizer(() => Console.log("parlance stopped")))
+    return yield* Layer.launch(announce.pipe(Layer.provide(server), Layer.provide(stopped)))
   }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Start the Responses API server (embedded engine, or --upstream for proxy mode)"))
+
+/** What the console shows once the server listens: where it is, and how the usual clients reach it. */
+const instructions = (url: string, config: ServeConfig, { apiKey, model, demo }: { apiKey: string | undefined; model: string | undefined; demo: boolean }) => {
+  const modelId = model ?? "<the upstream's model>"
+  return [
+    ...(demo
+      ? [
+          banner([
+            "DEMO MODE: the tiny generated test model is loaded. Its output is NONSENSE.",
+            "Pass a real model: parlance serve --model ./model.gguf  (or --model hf:owner/repo/file.gguf)",
+            "or put Parlance in front of a server: parlance serve --upstream http://127.0.0.1:8081/v1"
+          ])
+        ]
+      : []),
+    `parlance listening on ${url}  (POST ${url}/v1/responses)`,
+    `store: ${config.store}${config.store === "sqlite" ? ` in ${join(config.dataDir, "parlance.db")}` : ""}`,
+    "",
+    "openai SDK:",
+    `  const client = new OpenAI({ baseURL: "${url}/v1", apiKey: ${apiKey ? "process.env.PARLANCE_API_KEY" : '"unused"'} })`,
+    `  const r = await client.responses.create({ model: "${modelId}", input: "Hello" })`,
+    "",
+    "Codex CLI (~/.codex/config.toml):",
+    `  model = "${modelId}"`,
+    `  model_provider = "parlance"`,
+    `  [model_providers.parlance]`,
+    `  name = "Parlance"`,
+    `  base_url = "${url}/v1"`,
+    `  wire_api = "responses"`,
+    ...(apiKey ? [`  env_key = "PARLANCE_API_KEY"`] : []),
+    ""
+  ].join("\n")
+}

@@ -4,6 +4,7 @@
  * stack trace, never an empty 500.
  * @since 0.1.0
  */
+import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -13,17 +14,7 @@ import * as Effect from "effect/Effect"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/auth.js"
 import * as Routes from "./internal/routes.js"
-
-/** @category models */
-export interface AppOptions extends Routes.RouteDeps {
-  readonly apiKey: string | undefined
-  /** `/metrics` without the key (it reveals routes, request counts and token totals). */
-  readonly metricsPublic?: boolean
-  /** Allowed CORS origins (`*` for any); undefined disables CORS headers. */
-  readonly cors: ReadonlyArray<string> | undefined
-  /** True while the server drains for shutdown: new generations get 503. */
-  readonly isDraining: () => boolean
-}
+import { type Requirements, services } from "./internal/services.js"
 
 const routeLabel = (path: string): string =>
   path
@@ -41,15 +32,16 @@ const pathOf = (url: string): string => {
 
 const known = new Set(["/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
 
-/** @category constructors */
-export const make = (options: AppOptions) => {
+/** The app, built from the services it runs on (Backend, ResponseStore, Metrics, Generations, Recorder, ServerConfig). @category constructors */
+export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.map(services, (options) => {
+  const { config, metrics, generations } = options
   const draining = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ApiError.ApiError, R> =>
     Effect.suspend((): Effect.Effect<A, E | ApiError.ApiError, R> =>
-      options.isDraining() ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down")) : effect
+      generations.isDraining() ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down")) : effect
     )
 
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
-  const auth = Auth.make({ apiKey: options.apiKey, metricsPublic: options.metricsPublic ?? false })
+  const auth = Auth.make({ apiKey: config.apiKey, metricsPublic: config.metricsPublic })
 
   const router = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
@@ -62,7 +54,7 @@ export const make = (options: AppOptions) => {
     HttpRouter.get(
       "/health",
       Effect.gen(function* () {
-        const status = options.isDraining() ? "draining" : "ok"
+        const status = generations.isDraining() ? "draining" : "ok"
         // Public, so without the key it says no more than the status.
         const request = yield* HttpServerRequest.HttpServerRequest
         if (!auth.hasKey(request.headers)) return HttpServerResponse.unsafeJson({ status })
@@ -70,14 +62,14 @@ export const make = (options: AppOptions) => {
         return HttpServerResponse.unsafeJson({
           status,
           backend: options.backend.kind,
-          active_streams: options.metrics.activeStreams,
+          active_streams: metrics.activeStreams(),
           ...(load !== undefined ? { load } : {})
         })
       })
     ),
     HttpRouter.get(
       "/metrics",
-      Effect.map(backendLoad, (load) => HttpServerResponse.text(options.metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
+      Effect.map(backendLoad, (load) => HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
     ),
     // Last, so that it covers every route above: each needs the key unless Auth.publicRoutes names it.
     HttpRouter.use(auth.guard)
@@ -105,16 +97,16 @@ export const make = (options: AppOptions) => {
     const path = pathOf(request.url)
     const response = yield* handled
     const label = routeLabel(path)
-    options.metrics.request(known.has(label) ? label : "other", response.status)
+    metrics.request(known.has(label) ? label : "other", response.status)
     return response
   })
 
-  const withCors = options.cors === undefined
+  const withCors = config.cors === undefined
     ? authorized
     : HttpMiddleware.cors({
-        allowedOrigins: options.cors.includes("*") ? undefined : options.cors,
+        allowedOrigins: config.cors.includes("*") ? undefined : config.cors,
         allowedHeaders: ["authorization", "content-type", "api-key", "openai-beta", "x-stainless-*"],
         maxAge: 600
       })(authorized)
   return withCors
-}
+})

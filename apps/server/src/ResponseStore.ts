@@ -7,8 +7,11 @@ import type { ResponseObject } from "@parlance/schema"
 import type { ToChatRequest } from "@parlance/translate"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import { makeMemoryStore } from "./internal/memoryStore.js"
+import { makeSqliteStore } from "./internal/sqliteStore.js"
 
 /** An input item as stored and listed by `input_items`: always with an `id`. @category models */
 export type StoredItem = ToChatRequest.HistoryItem & { readonly id: string }
@@ -46,5 +49,16 @@ export interface ResponseStoreService {
   readonly close: Effect.Effect<void>
 }
 
-/** @category tags */
+/**
+ * The one interface every store implements: memory and SQLite here; a shared database (PostgreSQL…) for
+ * replicas behind a load balancer is one more layer of this Tag.
+ * @category tags
+ */
 export class ResponseStore extends Context.Tag("@parlance/server/ResponseStore")<ResponseStore, ResponseStoreService>() {}
+
+/** In process memory, bounded (the oldest forgotten past `maxResponses`): tests, and `--store memory`. @category layers */
+export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> => Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
+
+/** `<dataDir>/parlance.db`, created and migrated on start, closed with the layer. @category layers */
+export const layerSqlite = (dataDir: string): Layer.Layer<ResponseStore, StoreError> =>
+  Layer.scoped(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir), (store) => store.close))

@@ -1,117 +1,125 @@
 /**
- * Starting and stopping the server: the store, the HTTP listener, and a graceful drain on shutdown (in-flight
- * streams finish, or are stopped with their terminal event, before the process exits).
+ * The server as a Layer: the HTTP app served by `HttpServer.serve` on `NodeHttpServer.layer`, over its
+ * services — the response store, metrics, the registry of running generations, the recorder, the config —
+ * with the Backend left to the caller (`Upstream.layer`, or an engine through `Backend.layer`). Closing the
+ * layer drains: new generations are refused, running ones finish (or are stopped with their terminal event),
+ * and only then does the listener close. `start` runs the layer for tests and scripts.
  * @since 0.1.0
  */
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServer from "@effect/platform/HttpServer"
+import type { ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import type { ChatBackend } from "@parlance/schema"
-import { Ids } from "@parlance/translate"
-import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
-import { randomFillSync } from "node:crypto"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { createServer } from "node:http"
+import * as Backend from "./Backend.js"
+import * as Generations from "./Generations.js"
 import * as HttpApp from "./HttpApp.js"
-import type { InFlight } from "./internal/generation.js"
-import { makeMemoryStore } from "./internal/memoryStore.js"
-import { makeSqliteStore } from "./internal/sqliteStore.js"
-import { Metrics } from "./Metrics.js"
-import type { ResponseStoreService } from "./ResponseStore.js"
+import * as Metrics from "./Metrics.js"
+import * as Recorder from "./Recorder.js"
+import * as ResponseStore from "./ResponseStore.js"
+import * as ServerConfig from "./ServerConfig.js"
 
 /** @category models */
-export interface ServerOptions {
-  readonly backend: ChatBackend.ChatBackend
+export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigService, "ids">> {
   readonly host?: string
   /** 0 picks a free port. */
   readonly port?: number
-  readonly apiKey?: string | undefined
-  /** Serve `/metrics` without the key (`--metrics-public`). */
-  readonly metricsPublic?: boolean
   readonly store?: "memory" | "sqlite"
   /** Where `parlance.db` lives with `store: "sqlite"`. */
   readonly dataDir?: string
   readonly recordDir?: string | undefined
-  readonly cors?: ReadonlyArray<string> | undefined
-  /** Request body limit in bytes (413 beyond it). */
-  readonly bodyLimit?: number
-  /** Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them. */
-  readonly strictTools?: boolean
-  /** Cap on generated tokens for requests that set none (like llama-server's `--n-predict`). */
-  readonly defaultMaxOutputTokens?: number | undefined
-  /** The model used when a request names none. */
-  readonly defaultModel?: string | undefined
   /** How long shutdown waits for in-flight streams before stopping them (ms). */
   readonly drainTimeoutMs?: number
+}
+
+/** The store the options name, as a layer. @category layers */
+export const storeLayer = (options: Pick<ServerOptions, "store" | "dataDir">): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
+  options.store === "sqlite" ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance") : ResponseStore.layerMemory()
+
+/** Every service but the Backend (and the store, when given), from the options. @category layers */
+export const servicesLayer = (
+  options: ServerOptions
+): Layer.Layer<Metrics.Metrics | Generations.Generations | Recorder.Recorder | ServerConfig.ServerConfig> =>
+  Layer.mergeAll(Metrics.layer, Generations.layer, Recorder.layer(options.recordDir), ServerConfig.layer(options))
+
+/**
+ * Serving: the app on the HttpServer, and the drain as this layer's finalizer — registered after the
+ * listener started, so it runs before the listener closes. Needs the HttpServer and every service.
+ * @category layers
+ */
+export const serve = (options: Pick<ServerOptions, "drainTimeoutMs"> = {}) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const app = yield* HttpApp.make
+      const server = yield* HttpServer.HttpServer
+      const generations = yield* Generations.Generations
+      // Per-request tracing spans cost more than a short request itself; no tracer is wired up.
+      yield* server.serve(app).pipe(HttpMiddleware.withTracerDisabledWhenEffect(() => true))
+      yield* Effect.addFinalizer(() => generations.drain(Duration.millis(options.drainTimeoutMs ?? 10_000)))
+    })
+  )
+
+/**
+ * The whole server from its options, over a Backend: listener, app, store, metrics, generations, recorder.
+ * Its output is the HttpServer (for the address) and the services a caller may want to read (Metrics…).
+ * @category layers
+ */
+export const layer = (
+  options: ServerOptions
+): Layer.Layer<
+  HttpServer.HttpServer | Metrics.Metrics | Generations.Generations | ResponseStore.ResponseStore,
+  ServeError | ResponseStore.StoreError,
+  Backend.Backend
+> => {
+  if (options.apiKey === "") return Layer.die(new Error("The API key must not be empty."))
+  return serve(options).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" })),
+    Layer.provideMerge(servicesLayer(options)),
+    Layer.provideMerge(storeLayer(options))
+  )
+}
+
+/** The address clients use (a wildcard listener is reached on loopback). @category utils */
+export const url = (address: HttpServer.Address): string => {
+  if (address._tag === "UnixAddress") return `http+unix://${address.path}`
+  const host = address.hostname === "0.0.0.0" || address.hostname === "::" ? "127.0.0.1" : address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+  return `http://${host}:${address.port}`
 }
 
 /** @category models */
 export interface RunningServer {
   readonly url: string
   readonly port: number
-  readonly metrics: Metrics
+  readonly metrics: Metrics.MetricsService
   /** Drain and stop. Safe to call twice. */
   readonly close: () => Promise<void>
 }
 
-const openStore = (options: ServerOptions): Effect.Effect<ResponseStoreService, Error> =>
-  options.store === "sqlite"
-    ? makeSqliteStore(options.dataDir ?? ".parlance").pipe(Effect.mapError((e) => new Error(`${e.message}: ${String(e.cause)}`)))
-    : Effect.succeed(makeMemoryStore())
-
-/** @category constructors */
-export const start = async (options: ServerOptions): Promise<RunningServer> => {
-  // An empty key would be a key anyone can guess: refuse it rather than run open or half-protected.
-  if (options.apiKey === "") throw new Error("The API key must not be empty.")
-  const store = await Effect.runPromise(openStore(options))
-  const metrics = new Metrics()
-  const inflight = new Map<string, InFlight>()
-  let draining = false
-  const app = HttpApp.make({
-    backend: options.backend,
-    store,
-    metrics,
-    inflight,
-    ids: Ids.random((bytes) => randomFillSync(bytes)),
-    recordDir: options.recordDir,
-    now: Date.now,
-    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
-    strictTools: options.strictTools ?? false,
-    defaultModel: options.defaultModel,
-    defaultMaxOutputTokens: options.defaultMaxOutputTokens,
-    apiKey: options.apiKey,
-    metricsPublic: options.metricsPublic ?? false,
-    cors: options.cors,
-    isDraining: () => draining
-  })
-  const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(
-    Effect.gen(function* () {
-      const server = yield* NodeHttpServer.make(() => createServer(), { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" })
-      yield* server.serve(app)
-      return server
-    }).pipe(Scope.extend(scope))
-  ).catch(async (error) => {
-    await Effect.runPromise(store.close)
-    throw error
-  })
-  const address = server.address
-  const port = address._tag === "TcpAddress" ? address.port : 0
-  const host = address._tag === "TcpAddress" ? address.hostname : "127.0.0.1"
-  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
-
+/**
+ * Runs `layer(options)` over `options.backend` (any ChatBackend, or a Backend layer) in its own runtime, for
+ * tests and scripts; `close` disposes of it (drain included).
+ * @category constructors
+ */
+export const start = async (
+  options: ServerOptions & { readonly backend: Backend.BackendService | Layer.Layer<Backend.Backend> }
+): Promise<RunningServer> => {
+  const backend = "stream" in options.backend ? Backend.layer(options.backend) : options.backend
+  const runtime = ManagedRuntime.make(layer(options).pipe(Layer.provide(backend)))
+  const { address, metrics } = await runtime
+    .runPromise(Effect.all({ address: Effect.map(HttpServer.HttpServer, (s) => s.address), metrics: Metrics.Metrics }))
+    .catch(async (error) => {
+      await runtime.dispose()
+      throw error
+    })
   let closing: Promise<void> | undefined
-  const close = () =>
-    (closing ??= (async () => {
-      draining = true
-      const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000)
-      while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      // Past the grace period: stop what is left; each stream still ends with its terminal event.
-      for (const { abort } of inflight.values()) Effect.runSync(Deferred.succeed(abort, undefined))
-      const hardDeadline = Date.now() + 5_000
-      while (inflight.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20))
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      await Effect.runPromise(store.close)
-    })())
-  return { url: `http://${shownHost}:${port}`, port, metrics, close }
+  return {
+    url: url(address),
+    port: address._tag === "TcpAddress" ? address.port : 0,
+    metrics,
+    close: () => (closing ??= runtime.dispose())
+  }
 }

@@ -5,7 +5,9 @@
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as Backend from "./Backend.js"
 import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
 import * as UpstreamErrors from "./internal/upstreamErrors.js"
 
@@ -25,18 +27,13 @@ export interface UpstreamOptions {
 type BackendError = ChatBackend.BackendError
 const BackendError = ChatBackend.BackendError
 
-/** The raw HTTP exchange, for the `/v1/chat/completions` pass-through. @category models */
-export interface RawResponse {
-  readonly status: number
-  readonly contentType: string
-  readonly body: Stream.Stream<Uint8Array, BackendError>
-}
+/** @category models */
+export type RawResponse = Backend.RawResponse
 
 /** @category models */
-export interface UpstreamBackend extends ChatBackend.ChatBackend {
+export interface UpstreamBackend extends Backend.BackendService {
   readonly baseUrl: string
-  /** Forward a body unchanged and hand back the upstream's answer unchanged. */
-  readonly passthrough: (path: string, body: string) => Effect.Effect<RawResponse, BackendError>
+  readonly passthrough: NonNullable<Backend.BackendService["passthrough"]>
 }
 
 export const normalizeBaseUrl = (url: string): string => {
@@ -130,3 +127,6 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 }
 
 class ConnectTimeout extends Error {}
+
+/** The upstream as the server's Backend. @category layers */
+export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> => Layer.sync(Backend.Backend, () => make(options))

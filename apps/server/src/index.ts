@@ -14,3 +14,9 @@ export * as ApiError from "./ApiError.js"
 export * as Metrics from "./Metrics.js"
 /** @since 0.1.0 */
 export * as Recorder from "./Recorder.js"
+/** @since 0.1.0 */
+export * as Backend from "./Backend.js"
+/** @since 0.1.0 */
+export * as Generations from "./Generations.js"
+/** @since 0.1.0 */
+export * as ServerConfig from "./ServerConfig.js"

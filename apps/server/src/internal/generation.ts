@@ -1,212 +1,128 @@
 /**
- * One generation: backend chunks → the sequencer fold → Responses events, with the store written before the
- * terminal event leaves, cancel / drain / disconnect turned into exactly one terminal event, metrics and
- * recording on the side. Streaming and non-streaming both consume the stream built here (DESIGN §3).
+ * One generation: the backend's chunks driven through the sequencer fold (drive.ts), with the concerns beside
+ * it, each in its own module: persistence (persist.ts), cancel watching (cancelWatch.ts), the registry of
+ * running generations (Generations), metrics, recording (recording.ts). Cancel, drain and a client gone all
+ * end in exactly one terminal event. Streaming and non-streaming consume the same stream (DESIGN §3).
  */
-import type { ChatBackend, ChatCompletions, ResponseEvents, ResponseObject } from "@parlance/schema"
-import { Ids, Sequencer, Sse } from "@parlance/translate"
-import type * as Chunk from "effect/Chunk"
+import type { ResponseEvents, ResponseObject } from "@parlance/schema"
+import { Sequencer, Sse } from "@parlance/translate"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
-import type { Metrics } from "../Metrics.js"
-import * as Recorder from "../Recorder.js"
-import type { ResponseStoreService } from "../ResponseStore.js"
+import * as CancelWatch from "./cancelWatch.js"
+import { drive } from "./drive.js"
+import * as Persist from "./persist.js"
 import type { Prepared } from "./prepare.js"
 import { pullFirst } from "./pullFirst.js"
+import * as Recording from "./recording.js"
+import type { Services } from "./services.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
 
-export interface GenerationDeps {
-  readonly backend: ChatBackend.ChatBackend
-  readonly store: ResponseStoreService
-  readonly metrics: Metrics
-  readonly inflight: Map<string, InFlight>
-  readonly ids: Ids.IdGenerator
-  readonly recordDir: string | undefined
-  readonly now: () => number
-}
-
-/** A generation running in this process: how to stop it, and its final Response once it has one. */
-export interface InFlight {
-  readonly abort: Deferred.Deferred<void>
-  readonly finished: Deferred.Deferred<ResponseObject.Response>
-}
-
 export interface Generation {
   readonly responseId: string
-  /** Every event, `response.created` first, exactly one terminal event last. Never fails. */
+  /** Every event, `response.created` first, exactly one terminal event last; one chunk per batch. Never fails. */
   readonly events: Stream.Stream<Event>
+  /** The same events as SSE bytes: one buffer per batch, each event encoded once. */
+  readonly sse: Stream.Stream<Uint8Array>
 }
+
+const encoder = new TextEncoder()
 
 /**
  * Starts the backend and waits for its first chunk, so that a backend that fails before producing anything
  * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
  */
-export const start = (deps: GenerationDeps, prepared: Prepared): Effect.Effect<Generation, ApiError.ApiError> =>
+export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation, ApiError.ApiError> =>
   Effect.gen(function* () {
-    const startedAt = deps.now()
-    const responseId = deps.ids("resp")
-    const drawn: Array<string> = []
-    const ids: Ids.IdGenerator = (prefix) => {
-      const id = deps.ids(prefix)
-      drawn.push(id)
-      return id
-    }
+    const startedAt = s.now()
+    const responseId = s.config.ids("resp")
+    const tape = Recording.make(s.recorder, prepared)
     // The clock's reading is kept for the recording, so that a replay reproduces `completed_at` exactly.
     let completedAt: number | undefined
     const ctx: Sequencer.Context = {
       responseId,
       createdAt: Math.floor(startedAt / 1000),
-      clock: () => (completedAt = Math.floor(deps.now() / 1000)),
+      clock: () => (completedAt = Math.floor(s.now() / 1000)),
       model: prepared.model,
-      ids,
+      ids: tape === undefined ? s.config.ids : tape.ids(s.config.ids),
       echo: prepared.request,
       tools: prepared.plan.tools,
       reasoning: prepared.plan.reasoning
     }
-    const store = prepared.request.store !== false
 
-    const backendChunks = yield* pullFirst(deps.backend.stream(prepared.plan.request)).pipe(Effect.mapError(ApiError.fromBackend))
-    deps.metrics.ttft((deps.now() - startedAt) / 1000)
-    const chunks: Array<ChatCompletions.ChatCompletionChunk> = []
-    const record = deps.recordDir !== undefined
+    const chunks = yield* pullFirst(s.backend.stream(prepared.plan.request)).pipe(Effect.mapError(ApiError.fromBackend))
+    s.metrics.ttft((s.now() - startedAt) / 1000)
 
-    const abort = yield* Deferred.make<void>()
+    const stored = prepared.request.store !== false
+    const persistence = Persist.make(s.store, prepared.input, stored)
+    const stop = yield* Deferred.make<void>()
+    const finished = yield* Deferred.make<ResponseObject.Response>()
+
+    // The inputs: the chunks, then exactly one ending (the backend's end, its failure, or a stop).
     let outcome: Sequencer.Control | undefined
-    const inputs: Stream.Stream<Sequencer.Input> = backendChunks.pipe(
-      Stream.map((chunk) => {
-        if (record) chunks.push(chunk)
-        return chunk
-      }),
-      Stream.catchAll((error) => Stream.sync(() => {
+    const inputs: Stream.Stream<Sequencer.Input> = (tape === undefined ? chunks : Stream.map(chunks, (c) => (tape.chunk(c), c))).pipe(
+      Stream.haltWhenDeferred(stop),
+      Stream.catchAll((error) => {
         const { code, message } = ApiError.failureOf(error)
-        return (outcome = Sequencer.failed(code, message))
-      })),
-      Stream.haltWhenDeferred(abort),
+        return Stream.succeed((outcome = Sequencer.failed(code, message)))
+      }),
       Stream.concat(
         Stream.fromEffect(
-          Deferred.isDone(abort).pipe(
-            Effect.map((aborted) => (outcome ??= aborted ? Sequencer.aborted("The response was cancelled.") : Sequencer.end))
-          )
+          Effect.map(Deferred.isDone(stop), (stopped) => (outcome ??= stopped ? Sequencer.aborted("The response was cancelled.") : Sequencer.end))
         )
       )
     )
+    const driver = drive(ctx, inputs)
 
-    let state = Sequencer.initial(ctx)
-    const fold = (input: Sequencer.Input): ReadonlyArray<Event> => {
-      const [next, events] = Sequencer.step(state, input)
-      state = next
-      return events
-    }
-    const [started, startEvents] = Sequencer.start(state)
-    state = started
-
-    const persist = (response: ResponseObject.Response) =>
-      store
-        ? deps.store.put({ response, input: prepared.input }).pipe(
-            Effect.catchAll((error) => Effect.logError("response store write failed", error))
-          )
-        : Effect.void
-
-    const emitted: Array<Event> = []
-    let finished = false
-    /** Per batch of events, not per event: only the batch holding the terminal event needs IO. */
-    const onEvents = (batch: Chunk.Chunk<Event>) => {
-      let response: ResponseObject.Response | undefined
-      for (const event of batch) {
-        if (record) emitted.push(event)
-        response ??= Sequencer.terminalResponse(event)
-      }
-      if (response === undefined) return Effect.succeed(batch)
-      finished = true
+    let ended = false
+    /** The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves. */
+    const end = (response: ResponseObject.Response) => {
+      ended = true
       const usage = response.usage
-      if (usage) deps.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
-      // Durable before the terminal event is sent.
-      return Fiber.join(initialWrite).pipe(
-        Effect.zipRight(persist(response)),
-        Effect.zipRight(Deferred.succeed(finishedResponse, response)),
-        Effect.as(batch)
-      )
+      if (usage) s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
+      return Effect.zipRight(persistence.end(response), Deferred.succeed(finished, response))
+    }
+    /** Per batch, not per event: the terminal event is always the last of its batch. */
+    const onBatch = (batch: Chunk.Chunk<Event>): Effect.Effect<Chunk.Chunk<Event>> => {
+      tape?.events(batch)
+      const response = Chunk.isNonEmpty(batch) ? Sequencer.terminalResponse(Chunk.lastNonEmpty(batch)) : undefined
+      return response === undefined ? Effect.succeed(batch) : Effect.as(end(response), batch)
     }
 
-    // A cancel may come through another replica: it leaves a flag in the shared store.
-    const watchCancel = store
-      ? deps.store.isCancelRequested(responseId).pipe(
-          Effect.flatMap((requested) => (requested ? Deferred.succeed(abort, undefined) : Effect.void)),
-          Effect.catchAll(() => Effect.void),
-          Effect.repeat(Schedule.spaced(Duration.millis(250))),
-          Effect.forkDaemon
-        )
-      : Effect.succeed(undefined)
-
-    const finishedResponse = yield* Deferred.make<ResponseObject.Response>()
-    deps.inflight.set(responseId, { abort, finished: finishedResponse })
-    deps.metrics.activeStreams++
-    // The in-progress record (for GET and cancel while streaming) is written beside the first events, not
-    // before them; the terminal write waits for it, so the final state always lands last.
-    const created = startEvents[0]
-    const initialWrite = yield* Effect.forkDaemon(created?.type === "response.created" ? persist(created.response) : Effect.void)
-
-    const cleanup = (watcher: Fiber.RuntimeFiber<unknown, unknown> | undefined) =>
-      Effect.gen(function* () {
-        deps.inflight.delete(responseId)
-        deps.metrics.activeStreams--
-        if (watcher !== undefined) yield* Fiber.interrupt(watcher)
-        if (!finished) {
-          // The client went away: generation stops here, and the stored response says so.
-          yield* Fiber.join(initialWrite)
-          const closing = fold(Sequencer.aborted("The client disconnected."))
-          for (const event of closing) {
-            emitted.push(event)
-            const response = Sequencer.terminalResponse(event)
-            if (response) {
-              yield* persist(response)
-              yield* Deferred.succeed(finishedResponse, response)
-            }
-          }
-          outcome ??= Sequencer.aborted("The client disconnected.")
-        }
-        if (record) {
-          Recorder.write(
-            deps.recordDir!,
-            {
-              name: responseId,
-              description: `Recorded ${new Date(startedAt).toISOString()} from the ${deps.backend.kind} backend.`,
-              request: prepared.request,
-              chatRequest: prepared.plan.request,
-              context: {
-                responseId,
-                createdAt: ctx.createdAt,
-                completedAt: completedAt ?? ctx.createdAt,
-                model: ctx.model,
-                reasoning: prepared.plan.reasoning,
-                tools: Object.fromEntries(prepared.plan.tools),
-                ids: drawn,
-                echo: prepared.request
-              },
-              chunks,
-              ...(outcome !== undefined && outcome._tag !== "End" ? { outcome } : {}),
-              events: emitted
-            },
-            emitted.map(Sse.encodeEvent).join("")
-          )
-        }
-      })
+    const close = Effect.gen(function* () {
+      s.metrics.streamClosed()
+      if (!ended) {
+        // The client went away: generation stops here, and the stored response says so.
+        const gone = Sequencer.aborted("The client disconnected.")
+        const closing = driver.finish(gone)
+        tape?.events(closing)
+        const last = closing[closing.length - 1]
+        const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
+        if (response !== undefined) yield* end(response)
+        outcome ??= gone
+      }
+      if (tape !== undefined) yield* tape.save({ backend: s.backend.kind, startedAt, ctx, completedAt, outcome })
+    })
 
     const events = Stream.unwrapScoped(
       Effect.gen(function* () {
-        const watcher = yield* watchCancel
-        yield* Effect.addFinalizer(() => cleanup(watcher))
-        return Stream.concat(
-          Stream.fromIterable(startEvents),
-          inputs.pipe(Stream.mapConcat(fold))
-        ).pipe(Stream.mapChunksEffect(onEvents))
+        yield* s.generations.register(responseId, { abort: stop, finished })
+        s.metrics.streamOpened()
+        yield* Effect.addFinalizer(() => close)
+        if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
+        const created = driver.opening[0]
+        if (created?.type === "response.created") yield* persistence.begin(created.response)
+        return Stream.mapChunksEffect(driver.events, onBatch)
       })
     )
-    return { responseId, events }
+    const sse = Stream.mapChunks(events, (batch) => {
+      let text = ""
+      for (const event of batch) text += Sse.encodeEvent(event)
+      tape?.sse(text, batch.length)
+      return Chunk.of(encoder.encode(text))
+    })
+    return { responseId, events, sse }
   })

@@ -1,5 +1,5 @@
 /** The route handlers. Each returns an HttpServerResponse or fails with an ApiError (rendered at the edge). */
-import { ChatBackend, ChatCompletions } from "@parlance/schema"
+import { type ChatBackend, ChatCompletions } from "@parlance/schema"
 import { ChatAggregate, Sequencer, Sse } from "@parlance/translate"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -9,23 +9,17 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
-import type { ResponseStoreService } from "../ResponseStore.js"
-import type { UpstreamBackend } from "../Upstream.js"
+import type { ResponseStoreService, StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "./generation.js"
 import { paginate } from "./inputItems.js"
 import { prepare } from "./prepare.js"
 import { pullFirst } from "./pullFirst.js"
-
-export interface RouteDeps extends Generation.GenerationDeps {
-  readonly bodyLimit: number
-  readonly strictTools: boolean
-  readonly defaultModel: string | undefined
-  readonly defaultMaxOutputTokens: number | undefined
-}
+import type { Services } from "./services.js"
 
 const encoder = new TextEncoder()
 const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
@@ -45,21 +39,19 @@ const load = (store: ResponseStoreService, id: string) =>
     }))
   )
 
-export const createResponse = (deps: RouteDeps) =>
+export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
-    const { body } = yield* readJsonObject(deps.bodyLimit)
-    const prepared = yield* prepare(body, deps.store, deps)
+    const { body } = yield* readJsonObject(deps.config.bodyLimit)
+    const prepared = yield* prepare(body, deps.store, deps.config)
     const generation = yield* Generation.start(deps, prepared)
-    if (prepared.request.stream === true) {
-      // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
-      return sse(generation.events.pipe(Stream.mapChunks((events) => Chunk.of(encoder.encode(Chunk.join(Chunk.map(events, Sse.encodeEvent), ""))))))
-    }
+    // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
+    if (prepared.request.stream === true) return sse(generation.sse)
     const events = yield* Stream.runCollect(generation.events)
     const response = Sequencer.terminalResponse(Chunk.unsafeLast(events))
     return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.unsafeJson(response)
   })
 
-export const getResponse = (deps: RouteDeps) =>
+export const getResponse = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -70,7 +62,7 @@ export const getResponse = (deps: RouteDeps) =>
     return HttpServerResponse.unsafeJson(record.response)
   })
 
-export const deleteResponse = (deps: RouteDeps) =>
+export const deleteResponse = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
     const deleted = yield* deps.store.delete(id).pipe(Effect.mapError(storeDown))
@@ -79,10 +71,10 @@ export const deleteResponse = (deps: RouteDeps) =>
   })
 
 /** Stops an in-flight response (here, or on another replica through the store) and returns it. */
-export const cancelResponse = (deps: RouteDeps) =>
+export const cancelResponse = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
-    const local = deps.inflight.get(id)
+    const local = deps.generations.get(id)
     if (local !== undefined) {
       // Running here: stop it and answer with its final state (stored or not).
       yield* Deferred.succeed(local.abort, undefined)
@@ -93,16 +85,22 @@ export const cancelResponse = (deps: RouteDeps) =>
     const record = yield* load(deps.store, id)
     if (record.response.status !== "in_progress" && record.response.status !== "queued") return HttpServerResponse.unsafeJson(record.response)
     yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
-    // Wait (bounded) until the owning replica has stored its terminal state.
-    for (let i = 0; i < 100; i++) {
-      const now = yield* deps.store.get(id).pipe(Effect.mapError(storeDown))
-      if (Option.isSome(now) && now.value.response.status !== "in_progress") return HttpServerResponse.unsafeJson(now.value.response)
-      yield* Effect.sleep("50 millis")
-    }
-    return HttpServerResponse.unsafeJson((yield* load(deps.store, id)).response)
+    // Wait (bounded: 5 s) until the owning replica has stored its terminal state. A shared store has no
+    // notifications, so this reads it again every 50 ms.
+    const settled = yield* deps.store.get(id).pipe(
+      Effect.mapError(storeDown),
+      Effect.repeat(
+        Schedule.spaced("50 millis").pipe(
+          Schedule.upTo("5 seconds"),
+          Schedule.whileInput((now: Option.Option<StoredResponse>) => Option.isNone(now) || now.value.response.status === "in_progress"),
+          Schedule.passthrough
+        )
+      )
+    )
+    return HttpServerResponse.unsafeJson(Option.isSome(settled) ? settled.value.response : (yield* load(deps.store, id)).response)
   })
 
-export const listInputItems = (deps: RouteDeps) =>
+export const listInputItems = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -112,7 +110,7 @@ export const listInputItems = (deps: RouteDeps) =>
     return page instanceof ApiError.ApiError ? yield* Effect.fail(page) : HttpServerResponse.unsafeJson(page)
   })
 
-export const listModels = (deps: RouteDeps) =>
+export const listModels = (deps: Services) =>
   deps.backend.models.pipe(
     Effect.mapError(ApiError.fromBackend),
     Effect.map((models) =>
@@ -123,19 +121,18 @@ export const listModels = (deps: RouteDeps) =>
 const decodeChat = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)
 
 /** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
-export const chatCompletions = (deps: RouteDeps) =>
+export const chatCompletions = (deps: Services) =>
   Effect.gen(function* () {
-    const { text, body } = yield* readJsonObject(deps.bodyLimit)
-    const backend = deps.backend as ChatBackend.ChatBackend & Partial<Pick<UpstreamBackend, "passthrough">>
-    if (backend.passthrough !== undefined) {
-      const raw = yield* backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
+    const { text, body } = yield* readJsonObject(deps.config.bodyLimit)
+    if (deps.backend.passthrough !== undefined) {
+      const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
       return HttpServerResponse.stream(raw.body.pipe(Stream.orDie), { status: raw.status, contentType: raw.contentType, headers: sseHeaders })
     }
     const decoded = decodeChat(body)
     if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
     const request = decoded.right
     if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
-    const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.defaultMaxOutputTokens } : {}
+    const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
     const stream = deps.backend.stream({ ...request, ...cap, stream: true, stream_options: { include_usage: true } })
     // Wait for the first chunk so that a failure before generation is an HTTP error.
     const all = yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend))
@@ -153,6 +150,6 @@ export const chatCompletions = (deps: RouteDeps) =>
     }
     const chunks = yield* Stream.runCollect(all).pipe(Effect.mapError(ApiError.fromBackend))
     return HttpServerResponse.unsafeJson(
-      ChatAggregate.aggregate(Chunk.toReadonlyArray(chunks), { id: `chatcmpl-${deps.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
+      ChatAggregate.aggregate(Chunk.toReadonlyArray(chunks), { id: `chatcmpl-${deps.config.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
     )
   })

@@ -1,0 +1,74 @@
+/**
+ * `Generations`: the registry of generations running in this process — how to stop each one (cancel), its
+ * final Response once it has one, and the graceful drain on shutdown: new generations are refused, running
+ * ones get `drainTimeout` to finish, then are stopped (each still ends with its terminal event).
+ * @since 0.1.0
+ */
+import type { ResponseObject } from "@parlance/schema"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+
+/** A generation running here. @category models */
+export interface Running {
+  /** Completing it stops the generation (cancel, drain). */
+  readonly abort: Deferred.Deferred<void>
+  readonly finished: Deferred.Deferred<ResponseObject.Response>
+}
+
+/** @category models */
+export interface GenerationsService {
+  /** Registers `id` for the life of the scope. */
+  readonly register: (id: string, running: Running) => Effect.Effect<void, never, Scope.Scope>
+  readonly get: (id: string) => Running | undefined
+  /** True once the drain began: new generations are refused (503). */
+  readonly isDraining: () => boolean
+  readonly size: () => number
+  /** Refuse new work, wait for the running generations (up to `timeout`), then stop what is left. */
+  readonly drain: (timeout: Duration.DurationInput) => Effect.Effect<void>
+}
+
+/** @category tags */
+export class Generations extends Context.Tag("@parlance/server/Generations")<Generations, GenerationsService>() {}
+
+/** @category constructors */
+export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
+  const running = new Map<string, Running>()
+  // Open exactly while nothing runs: the drain waits on it instead of polling.
+  const idle = yield* Effect.makeLatch(true)
+  let draining = false
+
+  const register = (id: string, entry: Running) =>
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        running.set(id, entry)
+        return running.size === 1 ? idle.close : Effect.void
+      }),
+      () =>
+        Effect.suspend(() => {
+          running.delete(id)
+          return running.size === 0 ? idle.open : Effect.void
+        })
+    )
+
+  const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => Deferred.succeed(r.abort, undefined), { discard: true }))
+
+  // A drain runs as a finalizer, uninterruptible: the wait is made interruptible so that its timeout can end it.
+  const idleWithin = (timeout: Duration.DurationInput) => idle.await.pipe(Effect.interruptible, Effect.timeoutOption(timeout))
+  const drain = (timeout: Duration.DurationInput) =>
+    Effect.gen(function* () {
+      draining = true
+      yield* idleWithin(timeout)
+      // Past the grace period: stop what is left; each stream still ends with its terminal event.
+      yield* stopAll
+      yield* idleWithin(Duration.seconds(5))
+    })
+
+  return { register, get: (id) => running.get(id), isDraining: () => draining, size: () => running.size, drain }
+})
+
+/** @category layers */
+export const layer: Layer.Layer<Generations> = Layer.effect(Generations, make)

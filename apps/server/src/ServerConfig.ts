@@ -1,0 +1,61 @@
+/**
+ * `ServerConfig`: how this server answers — limits, defaults, auth, CORS, the id source — as a service, read
+ * once when the HTTP app is built.
+ * @since 0.1.0
+ */
+import { Ids } from "@parlance/translate"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import { randomFillSync } from "node:crypto"
+
+/** @category models */
+export interface ServerConfigService {
+  /** Request body limit in bytes (413 beyond it). */
+  readonly bodyLimit: number
+  /** Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them. */
+  readonly strictTools: boolean
+  /** Cap on generated tokens for requests that set none (like llama-server's `--n-predict`). */
+  readonly defaultMaxOutputTokens: number | undefined
+  /** The model used when a request names none. */
+  readonly defaultModel: string | undefined
+  /** Undefined: every route is open. */
+  readonly apiKey: string | undefined
+  /** `/metrics` without the key (it reveals routes, request counts and token totals). */
+  readonly metricsPublic: boolean
+  /** Allowed CORS origins (`*` for any); undefined disables CORS headers. */
+  readonly cors: ReadonlyArray<string> | undefined
+  /** Where response, item and call ids come from. */
+  readonly ids: Ids.IdGenerator
+}
+
+/** @category tags */
+export class ServerConfig extends Context.Tag("@parlance/server/ServerConfig")<ServerConfig, ServerConfigService>() {}
+
+/** Random ids from 24 random bytes each, drawn from a pool (one `randomFillSync` per 170 ids, not per id). */
+export const randomIds = (): Ids.IdGenerator => {
+  const pool = new Uint8Array(24 * 170)
+  let at = pool.length
+  return Ids.random((bytes) => {
+    if (at + bytes.length > pool.length) {
+      randomFillSync(pool)
+      at = 0
+    }
+    bytes.set(pool.subarray(at, (at += bytes.length)))
+    return bytes
+  })
+}
+
+/** @category constructors */
+export const make = (options: Partial<ServerConfigService> = {}): ServerConfigService => ({
+  bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+  strictTools: options.strictTools ?? false,
+  defaultMaxOutputTokens: options.defaultMaxOutputTokens,
+  defaultModel: options.defaultModel,
+  apiKey: options.apiKey,
+  metricsPublic: options.metricsPublic ?? false,
+  cors: options.cors,
+  ids: options.ids ?? randomIds()
+})
+
+/** @category layers */
+export const layer = (options: Partial<ServerConfigService> = {}): Layer.Layer<ServerConfig> => Layer.sync(ServerConfig, () => make(options))

@@ -1,0 +1,74 @@
+/**
+ * Recording one generation (`--record-dir`): the chunks in, the events out, the ids drawn and the SSE text the
+ * client received, handed to the Recorder (which writes asynchronously) once the generation ended.
+ */
+import type { ChatCompletions, ResponseEvents } from "@parlance/schema"
+import { type Ids, type Sequencer, Sse } from "@parlance/translate"
+import type * as Effect from "effect/Effect"
+import type { RecorderService, Recording } from "../Recorder.js"
+import type { Prepared } from "./prepare.js"
+
+export interface Tape {
+  /** Wraps the id source so that every id drawn is kept (a replay draws the same ones). */
+  readonly ids: (ids: Ids.IdGenerator) => Ids.IdGenerator
+  readonly chunk: (chunk: ChatCompletions.ChatCompletionChunk) => void
+  readonly events: (events: Iterable<ResponseEvents.ResponseStreamEvent>) => void
+  /** SSE text sent on the wire, holding the next `count` events (so they are not encoded twice). */
+  readonly sse: (text: string, count: number) => void
+  /** Hands the whole recording to the recorder. */
+  readonly save: (meta: {
+    readonly backend: string
+    readonly startedAt: number
+    readonly ctx: Sequencer.Context
+    readonly completedAt: number | undefined
+    readonly outcome: Sequencer.Control | undefined
+  }) => Effect.Effect<void>
+}
+
+export const make = (recorder: RecorderService, prepared: Prepared): Tape | undefined => {
+  if (!recorder.enabled) return undefined
+  const drawn: Array<string> = []
+  const chunks: Array<ChatCompletions.ChatCompletionChunk> = []
+  const emitted: Array<ResponseEvents.ResponseStreamEvent> = []
+  let sse = ""
+  let encoded = 0
+  return {
+    ids: (ids) => (prefix) => {
+      const id = ids(prefix)
+      drawn.push(id)
+      return id
+    },
+    chunk: (chunk) => void chunks.push(chunk),
+    events: (events) => {
+      for (const event of events) emitted.push(event)
+    },
+    sse: (text, count) => {
+      sse += text
+      encoded += count
+    },
+    save: ({ backend, startedAt, ctx, completedAt, outcome }) => {
+      const recording: Recording = {
+        name: ctx.responseId,
+        description: `Recorded ${new Date(startedAt).toISOString()} from the ${backend} backend.`,
+        request: prepared.request,
+        chatRequest: prepared.plan.request,
+        context: {
+          responseId: ctx.responseId,
+          createdAt: ctx.createdAt,
+          completedAt: completedAt ?? ctx.createdAt,
+          model: ctx.model,
+          reasoning: prepared.plan.reasoning,
+          tools: Object.fromEntries(prepared.plan.tools),
+          ids: drawn,
+          echo: prepared.request
+        },
+        chunks,
+        ...(outcome !== undefined && outcome._tag !== "End" ? { outcome } : {}),
+        events: emitted
+      }
+      // Events never sent (non-streaming, or closing a stream whose client left) are encoded here.
+      for (let i = encoded; i < emitted.length; i++) sse += Sse.encodeEvent(emitted[i]!)
+      return recorder.record(recording, sse)
+    }
+  }
+}

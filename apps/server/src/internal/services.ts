@@ -1,0 +1,31 @@
+/** The services the HTTP app runs on, read once when it is built (handlers then close over them). */
+import * as Effect from "effect/Effect"
+import { Backend, type BackendService } from "../Backend.js"
+import { Generations, type GenerationsService } from "../Generations.js"
+import { Metrics, type MetricsService } from "../Metrics.js"
+import { Recorder, type RecorderService } from "../Recorder.js"
+import { ResponseStore, type ResponseStoreService } from "../ResponseStore.js"
+import { ServerConfig, type ServerConfigService } from "../ServerConfig.js"
+
+export interface Services {
+  readonly backend: BackendService
+  readonly store: ResponseStoreService
+  readonly metrics: MetricsService
+  readonly generations: GenerationsService
+  readonly recorder: RecorderService
+  readonly config: ServerConfigService
+  /** Epoch milliseconds, from the runtime's Clock (a test clock in tests that install one). */
+  readonly now: () => number
+}
+
+export type Requirements = Backend | ResponseStore | Metrics | Generations | Recorder | ServerConfig
+
+export const services: Effect.Effect<Services, never, Requirements> = Effect.all({
+  backend: Backend,
+  store: ResponseStore,
+  metrics: Metrics,
+  generations: Generations,
+  recorder: Recorder,
+  config: ServerConfig,
+  now: Effect.map(Effect.clock, (clock) => () => clock.unsafeCurrentTimeMillis())
+})
