@@ -3,7 +3,8 @@
  * Chat Completions deltas (text → `content`, thought segments → `reasoning_content`, function call params →
  * `tool_calls`), then the finish chunk and the usage chunk. Aborting the signal stops within one token.
  * Usage: `prompt_tokens` = tokens of the rendered prompt, `cached_tokens` = its prefix already in the
- * sequence's KV cache, `completion_tokens` = sampled tokens (the sequence's token meter, leased exclusively).
+ * sequence's KV cache, `completion_tokens` = sampled tokens (the sequence's token meter, leased exclusively),
+ * `reasoning_tokens` = the tokens of thought segments among them.
  */
 import type { ChatDelta, ChatFinishReason, ChatUsage } from "@parlance/schema/ChatCompletions"
 import type { LlamaChatResponseChunk, LlamaChatResponseFunctionCallParamsChunk } from "node-llama-cpp"
@@ -50,7 +51,9 @@ export const runGeneration = async (
     sink.delta(delta)
   }
   const calls = new Map<number, ToolCallState>()
+  let reasoningTokens = 0
   const onResponseChunk = (chunk: LlamaChatResponseChunk): void => {
+    if (chunk.type === "segment" && chunk.segmentType === "thought") reasoningTokens += chunk.tokens.length
     if (chunk.text === "") return
     if (chunk.type === "segment") emit({ reasoning_content: chunk.text })
     else emit({ content: chunk.text })
@@ -125,7 +128,7 @@ export const runGeneration = async (
     const stopReason = result.metadata.stopReason
     const finishReason: ChatFinishReason =
       stopReason === "maxTokens" ? "length" : calls.size > 0 || stopReason === "functionCalls" ? "tool_calls" : "stop"
-    return { _tag: "Finished", finishReason, usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore) }
+    return { _tag: "Finished", finishReason, usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens) }
   } catch (cause) {
     if (signal.aborted) return { _tag: "Aborted" }
     // node-llama-cpp can throw after a call's params were fully streamed (e.g. parsing random bytes):
@@ -134,15 +137,17 @@ export const runGeneration = async (
       return {
         _tag: "Finished",
         finishReason: "tool_calls",
-        usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore)
+        usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens)
       }
     return { _tag: "Failed", cause, emitted: started }
   }
 }
 
-const usage = (prepared: Prepared, cachedTokens: number, completionTokens: number): ChatUsage => ({
+export const usage = (prepared: Pick<Prepared, "promptTokens">, cachedTokens: number, completionTokens: number, reasoningTokens: number): ChatUsage => ({
   prompt_tokens: prepared.promptTokens.length,
   completion_tokens: completionTokens,
   total_tokens: prepared.promptTokens.length + completionTokens,
-  prompt_tokens_details: { cached_tokens: cachedTokens }
+  prompt_tokens_details: { cached_tokens: cachedTokens },
+  // Segment tokens are sampled tokens too; the bound keeps a miscount from exceeding what was generated.
+  completion_tokens_details: { reasoning_tokens: Math.min(reasoningTokens, completionTokens) }
 })

@@ -1,13 +1,16 @@
 /**
  * `response_format` and tool parameter schemas → llama.cpp grammars, compiled once per distinct schema.
+ * `response_format` grammars come from our own JSON Schema compiler (valid answers by construction);
+ * tool parameters go to node-llama-cpp's function calling, which builds their grammar itself.
  * An unsupported schema is the caller's error (400 naming the param), never a crash.
  */
 import type { BackendError } from "@parlance/schema/ChatBackend"
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
 import * as Effect from "effect/Effect"
-import type { GbnfJsonSchema, Llama, LlamaGrammar } from "node-llama-cpp"
+import * as Either from "effect/Either"
+import { LlamaText, type GbnfJsonSchema, type Llama, type LlamaGrammar } from "node-llama-cpp"
 import { errorMessage, invalidRequest } from "./errors.js"
-import { asGbnfSchema } from "./functions.js"
+import { compileJsonSchema, END_MARKER, issueParam, JSON_OBJECT_GRAMMAR } from "./jsonSchemaGrammar.js"
 
 const CACHE_LIMIT = 64
 
@@ -34,16 +37,25 @@ export const makeGrammarCache = (llama: Llama): GrammarCache => {
       try: () => compile(`schema:${JSON.stringify(schema)}`, () => llama.createGrammarForJsonSchema<GbnfJsonSchema, Record<string, GbnfJsonSchema>>(schema)),
       catch: (cause) => invalidRequest(`Unsupported JSON schema: ${errorMessage(cause)}`, param, "invalid_json_schema")
     })
+  // The value is followed by four newlines, a stop trigger that is trimmed (as node-llama-cpp's own JSON grammars do).
+  const fromGbnf = (key: string, grammar: string, param: string): Effect.Effect<LlamaGrammar, BackendError> =>
+    Effect.tryPromise({
+      try: () =>
+        compile(key, () => llama.createGrammar({ grammar, stopGenerationTriggers: [LlamaText(END_MARKER)], trimWhitespaceSuffix: true })),
+      catch: (cause) => invalidRequest(`Unsupported JSON schema: ${errorMessage(cause)}`, param, "invalid_json_schema")
+    })
   return {
     forResponseFormat: (request) => {
       const format = request.response_format
       if (format === undefined || format.type === "text") return Effect.succeed(undefined)
       if (format.type === "json_object" || format.json_schema.schema === undefined)
-        return Effect.tryPromise({
-          try: () => compile("json", () => llama.getGrammarFor("json")),
-          catch: (cause) => invalidRequest(`JSON grammar unavailable: ${errorMessage(cause)}`, "response_format")
-        })
-      return fromSchema(asGbnfSchema(format.json_schema.schema), "response_format.json_schema.schema")
+        return fromGbnf("json_object", JSON_OBJECT_GRAMMAR, "response_format")
+      const param = "response_format.json_schema.schema"
+      const schema = format.json_schema.schema
+      const compiled = compileJsonSchema(schema)
+      if (Either.isLeft(compiled))
+        return Effect.fail(invalidRequest(`Unsupported JSON schema: ${compiled.left.message}`, issueParam(param, compiled.left), "invalid_json_schema"))
+      return fromGbnf(`gbnf:${compiled.right.grammar}`, compiled.right.grammar, param)
     },
     validate: (schema, param) => Effect.asVoid(fromSchema(schema, param))
   }

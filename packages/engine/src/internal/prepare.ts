@@ -93,7 +93,13 @@ export const prepare = (ctx: PrepareContext, request: ChatCompletionRequest): Ef
     // LlamaChat needs one free token past the prompt, or it would shift the context instead of generating.
     const room = ctx.contextSize - 1 - promptTokens.length
     if (room < 1) return yield* Effect.fail(contextLengthExceeded(promptTokens.length, ctx.contextSize))
-    const stop = request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop
+    const stop = (request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop).filter((s) => s !== "")
+    // A stop sequence can match inside the JSON (a newline between tokens, a word in a string) and cut it:
+    // the answer would end "stop" with invalid JSON.
+    if (grammar !== undefined && stop.length > 0)
+      return yield* Effect.fail(
+        invalidRequest("'stop' cannot be combined with a JSON 'response_format' on this engine: it could cut the JSON.", "stop", "unsupported_parameter")
+      )
     const vocabulary = ctx.model.fileInfo.metadata.tokenizer.ggml.tokens.length
     const logitBias = Object.entries(request.logit_bias ?? {}).flatMap(([key, value]): Array<readonly [Token, number]> => {
       const id = Number(key)
@@ -111,7 +117,7 @@ export const prepare = (ctx: PrepareContext, request: ChatCompletionRequest): Ef
       topK: DEFAULT_TOP_K,
       minP: DEFAULT_MIN_P,
       seed: request.seed ?? undefined,
-      stop: stop.filter((s) => s !== ""),
+      stop,
       logitBias,
       presencePenalty: request.presence_penalty ?? undefined,
       frequencyPenalty: request.frequency_penalty ?? undefined
