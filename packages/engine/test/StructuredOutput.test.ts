@@ -42,7 +42,7 @@ layer(tinyEngineLayer({ parallel: 2, threads: 1 }), { excludeTestServices: true,
         engine,
         request({ response_format: jsonSchema({ type: "object", properties: { n: { type: "integer", multipleOf: 5 } } }) })
       )
-      expect(isBackendError(error) && error.status).toBe(400)
+      expect(isBackendError(error) && error.reason).toBe("bad_request")
       expect(error.param).toBe("response_format.json_schema.schema.properties.n.multipleOf")
       expect(error.code).toBe("invalid_json_schema")
       expect(error.message).toContain("multipleOf")
@@ -52,7 +52,7 @@ layer(tinyEngineLayer({ parallel: 2, threads: 1 }), { excludeTestServices: true,
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
       const error = yield* failure(engine, request({ stop: ["\n"], response_format: { type: "json_object" } }))
-      expect(isBackendError(error) && error.status).toBe(400)
+      expect(isBackendError(error) && error.reason).toBe("bad_request")
       expect(error.param).toBe("stop")
     }))
 
