@@ -47,8 +47,10 @@ export const encodeTinyModel = (seed: number = DEFAULT_SEED): Uint8Array => {
   return encodeGguf(metadata, makeTensors(hp, seed, silent))
 }
 
-export const generateTinyModel = async (path: string, seed: number = DEFAULT_SEED): Promise<void> => {
-  const bytes = encodeTinyModel(seed)
+export const generateTinyModel = (path: string, seed: number = DEFAULT_SEED): Promise<void> =>
+  writeAtomically(path, encodeTinyModel(seed))
+
+export const writeAtomically = async (path: string, bytes: Uint8Array): Promise<void> => {
   await Fs.mkdir(Path.dirname(path), { recursive: true })
   // Write then rename: concurrent test workers never see a half-written file.
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
@@ -70,8 +72,11 @@ const sameBytes = async (path: string, expected: Uint8Array): Promise<boolean> =
   }
 }
 
-export const ensureTinyModel = async (): Promise<string> => {
-  const expected = encodeTinyModel()
-  if (!(await sameBytes(defaultModelPath, expected))) await generateTinyModel(defaultModelPath)
-  return defaultModelPath
+/** Make sure `path` holds exactly `encode()`'s bytes (write it when missing or stale); returns `path`. */
+export const ensureFile = async (path: string, encode: () => Uint8Array): Promise<string> => {
+  const expected = encode()
+  if (!(await sameBytes(path, expected))) await writeAtomically(path, expected)
+  return path
 }
+
+export const ensureTinyModel = (): Promise<string> => ensureFile(defaultModelPath, () => encodeTinyModel())
