@@ -20,7 +20,7 @@ const cityTool = (name: string): ChatModelFunctions[string] => ({
 const tools = (...names: Array<string>): ChatModelFunctions => Object.fromEntries(names.map((n) => [n, cityTool(n)]))
 const user = (text: string): ChatHistoryItem => ({ type: "user", text })
 
-describe("ScriptedModel: the file", () => {
+describe("ScriptedModel: the file", { timeout: 120_000 }, () => {
   it("byte-identical per build; the thinking variant differs; small", async () => {
     const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "scripted-model-"))
     const a = Path.join(dir, "a.gguf")
@@ -39,18 +39,23 @@ describe("ScriptedModel: the file", () => {
   })
 })
 
-describe("ScriptedModel in node-llama-cpp", () => {
+// Generous timeouts: each generation is quick, but CI machines can be slow and shared.
+describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
   let model: LlamaModel
   let thinking: LlamaModel
   let context: LlamaContext
   let thinkingContext: LlamaContext
+  let chat: LlamaChat
+  let thinkingChat: LlamaChat
   beforeAll(async () => {
     const llama = await getLlama({ gpu: false, build: "never" })
     model = await llama.loadModel({ modelPath: await ScriptedModel.ensureScriptedModel() })
     thinking = await llama.loadModel({ modelPath: await ScriptedModel.ensureScriptedModel({ think: true }) })
     context = await model.createContext({ contextSize: 4096, threads: 1 })
     thinkingContext = await thinking.createContext({ contextSize: 2048, threads: 1 })
-  }, 60_000)
+    chat = new LlamaChat({ contextSequence: context.getSequence() })
+    thinkingChat = new LlamaChat({ contextSequence: thinkingContext.getSequence() })
+  }, 120_000)
   afterAll(async () => {
     await context?.dispose()
     await thinkingContext?.dispose()
@@ -58,20 +63,16 @@ describe("ScriptedModel in node-llama-cpp", () => {
     await thinking?.dispose()
   })
 
+  // One chat per model; each call starts from an empty KV cache so no test depends on another's prefix.
   const generate = async (history: Array<ChatHistoryItem>, options: { functions?: ChatModelFunctions; temperature: number; think?: boolean }) => {
-    const ctx = options.think === true ? thinkingContext : context
-    const sequence = ctx.getSequence()
-    try {
-      const chat = new LlamaChat({ contextSequence: sequence })
-      return await chat.generateResponse(history, {
-        temperature: options.temperature,
-        seed: 7,
-        maxTokens: 300,
-        ...(options.functions === undefined ? {} : { functions: options.functions })
-      })
-    } finally {
-      sequence.dispose()
-    }
+    const target = options.think === true ? thinkingChat : chat
+    await target.sequence.clearHistory()
+    return target.generateResponse(history, {
+      temperature: options.temperature,
+      seed: 7,
+      maxTokens: 300,
+      ...(options.functions === undefined ? {} : { functions: options.functions })
+    })
   }
 
   it("loads: llama, 3 blocks, the shared vocabulary and template (Jinja wrapper with calls and thoughts)", async () => {
@@ -80,10 +81,8 @@ describe("ScriptedModel in node-llama-cpp", () => {
     expect(model.trainContextSize).toBe(32768)
     expect(model.detokenize(model.tokenize(ScriptedModel.ANSWER_TEXT))).toBe(ScriptedModel.ANSWER_TEXT)
     expect(model.tokenize("<|im_start|>assistant\n", true).length).toBe(3)
-    const chat = new LlamaChat({ contextSequence: context.getSequence() })
     expect(chat.chatWrapper).toBeInstanceOf(JinjaTemplateChatWrapper)
     expect(chat.chatWrapper.settings.functions.call.prefix).toBeDefined()
-    chat.sequence.dispose()
   })
 
   for (const temperature of [0, 1]) {
@@ -96,7 +95,7 @@ describe("ScriptedModel in node-llama-cpp", () => {
         }
       })
 
-      it("tools offered → a call of the FIRST listed tool (not the alphabetically first), the city copied", { timeout: 120_000 }, async () => {
+      it("tools offered → a call of the FIRST listed tool (not the alphabetically first), the city copied", async () => {
         const cases: Array<[Array<string>, string]> = [
           [["zeta_tool", "alpha_tool"], "zeta_tool"],
           [["alpha_tool", "zeta_tool"], "alpha_tool"],
