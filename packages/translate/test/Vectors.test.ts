@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { accumulateResponse } from "openai/lib/responses/ResponseAccumulator"
 import type { Response as OpenAiResponse, ResponseStreamEvent } from "openai/resources/responses/responses"
-import { validateStream } from "../src/ValidateStream.js"
+import { checkStream, validateStream } from "../src/ValidateStream.js"
 import { checkExpect, replay, type Vector } from "./vectorReplay.js"
 
 const dir = join(import.meta.dirname, "vectors")
@@ -36,6 +36,8 @@ describe("golden vectors", () => {
 
       it("passes validateStream", () => {
         expect(validateStream(events)).toEqual([])
+        // Parlance holds its own output to more than the grammar: not even a warning or a note.
+        expect(checkStream(events)).toEqual([])
       })
 
       it("matches its hand-written expectations", () => {

@@ -1,0 +1,29 @@
+/**
+ * Structural equality of JSON values modulo opaque blobs: OpenAI re-encrypts `encrypted_content` and
+ * `fingerprint` between an item's `output_item.done` and the terminal Response (same length, other bytes),
+ * so two strings under those keys count as equal. Key order never matters.
+ */
+const opaqueKeys: ReadonlySet<string> = new Set(["encrypted_content", "fingerprint"])
+
+export type Comparison = "equal" | "opaque-differs" | "different"
+
+export const compareModuloOpaque = (a: unknown, b: unknown): Comparison => {
+  let opaque = false
+  const eq = (x: unknown, y: unknown, key: string | undefined): boolean => {
+    if (x === y) return true
+    if (key !== undefined && opaqueKeys.has(key) && typeof x === "string" && typeof y === "string") {
+      opaque = true
+      return true
+    }
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false
+    if (Array.isArray(x) !== Array.isArray(y)) return false
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((e, i) => eq(e, y[i], undefined))
+    const ox = x as Record<string, unknown>
+    const oy = y as Record<string, unknown>
+    const kx = Object.keys(ox).filter((k) => ox[k] !== undefined)
+    const ky = Object.keys(oy).filter((k) => oy[k] !== undefined)
+    return kx.length === ky.length && kx.every((k) => eq(ox[k], oy[k], k))
+  }
+  if (!eq(a, b, undefined)) return "different"
+  return opaque ? "opaque-differs" : "equal"
+}
