@@ -1,8 +1,8 @@
 /**
  * `parlance check <base-url>`: a conformance report for any server that claims `/v1/responses` (Parlance,
  * llama-server, vLLM, Ollama…). Every stream is judged against the event grammar (DESIGN §2) from its raw
- * SSE, and every scenario's behaviour is checked. Exit status: 0 all passed, 1 a scenario failed, 2 the
- * server could not be reached.
+ * SSE — violations fail a scenario, warnings only with `--strict`, notes never — and every scenario's
+ * behaviour is checked. Exit status: 0 all passed, 1 a scenario failed, 2 the server could not be reached.
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
@@ -23,6 +23,9 @@ const checkOptions = {
   model: modelOption,
   apiKey: apiKeyOption,
   json: Options.boolean("json").pipe(Options.withDescription("Print a machine-readable JSON report instead of the table")),
+  strict: Options.boolean("strict").pipe(
+    Options.withDescription("Count warnings (departures real OpenAI output also shows, e.g. no completed_at) as violations")
+  ),
   save: Options.directory("save").pipe(Options.withDescription("Write each scenario's raw SSE capture to DIR/<scenario>.sse"), Options.optional),
   only: Options.text("only").pipe(Options.withDescription(`Run only these scenarios, comma-separated: ${scenarios.map((s) => s.name).join(", ")}`), Options.optional),
   timeout: Options.integer("timeout").pipe(Options.withDescription("Seconds allowed per request (default 120)"), Options.withDefault(120)),
@@ -74,12 +77,12 @@ export const check = Command.make("check", checkOptions, (options) =>
         return
       }
       Option.map(options.save, (dir) => save(dir, scenario.name, verdict.captures))
-      const result = judge(scenario.name, scenario.description, verdict)
+      const result = judge(scenario.name, scenario.description, verdict, options.strict)
       results.push(result)
       // Progress on stderr, so that stdout stays the report (and `--json` stays parseable).
       process.stderr.write(`${scenario.name}: ${result.pass ? "pass" : "FAIL"}\n`)
     }
-    const report = Report.makeReport(endpoint.baseUrl, model, results)
+    const report = Report.makeReport(endpoint.baseUrl, model, results, options.strict)
     process.stdout.write(options.json ? Report.json(report) : Report.table(report, process.stdout.isTTY === true))
     if (!report.pass) process.exitCode = 1
   })

@@ -4,7 +4,7 @@
  * another server's, e.g. from `check --save`) is decoded and validated with its `event:` names; a chunk file
  * (one Chat Completions chunk JSON per line, or `data:` SSE of chunks) is sequenced with deterministic ids.
  * `--vector NAME` turns the chunks into a golden vector: the way a bug report becomes a test vector.
- * Exit status 1 on grammar violations or a recording that no longer reproduces.
+ * Exit status 1 on grammar violations (with `--strict`, warnings too) or a recording that no longer reproduces.
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
@@ -24,7 +24,8 @@ const replayOptions = {
     Options.withDescription("Write the chunks as a golden vector to NAME.json (name = the file's base name)"),
     Options.optional
   ),
-  description: Options.text("description").pipe(Options.withDescription("The golden vector's description"), Options.optional)
+  description: Options.text("description").pipe(Options.withDescription("The golden vector's description"), Options.optional),
+  strict: Options.boolean("strict").pipe(Options.withDescription("Count warnings (departures real OpenAI output also shows) as violations"))
 }
 
 const kindLine = (file: string, a: Analysis): string => {
@@ -37,6 +38,18 @@ const reproducedLine = (a: Analysis): string | undefined => {
   if (a.reproduced === undefined) return undefined
   if (a.reproduced.exact) return `reproduces the recorded events exactly (${a.reproduced.recorded} events)`
   return `does NOT reproduce the recorded events: first difference at event #${a.reproduced.firstDifference} (replayed ${a.events.length}, recorded ${a.reproduced.recorded})`
+}
+
+/** `grammar: ok (no violations)` or `grammar: N violation(s)`, then the warnings and notes beside it. */
+const grammarLine = (a: Analysis, strict: boolean): string => {
+  const count = (severity: string) => a.findings.filter((f) => f.severity === severity).length
+  const others = [
+    count("warning") > 0 ? `${count("warning")} warning(s), --strict fails on them` : "",
+    count("note") > 0 ? `${count("note")} note(s)` : "",
+    strict ? "--strict: warnings count as violations" : ""
+  ].filter((s) => s !== "")
+  const head = a.violations.length === 0 ? "grammar: ok (no violations)" : `grammar: ${a.violations.length} violation(s)`
+  return others.length > 0 ? `${head}; ${others.join("; ")}` : head
 }
 
 const writeVector = (file: string, a: Analysis, target: string, description: Option.Option<string>): void => {
@@ -67,12 +80,12 @@ export const replay = Command.make("replay", replayOptions, (options) =>
       process.exitCode = 2
       return
     }
-    const a = analyze(capture)
+    const a = analyze(capture, options.strict)
     const ansi = process.stdout.isTTY === true
-    process.stdout.write(`${kindLine(options.file, a)}\n\n${timeline(a.events, a.violations, ansi)}\n`)
+    process.stdout.write(`${kindLine(options.file, a)}\n\n${timeline(a.events, a.findings, ansi)}\n`)
     const reproduced = reproducedLine(a)
     if (reproduced !== undefined) process.stdout.write(`${reproduced}\n`)
-    process.stdout.write(a.violations.length === 0 ? "grammar: ok (no violations)\n" : `grammar: ${a.violations.length} violation(s)\n`)
+    process.stdout.write(`${grammarLine(a, options.strict)}\n`)
     if (a.violations.length > 0 || a.reproduced?.exact === false) process.exitCode = 1
     Option.map(options.vector, (target) => writeVector(options.file, a, target, options.description))
   })

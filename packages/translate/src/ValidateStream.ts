@@ -84,7 +84,9 @@ export const checkStream = (events: ReadonlyArray<unknown>, options: Options = {
     const c: Ctx = { index, event: raw, type, state, flag, schema: options.schema !== false }
     const name = options.eventNames?.[index]
     if (options.eventNames !== undefined && name !== type) flag(index, "event.sse-name", `SSE event name ${show(name)} differs from type ${type}`)
-    if (raw.sequence_number !== index) flag(index, "event.sequence-number", `sequence_number is ${show(raw.sequence_number)}, expected ${index}`)
+    if (raw.sequence_number !== index) {
+      flag(index, "event.sequence-number", `${raw.sequence_number === undefined ? "no sequence_number" : `sequence_number is ${show(raw.sequence_number)}`}, expected ${index}`)
+    }
     if (state.terminal >= 0) return flag(index, "stream.after-terminal", `${type} after the terminal event`)
     if (index === 0 && type !== "response.created") flag(index, "stream.first-event", `stream starts with ${type}, expected response.created`)
     if (index === 1 && type !== "response.in_progress" && type !== "response.queued") flag(index, "stream.second-event", `second event is ${type}, expected response.in_progress`)

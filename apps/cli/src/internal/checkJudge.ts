@@ -1,9 +1,9 @@
 /**
- * `parlance check`'s judging, pure: a raw HTTP outcome → the events it carried, their grammar violations
- * (`validateStream` with the SSE `event:` names), the final Response; and the result of a scenario.
+ * `parlance check`'s judging, pure: a raw HTTP outcome → the events it carried, their grammar findings
+ * (`checkStream` with the SSE `event:` names), the final Response; and the result of a scenario.
  */
 import { ResponseEvents } from "@parlance/schema"
-import { validateStream, type ValidateStream } from "@parlance/translate"
+import { ValidateStream } from "@parlance/translate"
 import { errorLine, type Outcome } from "./responsesClient.js"
 import { isObject, type Json } from "./json.js"
 
@@ -19,6 +19,8 @@ export interface Capture {
 /** A streamed answer, decoded and judged. */
 export interface StreamView {
   readonly events: ReadonlyArray<unknown>
+  /** Every finding (violations, warnings, notes), in stream order. */
+  readonly findings: ReadonlyArray<ValidateStream.Finding>
   readonly violations: ReadonlyArray<ValidateStream.Violation>
   /** The terminal event's type (`response.completed` …), when the last event is one. */
   readonly terminal: string | undefined
@@ -41,19 +43,20 @@ export const httpFailure = (outcome: Outcome, expect: "sse" | "json"): string | 
   return undefined
 }
 
-/** Decode and validate an SSE answer; a string is the reason there is nothing to judge. */
-export const viewStream = (outcome: Outcome): StreamView | string => {
+/** Decode and validate an SSE answer (`strict`: warnings count as violations); a string is the reason there is nothing to judge. */
+export const viewStream = (outcome: Outcome, strict = false): StreamView | string => {
   const failure = httpFailure(outcome, "sse")
   if (failure !== undefined || outcome._tag !== "Http") return failure ?? "no answer"
   // `data: [DONE]` after the terminal event is allowed (Open Responses); it is not an event.
   const frames = outcome.frames.filter((f) => f.data !== "[DONE]")
   if (frames.length === 0) return "the SSE stream carried no events"
   const events = frames.map((f) => f.json ?? f.data)
-  const violations = validateStream(events, { eventNames: frames.map((f) => f.event) })
+  const findings = ValidateStream.checkStream(events, { eventNames: frames.map((f) => f.event), strict })
+  const violations = findings.filter((f) => f.severity === "violation")
   const last = events.at(-1)
   const terminal = isObject(last) && terminals.has(str(last.type)) ? str(last.type) : undefined
   const response = terminal !== undefined && isObject(last) && isObject(last.response) ? last.response : undefined
-  return { events, violations, terminal, response }
+  return { events, findings, violations, terminal, response }
 }
 
 /** The JSON body of a non-streamed answer; a string is why there is none. */
@@ -120,6 +123,14 @@ export interface FirstViolation extends ValidateStream.Violation {
   readonly capture: string
 }
 
+/** How often one rule fired over a scenario's streams, and where first. */
+export interface RuleCount {
+  readonly id: ValidateStream.RuleId
+  readonly severity: ValidateStream.Severity
+  readonly count: number
+  readonly first: FirstViolation
+}
+
 /** @category models */
 export interface ScenarioResult {
   readonly name: string
@@ -128,28 +139,46 @@ export interface ScenarioResult {
   /** Grammar violations over every stream of the scenario. */
   readonly violations: number
   readonly firstViolation?: FirstViolation
+  /** Warnings (what real OpenAI output also does; `--strict` counts them as violations). */
+  readonly warnings: number
+  readonly firstWarning?: FirstViolation
+  /** Every rule that fired (violations, warnings, notes), most severe first. */
+  readonly rules: ReadonlyArray<RuleCount>
   readonly reason?: string
   readonly notes: ReadonlyArray<string>
   readonly requests: number
 }
 
-/** Grammar first (any violation fails), then behaviour. */
-export const judge = (name: string, description: string, verdict: Verdict): ScenarioResult => {
-  let violations = 0
-  let first: FirstViolation | undefined
-  for (const capture of verdict.captures) {
-    const view = viewStream(capture.outcome)
-    if (typeof view === "string") continue
-    violations += view.violations.length
-    const v = view.violations[0]
-    if (first === undefined && v !== undefined) first = { ...v, capture: capture.label }
+const severityOrder: Record<ValidateStream.Severity, number> = { violation: 0, warning: 1, note: 2 }
+
+/** Grammar first (any violation fails; with `strict`, any warning too), then behaviour. */
+export const judge = (name: string, description: string, verdict: Verdict, strict = false): ScenarioResult => {
+  const all = verdict.captures.flatMap((capture) => {
+    const view = viewStream(capture.outcome, strict)
+    return typeof view === "string" ? [] : view.findings.map((f): FirstViolation => ({ ...f, capture: capture.label }))
+  })
+  const violations = all.filter((f) => f.severity === "violation")
+  const warnings = all.filter((f) => f.severity === "warning")
+  const counts = new Map<string, { first: FirstViolation; count: number }>()
+  for (const f of all) {
+    const seen = counts.get(f.id)
+    if (seen === undefined) counts.set(f.id, { first: f, count: 1 })
+    else seen.count++
   }
+  const rules = [...counts.values()]
+    .map(({ first, count }): RuleCount => ({ id: first.id, severity: first.severity, count, first }))
+    .sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity] || a.id.localeCompare(b.id))
+  const first = violations[0]
+  const firstWarning = warnings[0]
   return {
     name,
     description,
-    pass: violations === 0 && verdict.failure === undefined,
-    violations,
+    pass: violations.length === 0 && verdict.failure === undefined,
+    violations: violations.length,
     ...(first ? { firstViolation: first } : {}),
+    warnings: warnings.length,
+    ...(firstWarning ? { firstWarning } : {}),
+    rules,
     ...(verdict.failure !== undefined ? { reason: verdict.failure } : {}),
     notes: verdict.notes ?? [],
     requests: verdict.captures.length

@@ -3,7 +3,7 @@
  * file of Responses events, or a chunk file), re-run the sequencer where there are chunks, validate the
  * events, and build a golden vector from chunks.
  */
-import { ChunkDecode, Ids, Sequencer, Sse, validateStream, type ValidateStream } from "@parlance/translate"
+import { ChunkDecode, Ids, Sequencer, Sse, ValidateStream } from "@parlance/translate"
 import { isDeepStrictEqual } from "node:util"
 import { isObject, type Json } from "./json.js"
 
@@ -114,6 +114,8 @@ const recordingContext = (recording: Json): Sequencer.Context => {
 export interface Analysis {
   readonly kind: "recording" | "vector" | "sse" | "chunks"
   readonly events: ReadonlyArray<unknown>
+  /** Every grammar finding (violations, warnings, notes). */
+  readonly findings: ReadonlyArray<ValidateStream.Finding>
   readonly violations: ReadonlyArray<ValidateStream.Violation>
   /** For recordings and vectors: whether re-running the sequencer gave exactly the stored events. */
   readonly reproduced?: { readonly exact: boolean; readonly firstDifference: number | undefined; readonly recorded: number }
@@ -133,26 +135,32 @@ const compare = (events: ReadonlyArray<unknown>, recorded: ReadonlyArray<unknown
   return { exact: diff === undefined, firstDifference: diff, recorded: recorded.length }
 }
 
-export const analyze = (capture: Capture): Analysis => {
+/** The grammar findings of a stream, and its violations (with `strict`, warnings too). */
+const judged = (events: ReadonlyArray<unknown>, strict: boolean, eventNames?: ReadonlyArray<string | undefined>) => {
+  const findings = ValidateStream.checkStream(events, { strict, ...(eventNames ? { eventNames } : {}) })
+  return { findings, violations: findings.filter((f) => f.severity === "violation") }
+}
+
+export const analyze = (capture: Capture, strict = false): Analysis => {
   switch (capture._tag) {
     case "Recording": {
       const { events } = Sequencer.run(recordingContext(capture.recording), [...capture.chunks.map(toInput), ...outcomeInput(capture.outcome)])
       const c = isObject(capture.recording.context) ? capture.recording.context : {}
       const context = vectorContextOf(c)
       const recorded = Array.isArray(capture.recording.events) ? capture.recording.events : []
-      return { kind: "recording", events, violations: validateStream(events), reproduced: compare(events, recorded), chunks: capture.chunks, outcome: capture.outcome, context }
+      return { kind: "recording", events, ...judged(events, strict), reproduced: compare(events, recorded), chunks: capture.chunks, outcome: capture.outcome, context }
     }
     case "Vector": {
       const outcome = isObject(capture.vector.outcome) ? capture.vector.outcome : undefined
       const { events } = Sequencer.run(vectorContext(capture.context), [...capture.chunks.map(toInput), ...outcomeInput(outcome)])
       const recorded = Array.isArray(capture.vector.events) ? capture.vector.events : []
-      return { kind: "vector", events, violations: validateStream(events), reproduced: compare(events, recorded), chunks: capture.chunks, outcome, context: capture.context }
+      return { kind: "vector", events, ...judged(events, strict), reproduced: compare(events, recorded), chunks: capture.chunks, outcome, context: capture.context }
     }
     case "Events":
-      return { kind: "sse", events: capture.events, violations: validateStream(capture.events, { eventNames: capture.names }) }
+      return { kind: "sse", events: capture.events, ...judged(capture.events, strict, capture.names) }
     case "Chunks": {
       const { events } = Sequencer.run(vectorContext(), capture.chunks.map(toInput))
-      return { kind: "chunks", events, violations: validateStream(events), chunks: capture.chunks, context: {} }
+      return { kind: "chunks", events, ...judged(events, strict), chunks: capture.chunks, context: {} }
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * An event timeline for people: one line per event (sequence number, type, item id, a short delta or text)
- * with its grammar violations beneath it. Pure.
+ * with its grammar findings beneath it (violations first, then warnings and notes). Pure.
  */
 import type { ValidateStream } from "@parlance/translate"
 import { isObject, type Json } from "./json.js"
@@ -32,11 +32,19 @@ const detail = (e: Json): string => {
 
 const itemId = (e: Json): string => str(e.item_id) || (isObject(e.item) ? str(e.item.id) : "") || (isObject(e.response) ? str(e.response.id) : "")
 
-export const formatViolation = (v: ValidateStream.Violation): string => `#${v.index} rule ${v.rule}: ${v.message}`
+/** `✗ #6 rule 3: … [item.unknown-id]`, `! #2 warning: … [response.schema]`, `· #4 note: … [event.unknown-type]`. */
+export const formatFinding = (f: ValidateStream.Finding): string => {
+  if (f.severity === "violation") return `✗ #${f.index} rule ${f.rule}: ${f.message} [${f.id}]`
+  return `${f.severity === "warning" ? "!" : "·"} #${f.index} ${f.severity}: ${f.message} [${f.id}]`
+}
 
-/** One line per event; violations are printed under the event they point at (or at the end). */
-export const timeline = (events: ReadonlyArray<unknown>, violations: ReadonlyArray<ValidateStream.Violation> = [], ansi = false): string => {
-  const red = (t: string) => (ansi ? `\x1b[31m${t}\x1b[39m` : t)
+const order = { violation: 0, warning: 1, note: 2 } as const
+
+/** One line per event; findings are printed under the event they point at (or at the end). */
+export const timeline = (events: ReadonlyArray<unknown>, findings: ReadonlyArray<ValidateStream.Finding> = [], ansi = false): string => {
+  const colour = { violation: 31, warning: 33, note: 2 } as const
+  const paint = (f: ValidateStream.Finding) => (ansi ? `\x1b[${colour[f.severity]}m${formatFinding(f)}\x1b[0m` : formatFinding(f))
+  const sorted = [...findings].sort((a, b) => a.index - b.index || order[a.severity] - order[b.severity])
   const idWidth = Math.max(8, ...events.map((raw) => (isObject(raw) ? itemId(raw).length : 0)))
   const rows = events.map((raw, i) => {
     const e = isObject(raw) ? raw : {}
@@ -45,10 +53,17 @@ export const timeline = (events: ReadonlyArray<unknown>, violations: ReadonlyArr
     return { i, line: `${seq.padStart(4)}  ${type.padEnd(34)} ${itemId(e).padEnd(idWidth)} ${detail(e)}`.trimEnd() }
   })
   const lines: Array<string> = []
+  const byIndex = new Map<number, Array<ValidateStream.Finding>>()
+  for (const f of sorted) {
+    const at = Math.min(f.index, events.length)
+    const list = byIndex.get(at) ?? []
+    list.push(f)
+    byIndex.set(at, list)
+  }
   for (const row of rows) {
     lines.push(row.line)
-    for (const v of violations.filter((v) => v.index === row.i)) lines.push(red(`        ✗ ${formatViolation(v)}`))
+    for (const f of byIndex.get(row.i) ?? []) lines.push(`        ${paint(f)}`)
   }
-  for (const v of violations.filter((v) => v.index >= events.length)) lines.push(red(`        ✗ ${formatViolation(v)}`))
+  for (const f of byIndex.get(events.length) ?? []) lines.push(`        ${paint(f)}`)
   return `${lines.join("\n")}\n`
 }
