@@ -60,7 +60,7 @@ describe("fuzzed POST /v1/responses", () => {
           const capture = await postSse(`${h.url}/v1/responses`, b)
           seen(capture.status)
           if (capture.status === 200) {
-            expect(validateStream(capture.events, { eventNames: capture.names })).toEqual([])
+            expect(validateStream(capture.events, { eventNames: capture.names, strict: true })).toEqual([])
             return
           }
           expect(capture.status).toBeGreaterThanOrEqual(400)

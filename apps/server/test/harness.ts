@@ -49,7 +49,7 @@ export const postSse = async (url: string, body: unknown, headers: Record<string
   }
 }
 
-export const violations = (capture: SseCapture) => validateStream(capture.events, { eventNames: capture.names })
+export const violations = (capture: SseCapture) => validateStream(capture.events, { eventNames: capture.names, strict: true })
 
 /** Ids and timestamps differ between two requests; everything else must not. */
 export const normalize = (value: unknown): unknown =>
