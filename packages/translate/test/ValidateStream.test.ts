@@ -90,6 +90,12 @@ const loadEv = (name: string): Array<Ev> => load(name)
 const renum = (events: Array<Ev>): Array<Ev> => renumber(events)
 
 describe("checkStream: severities and rule ids", () => {
+  it("the README's conformance table lists every rule, with its severity and invariant, and nothing else", () => {
+    const readme = readFileSync(join(import.meta.dirname, "../../../README.md"), "utf8")
+    const rows = [...readme.matchAll(/^\| `([a-z]+\.[a-z-]+)` \| (violation|warning|note) \| ([^|]+) \|/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]!.trim()}`)
+    expect(rows.sort()).toEqual(Object.entries(ruleTable).map(([id, r]) => `${id} ${r.severity} ${r.invariant}`).sort())
+  })
+
   it("every finding carries a rule id from the table, its severity and its invariant", () => {
     const events = loadEv("two-consecutive-tool-calls")
     const broken = renum(events.filter((e) => e.type !== "response.output_item.done"))
