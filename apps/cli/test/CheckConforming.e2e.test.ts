@@ -22,12 +22,11 @@ const byName = (report: any) => Object.fromEntries(report.scenarios.map((s: any)
 
 describe("parlance check on a conforming server that is not Parlance", () => {
   it("passes what Parlance passes, with warnings only; --strict fails on them", async () => {
-    const [ours, other, cut, strict, strictTable] = await Promise.all([
-      runCli(["check", p.baseUrl, "--model", "fake-model", "--json"]),
-      runCli(["check", variant.url, "--model", "fake-model", "--json"]),
-      runCli(["check", variant.url, "--model", "vector/length-inside-text", "--only", "max-output-tokens", "--json"]),
-      runCli(["check", variant.url, "--model", "fake-model", "--only", "stream,tool-loop", "--json", "--strict"]),
-      runCli(["check", variant.url, "--model", "fake-model", "--only", "stream", "--strict"])
+    const [ours, other, cut, strict] = await Promise.all([
+      runCli(["check", p.baseUrl, "--model", "fake-model", "--json"], { timeoutMs: 110_000 }),
+      runCli(["check", variant.url, "--model", "fake-model", "--json"], { timeoutMs: 110_000 }),
+      runCli(["check", variant.url, "--model", "vector/length-inside-text", "--only", "max-output-tokens", "--json"], { timeoutMs: 110_000 }),
+      runCli(["check", variant.url, "--model", "fake-model", "--only", "stream,tool-loop", "--strict"], { timeoutMs: 110_000 })
     ])
     const mine = JSON.parse(ours.stdout)
     const theirs = JSON.parse(other.stdout)
@@ -44,10 +43,9 @@ describe("parlance check on a conforming server that is not Parlance", () => {
 
     // --strict: the same streams fail, on exactly those rules.
     expect(strict.code).toBe(1)
-    const s = JSON.parse(strict.stdout)
-    expect(s).toMatchObject({ strict: true, pass: false })
-    for (const scenario of s.scenarios) expect(scenario).toMatchObject({ pass: false, warnings: 0, firstViolation: { id: "response.schema" } })
-    expect(strictTable.stdout).toContain("--strict: warnings count as violations")
-    expect(strictTable.stdout).toMatch(/stream\s+FAIL\s+\d+ violations\s+event #0 rule schema: response\.created: the Response does not match the strict schema at completed_at/)
-  })
+    expect(strict.stdout).toContain("--strict: warnings count as violations")
+    expect(strict.stdout).toMatch(/^stream\s+FAIL\s+\d+ violations\s+event #0 rule schema: response\.created: the Response does not match the strict schema at completed_at.*\[response\.schema\]/m)
+    expect(strict.stdout).toMatch(/^tool-loop\s+FAIL\s+\d+ violations\s+event #0 rule schema: .*\[response\.schema\] \(call stream\)/m)
+    expect(strict.stdout).toMatch(/^rules that fired:\n {2}violation +response\.schema +\d+×/m)
+  }, 120_000)
 })
