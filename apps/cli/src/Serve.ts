@@ -121,6 +121,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       port: config.port,
       apiKey,
       metricsPublic: config.metricsPublic,
+      bodyLimit: config.bodyLimit,
+      maxJsonDepth: config.maxJsonDepth,
       store: config.store,
       dataDir: config.dataDir,
       recordDir: optional(config.recordDir),

@@ -39,6 +39,8 @@ export const serveOptions = {
   dataDir: Options.directory("data-dir").pipe(Options.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"), Options.withFallbackConfig(Config.string("PARLANCE_DATA_DIR")), Options.withDefault(".parlance")),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
+  bodyLimit: integer("body-limit", 33_554_432, "Largest request body in bytes, also after decompression (413 past it)"),
+  maxJsonDepth: integer("max-json-depth", 128, "Deepest nesting of arrays/objects a request body may have (400 past it)"),
   recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
   maxOutputTokens: integer("max-output-tokens", 0, "Cap on generated tokens for requests that set none (0 = no cap, like llama-server's --n-predict -1)"),

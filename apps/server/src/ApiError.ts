@@ -35,8 +35,9 @@ export const notFound = (message: string, param: string | null = null, code: str
   make(404, message, { param, code })
 export const unauthorized = () =>
   make(401, "Incorrect API key provided. Pass it as 'Authorization: Bearer <key>'.", { code: "invalid_api_key" })
-export const tooLarge = (limit: number) =>
-  make(413, `The request body exceeds the limit of ${limit} bytes.`, { code: "request_too_large" })
+export const tooLarge = (limit: number, what = "") =>
+  make(413, `The ${what}request body exceeds the limit of ${limit} bytes.`, { code: "request_too_large" })
+export const unsupportedMediaType = (message: string, code = "unsupported_media_type") => make(415, message, { code })
 export const unavailable = (message: string, code = "server_unavailable") => make(503, message, { type: "server_error", code })
 export const internal = (message = "The server had an error while processing your request.") =>
   make(500, message, { type: "server_error", code: "internal_error" })

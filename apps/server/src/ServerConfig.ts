@@ -10,8 +10,10 @@ import { randomFillSync } from "node:crypto"
 
 /** @category models */
 export interface ServerConfigService {
-  /** Request body limit in bytes (413 beyond it). */
+  /** Request body limit in bytes, also after decompression (413 beyond it). */
   readonly bodyLimit: number
+  /** Deepest nesting of arrays/objects a JSON body may have (400 beyond it). */
+  readonly maxJsonDepth: number
   /** Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them. */
   readonly strictTools: boolean
   /** Cap on generated tokens for requests that set none (like llama-server's `--n-predict`). */
@@ -48,6 +50,7 @@ export const randomIds = (): Ids.IdGenerator => {
 /** @category constructors */
 export const make = (options: Partial<ServerConfigService> = {}): ServerConfigService => ({
   bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+  maxJsonDepth: options.maxJsonDepth ?? 128,
   strictTools: options.strictTools ?? false,
   defaultMaxOutputTokens: options.defaultMaxOutputTokens,
   defaultModel: options.defaultModel,

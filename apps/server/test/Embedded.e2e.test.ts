@@ -56,6 +56,30 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
     expect(terminal.response.usage.output_tokens).toBeGreaterThan(0)
   })
 
+  it("a max_output_tokens past the context is clamped to the room left, and incomplete only when that room ran out", { timeout: 120_000 }, async () => {
+    // A small context of its own, so that running out of room takes a moment.
+    const small = Effect.runSync(Scope.make())
+    try {
+      const engine = await Effect.runPromise(Engine.make({ model: await ensureTinyModel(), modelName: model, contextSize: 256, threads: 1 }).pipe(Scope.extend(small)))
+      const tight = await Server.start({ backend: engine, port: 0, defaultModel: model })
+      try {
+        const response = await new OpenAI({ baseURL: `${tight.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model, input: "Go on for as long as you can", max_output_tokens: 2_147_483_647 })
+        expect(response.max_output_tokens).toBe(2_147_483_647)
+        const usage = response.usage!
+        // LlamaChat keeps one token free past the prompt: the room is context − 1 − prompt.
+        expect(usage.input_tokens + usage.output_tokens).toBeLessThanOrEqual(255)
+        if (response.status === "incomplete") {
+          expect(response.incomplete_details?.reason).toBe("max_output_tokens")
+          expect(usage.output_tokens).toBe(255 - usage.input_tokens)
+        } else expect(response.status).toBe("completed")
+      } finally {
+        await tight.close()
+      }
+    } finally {
+      await Effect.runPromise(Scope.close(small, Exit.void))
+    }
+  })
+
   it("non-streaming equals what responses.stream() accumulates", async () => {
     const stream = client.responses.stream({ model, input: "Tell me a story", max_output_tokens: 10 })
     const final = await stream.finalResponse()

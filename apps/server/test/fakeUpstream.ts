@@ -169,7 +169,12 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     res.end()
   }
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy())
+    // A body it cannot make sense of gets a 400, as a real server answers it.
+    handle(req, res).catch((error) => {
+      if (res.headersSent) return res.destroy()
+      res.writeHead(400, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: { message: `fake upstream cannot read this: ${String(error)}`, type: "invalid_request_error", param: null, code: null } }))
+    })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port

@@ -39,6 +39,15 @@ export const ReasoningConfig = Schema.Struct({
 })
 export type ReasoningConfig = typeof ReasoningConfig.Type
 
+/** The largest `max_output_tokens` accepted (llama.cpp counts tokens in an int32); beyond the model's context it is clamped. */
+export const MAX_OUTPUT_TOKENS_LIMIT = 2_147_483_647
+
+const outputTokensMessage = () => `Expected an integer from 1 to ${MAX_OUTPUT_TOKENS_LIMIT}`
+const MaxOutputTokens = Schema.Number.pipe(
+  Schema.int({ message: outputTokensMessage }),
+  Schema.between(1, MAX_OUTPUT_TOKENS_LIMIT, { message: outputTokensMessage })
+)
+
 /** @category schemas */
 export const CreateResponseRequest = Schema.Struct({
   model: Schema.optional(Schema.String),
@@ -49,7 +58,7 @@ export const CreateResponseRequest = Schema.Struct({
   parallel_tool_calls: opt(Schema.Boolean),
   text: opt(TextConfig),
   reasoning: opt(ReasoningConfig),
-  max_output_tokens: opt(Schema.Number.pipe(Schema.int(), Schema.positive())),
+  max_output_tokens: opt(MaxOutputTokens),
   max_tool_calls: opt(Schema.Number),
   temperature: opt(Schema.Number.pipe(Schema.between(0, 2))),
   top_p: opt(Schema.Number.pipe(Schema.between(0, 1))),

@@ -1,40 +1,172 @@
-/** Reading request bodies with a size limit (413) and OpenAI's JSON error (400). */
+/**
+ * Reading a JSON request body, with one clear OpenAI error for every way it can be wrong:
+ * - 415 for a media type other than JSON (`application/json`, `application/*+json`). Refusing `text/plain`,
+ *   forms and a missing type also keeps a web page from driving a local server with a "simple" cross-origin
+ *   request, which a browser sends without asking CORS first.
+ * - 415 for a `Content-Encoding` other than gzip, deflate, br, zstd (and identity).
+ * - 413 past the limit — declared, chunked or decompressed alike: the limit bounds the decoded size.
+ * - 400 for bytes that are not UTF-8, not JSON (trailing bytes included), not an object, or nested deeper than
+ *   the depth limit. A leading UTF-8 BOM is ignored (RFC 8259 §8.1 lets parsers do so; Windows tools add it).
+ * The raw bytes are read from Node's request directly, so that a body past the limit is drained rather than
+ * the connection reset, and the client reads its 413.
+ */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type { IncomingMessage } from "node:http"
 import * as ApiError from "../ApiError.js"
+import * as ContentEncoding from "./contentEncoding.js"
 
-export const readText = (limit: number): Effect.Effect<string, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const length = Number(request.headers["content-length"] ?? "0")
-    if (length > limit) return yield* Effect.fail(ApiError.tooLarge(limit))
-    return yield* request.text.pipe(
-      HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
-      Effect.mapError((error) =>
-        String(error.reason ?? "").includes("Size") || /too large|size/i.test(String(error.message ?? error.cause ?? ""))
-          ? ApiError.tooLarge(limit)
-          : ApiError.badRequest("Could not read the request body.")
-      )
-    )
+export interface BodyLimits {
+  /** Bytes, before and after decompression. */
+  readonly maxBytes: number
+  /** Levels of nested arrays/objects. */
+  readonly maxDepth: number
+}
+
+/** Past the limit, how much more a client may send (discarded) before the connection is closed. */
+const drainBytes = 64 * 1024 * 1024
+const drainMs = 10_000
+
+type Raw = { readonly _tag: "Ok"; readonly bytes: Buffer } | { readonly _tag: "TooLarge" } | { readonly _tag: "Broken" }
+
+/**
+ * Collects at most `limit` bytes. Past it, answers at once and drains the rest in the background (bounded in
+ * bytes and time), because closing a socket with unread data makes the kernel reset it, and the client would
+ * see a reset instead of the 413.
+ */
+const readRaw = (message: IncomingMessage, limit: number): Promise<Raw> =>
+  new Promise((resolve) => {
+    const parts: Array<Buffer> = []
+    let size = 0
+    let over = false
+    let drainTimer: ReturnType<typeof setTimeout> | undefined
+    const stopDraining = () => {
+      clearTimeout(drainTimer)
+      message.socket?.destroy()
+    }
+    message.on("data", (part: Buffer) => {
+      size += part.length
+      if (over) {
+        if (size > limit + drainBytes) stopDraining()
+        return
+      }
+      if (size > limit) {
+        over = true
+        parts.length = 0
+        drainTimer = setTimeout(stopDraining, drainMs)
+        drainTimer.unref()
+        resolve({ _tag: "TooLarge" })
+        return
+      }
+      parts.push(part)
+    })
+    message.on("end", () => {
+      clearTimeout(drainTimer)
+      if (!over) resolve({ _tag: "Ok", bytes: Buffer.concat(parts, size) })
+    })
+    message.on("error", () => {
+      clearTimeout(drainTimer)
+      resolve({ _tag: "Broken" })
+    })
+    // The client went away mid-body (a resolved promise ignores this after `end`).
+    message.on("close", () => resolve({ _tag: "Broken" }))
   })
 
-export const readJsonObject = (limit: number) =>
-  Effect.flatMap(readText(limit), (text) => {
-    try {
-      const body: unknown = JSON.parse(text)
-      if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        return Effect.fail(ApiError.badRequest("The request body must be a JSON object."))
-      }
-      return Effect.succeed({ text, body: body as Record<string, unknown> })
-    } catch {
-      return Effect.fail(
-        ApiError.badRequest(
-          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
-          null,
-          "invalid_json"
+/** `application/json`, `application/<x>+json`; parameters other than a UTF-8 charset are refused. */
+export const isJsonMediaType = (header: string | undefined): boolean => {
+  if (header === undefined) return false
+  const [type = "", ...params] = header.split(";").map((s) => s.trim().toLowerCase())
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false
+  return params.every((param) => !param.startsWith("charset=") || /^charset="?utf-8"?$/.test(param))
+}
+
+/** The depth of nested arrays and objects, without recursion (a hostile body may nest a million levels). */
+export const depthExceeds = (value: unknown, max: number): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (typeof node !== "object" || node === null) continue
+    if (depth > max) return true
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+const invalidJson = (why: string) =>
+  ApiError.badRequest(
+    `We could not parse the JSON body of your request: ${why}. (HINT: This likely means you aren't using your HTTP library correctly.)`,
+    null,
+    "invalid_json"
+  )
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+/** The body's text: media type, encoding and size checked, decompressed, valid UTF-8, BOM removed. */
+export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const contentType = request.headers["content-type"]
+    if (!isJsonMediaType(contentType)) {
+      return yield* Effect.fail(
+        ApiError.unsupportedMediaType(
+          `The request body must be JSON with 'Content-Type: application/json'${contentType === undefined ? " (none was sent)" : ` (got '${contentType.slice(0, 80)}')`}.`
         )
       )
     }
+    const codings = ContentEncoding.parseCodings(request.headers["content-encoding"])
+    if (codings._tag === "Unsupported") {
+      return yield* Effect.fail(
+        ApiError.unsupportedMediaType(
+          `Content-Encoding '${codings.coding}' is not supported; use gzip, deflate, br or zstd, or none.`,
+          "unsupported_content_encoding"
+        )
+      )
+    }
+    const declared = Number(request.headers["content-length"] ?? "0")
+    if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
+    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request), limits.maxBytes))
+    if (raw._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
+    if (raw._tag === "Broken") return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))
+    let bytes = raw.bytes
+    if (codings.codings.length > 0) {
+      const decoded = yield* Effect.promise(() => ContentEncoding.decode(codings.codings, raw.bytes, limits.maxBytes))
+      if (decoded._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes, "decompressed "))
+      if (decoded._tag === "Invalid") {
+        return yield* Effect.fail(ApiError.badRequest(`The request body is not valid ${decoded.coding} data.`, null, "invalid_content_encoding"))
+      }
+      bytes = decoded.bytes
+    }
+    // A UTF-8 BOM is ignored: fatal decoding with ignoreBOM keeps it as U+FEFF, removed here.
+    let text: string
+    try {
+      text = utf8.decode(bytes)
+    } catch {
+      return yield* Effect.fail(invalidJson("it is not valid UTF-8"))
+    }
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  })
+
+/** The body as a JSON object (the text is kept for the pass-through route). */
+export const readJsonObject = (
+  limits: BodyLimits
+): Effect.Effect<{ readonly text: string; readonly body: Record<string, unknown> }, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(readText(limits), (text) => {
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch (error) {
+      return Effect.fail(invalidJson(text.trim() === "" ? "the body is empty" : String((error as Error).message).slice(0, 200)))
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return Effect.fail(ApiError.badRequest("The request body must be a JSON object.", null, "invalid_json"))
+    }
+    if (depthExceeds(body, limits.maxDepth)) {
+      return Effect.fail(
+        ApiError.badRequest(`The request body is nested deeper than ${limits.maxDepth} levels of arrays and objects.`, null, "nesting_too_deep")
+      )
+    }
+    return Effect.succeed({ text, body: body as Record<string, unknown> })
   })

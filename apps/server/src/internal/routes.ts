@@ -41,7 +41,7 @@ const load = (store: ResponseStoreService, id: string) =>
 
 export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
-    const { body } = yield* readJsonObject(deps.config.bodyLimit)
+    const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     const prepared = yield* prepare(body, deps.store, deps.config)
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
@@ -123,7 +123,7 @@ const decodeChat = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequ
 /** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
 export const chatCompletions = (deps: Services) =>
   Effect.gen(function* () {
-    const { text, body } = yield* readJsonObject(deps.config.bodyLimit)
+    const { text, body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     if (deps.backend.passthrough !== undefined) {
       const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
       return HttpServerResponse.stream(raw.body.pipe(Stream.orDie), { status: raw.status, contentType: raw.contentType, headers: sseHeaders })
