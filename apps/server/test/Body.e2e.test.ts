@@ -166,16 +166,27 @@ describe("max_output_tokens", () => {
 })
 
 describe("media types", () => {
-  const refused = ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/json; charset=latin1", "application/jsonx"]
+  const refused = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/json; charset=latin1", "text/plain; charset=iso-8859-1", "application/jsonx", "text/html"]
   for (const type of refused) {
     it(`'${type}' → 415`, async () => expectError(await send("/v1/responses", json(request), { "content-type": type }), 415, "unsupported_media_type"))
   }
-  it("no Content-Type → 415", async () => expectError(await send("/v1/responses", json(request), {}), 415, "unsupported_media_type"))
 
-  const accepted = ["application/json", "Application/JSON", "application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/vnd.openai+json"]
+  const accepted = ["application/json", "Application/JSON", "application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/vnd.openai+json", "text/plain", "text/plain;charset=UTF-8"]
   for (const type of accepted) {
     it(`'${type}' is read`, async () => expect((await send("/v1/responses", json(request), { "content-type": type })).status).toBe(200))
   }
+  it("no Content-Type is read as JSON", async () => expect((await send("/v1/responses", json(request), {})).status).toBe(200))
+
+  // From a browser, text/plain and no type are what a cross-site form or fetch sends without a CORS check.
+  for (const type of ["text/plain", "text/plain;charset=UTF-8", undefined]) {
+    it(`'${type ?? "no type"}' with an Origin (a browser) → 415`, async () => {
+      const headers: Record<string, string> = { origin: "https://evil.example", ...(type ? { "content-type": type } : {}) }
+      expectError(await send("/v1/responses", json(request), headers), 415, "unsupported_media_type")
+    })
+  }
+  it("application/json with an Origin is read (the browser asked CORS first)", async () => {
+    expect((await send("/v1/responses", json(request), { origin: "https://app.example", "content-type": "application/json" })).status).toBe(200)
+  })
 })
 
 describe("compressed bodies", () => {

@@ -1,8 +1,9 @@
 /**
  * Reading a JSON request body, with one clear OpenAI error for every way it can be wrong:
- * - 415 for a media type other than JSON (`application/json`, `application/*+json`). Refusing `text/plain`,
- *   forms and a missing type also keeps a web page from driving a local server with a "simple" cross-origin
- *   request, which a browser sends without asking CORS first.
+ * - 415 for a media type other than JSON (`application/json`, `application/*+json`). `text/plain` or no type
+ *   at all is read as JSON too — scripts often POST `JSON.stringify(body)` without a header, and fetch then
+ *   says `text/plain` — but not from a browser (a request with an `Origin` header): there it would be a
+ *   cross-site "simple" request, which a browser sends without asking CORS first.
  * - 415 for a `Content-Encoding` other than gzip, deflate, br, zstd (and identity).
  * - 413 past the limit — declared, chunked or decompressed alike: the limit bounds the decoded size.
  * - 400 for bytes that are not UTF-8, not JSON (trailing bytes included), not an object, or nested deeper than
@@ -73,11 +74,15 @@ const readRaw = (message: IncomingMessage, limit: number): Promise<Raw> =>
     message.on("close", () => resolve({ _tag: "Broken" }))
   })
 
-/** `application/json`, `application/<x>+json`; parameters other than a UTF-8 charset are refused. */
-export const isJsonMediaType = (header: string | undefined): boolean => {
-  if (header === undefined) return false
+/**
+ * `application/json`, `application/<x>+json`; `text/plain` or none only without `Origin` (not a browser);
+ * a charset other than UTF-8 is refused.
+ */
+export const acceptsMediaType = (header: string | undefined, fromBrowser: boolean): boolean => {
+  if (header === undefined || header.trim() === "") return !fromBrowser
   const [type = "", ...params] = header.split(";").map((s) => s.trim().toLowerCase())
-  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false
+  const json = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type)
+  if (!json && (type !== "text/plain" || fromBrowser)) return false
   return params.every((param) => !param.startsWith("charset=") || /^charset="?utf-8"?$/.test(param))
 }
 
@@ -109,7 +114,7 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const contentType = request.headers["content-type"]
-    if (!isJsonMediaType(contentType)) {
+    if (!acceptsMediaType(contentType, request.headers.origin !== undefined)) {
       return yield* Effect.fail(
         ApiError.unsupportedMediaType(
           `The request body must be JSON with 'Content-Type: application/json'${contentType === undefined ? " (none was sent)" : ` (got '${contentType.slice(0, 80)}')`}.`
