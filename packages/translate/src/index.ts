@@ -23,7 +23,7 @@ export * as Ids from "./Ids.js"
 /** @since 0.1.0 */
 export * as TranslateError from "./TranslateError.js"
 /** The grammar checker, re-exported flat: it is what `parlance check` and every test call. @since 0.1.0 */
-export { validateStream } from "./ValidateStream.js"
+export { checkStream, validateStream } from "./ValidateStream.js"
 /** @since 0.1.0 */
 export { toChatRequest } from "./ToChatRequest.js"
 /** @since 0.1.0 */

@@ -53,7 +53,7 @@ export const terminal = (c: Ctx): void => {
   state.terminal = c.index
   for (const item of state.open) c.flag(c.index, "terminal.item-open", `${c.type} while item ${item.id} is still open`)
   const r = response(c) ?? {}
-  if (!terminalStatus[c.type]!.includes(str(r.status))) c.flag(c.index, "terminal.status", `${c.type} carries status ${show(r.status)}`)
+  if (!(terminalStatus[c.type] ?? []).includes(str(r.status))) c.flag(c.index, "terminal.status", `${c.type} carries status ${show(r.status)}`)
   if (c.type === "response.incomplete" && !isObject(r.incomplete_details)) c.flag(c.index, "terminal.incomplete-details", "response.incomplete without incomplete_details")
   const done = state.items.filter((i) => i.done !== undefined).map((i) => i.done)
   const output = compareModuloOpaque(r.output, done)

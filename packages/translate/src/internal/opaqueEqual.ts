@@ -3,6 +3,8 @@
  * `fingerprint` between an item's `output_item.done` and the terminal Response (same length, other bytes),
  * so two strings under those keys count as equal. Key order never matters.
  */
+import { isObject } from "./json.js"
+
 const opaqueKeys: ReadonlySet<string> = new Set(["encrypted_content", "fingerprint"])
 
 export type Comparison = "equal" | "opaque-differs" | "different"
@@ -15,14 +17,13 @@ export const compareModuloOpaque = (a: unknown, b: unknown): Comparison => {
       opaque = true
       return true
     }
-    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false
-    if (Array.isArray(x) !== Array.isArray(y)) return false
-    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((e, i) => eq(e, y[i], undefined))
-    const ox = x as Record<string, unknown>
-    const oy = y as Record<string, unknown>
-    const kx = Object.keys(ox).filter((k) => ox[k] !== undefined)
-    const ky = Object.keys(oy).filter((k) => oy[k] !== undefined)
-    return kx.length === ky.length && kx.every((k) => eq(ox[k], oy[k], k))
+    if (Array.isArray(x) || Array.isArray(y)) {
+      return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((e, i) => eq(e, y[i], undefined))
+    }
+    if (!isObject(x) || !isObject(y)) return false
+    const kx = Object.keys(x).filter((k) => x[k] !== undefined)
+    const ky = Object.keys(y).filter((k) => y[k] !== undefined)
+    return kx.length === ky.length && kx.every((k) => eq(x[k], y[k], k))
   }
   if (!eq(a, b, undefined)) return "different"
   return opaque ? "opaque-differs" : "equal"
