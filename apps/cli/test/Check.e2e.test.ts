@@ -78,5 +78,6 @@ describe("parlance check", () => {
     expect(down.code).toBe(2)
     expect(down.stderr).toMatch(new RegExp(`^error: cannot reach http://127\\.0\\.0\\.1:${closed}/v1/responses: .*ECONNREFUSED`, "m"))
     expect(existsSync(save)).toBe(true)
-  })
+    // several CLIs spawned at once: generous on a shared CI machine
+  }, 120_000)
 })

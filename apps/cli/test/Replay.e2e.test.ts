@@ -74,5 +74,6 @@ describe("parlance replay", () => {
 
     expect(sseOfChunks.code).toBe(0)
     expect(sseOfChunks.stdout).toContain("a chunk file, 8 chunk(s) → 13 event(s)")
-  })
+    // several CLIs spawned at once: generous on a shared CI machine
+  }, 120_000)
 })
