@@ -76,7 +76,7 @@ const makeBackend = (config: ServeConfig) =>
     const upstream = optional(config.upstream)
     if (upstream !== undefined) {
       const { Upstream } = yield* loadServer
-      const backend = Upstream.make({ baseUrl: upstream, apiKey: optional(config.upstreamApiKey), connectTimeoutMs: config.upstreamTimeout })
+      const backend = Upstream.make({ baseUrl: upstream, apiKey: optional(config.upstreamApiKey), connectTimeoutMs: config.upstreamTimeout, idleTimeoutMs: config.upstreamIdleTimeout * 1000 })
       yield* Console.log(`proxy mode: upstream ${backend.baseUrl}`)
       return { backend: backend as ChatBackend.ChatBackend, model: undefined as string | undefined, demo: false }
     }

@@ -36,6 +36,7 @@ export const serveOptions = {
   upstream: text("upstream", "Proxy mode: base URL of a Chat Completions server (e.g. http://127.0.0.1:8081/v1)"),
   upstreamApiKey: text("upstream-api-key", "API key sent to the upstream"),
   upstreamTimeout: integer("upstream-timeout", 300_000, "Milliseconds to wait for the upstream's first byte (504 past it)"),
+  upstreamIdleTimeout: integer("upstream-idle-timeout", 60, "Seconds a streaming upstream may stay silent before the response fails (upstream_timeout)"),
   dataDir: Options.directory("data-dir").pipe(Options.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"), Options.withFallbackConfig(Config.string("PARLANCE_DATA_DIR")), Options.withDefault(".parlance")),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),

@@ -45,7 +45,8 @@ export const normalizeBaseUrl = (url: string): string => {
 export const make = (options: UpstreamOptions): UpstreamBackend => {
   const baseUrl = normalizeBaseUrl(options.baseUrl)
   const connectTimeoutMs = options.connectTimeoutMs ?? 300_000
-  const idleTimeoutMs = options.idleTimeoutMs ?? 120_000
+  // Like llama-server's 60 s read timeout: long enough for a slow prompt, short enough that a stall ends.
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000
   const headers = {
     "content-type": "application/json",
     accept: "text/event-stream, application/json",
@@ -68,20 +69,22 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
           clearTimeout(timer)
         }
       },
-      catch: (error) => {
-        if (error instanceof ConnectTimeout || (error as Error)?.name === "TimeoutError" || (error as { cause?: unknown })?.cause instanceof ConnectTimeout) {
-          return UpstreamErrors.connectTimeout(baseUrl, connectTimeoutMs)
-        }
-        return UpstreamErrors.unreachable(baseUrl, error)
-      }
-    })
+      catch: (error) => error
+    }).pipe(
+      Effect.catchAll((error) => {
+        const timedOut = error instanceof ConnectTimeout || (error as Error)?.name === "TimeoutError" || (error as { cause?: unknown })?.cause instanceof ConnectTimeout
+        const failure = timedOut ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
+        // The address and the socket's words go to the log, not to the client.
+        return Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`).pipe(Effect.zipRight(Effect.fail(failure)))
+      })
+    )
 
   const bodyBytes = (response: Response): Stream.Stream<Uint8Array, BackendError> =>
     response.body === null
       ? Stream.empty
       : Stream.fromReadableStream(
           () => withIdleTimeout(response.body!, idleTimeoutMs),
-          (error) => (error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken(error))
+          (error) => (error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken())
         )
 
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
@@ -97,16 +100,27 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
         }
         if (response.body === null) return yield* Effect.fail(UpstreamErrors.noBody())
         const batches = readChunks(response.body, idleTimeoutMs)
-        return Stream.fromAsyncIterable({ [Symbol.asyncIterator]: () => batches }, (error) =>
-          error instanceof BackendError ? error : UpstreamErrors.broken(error)
+        // An async generator's `return()` waits for the read it is suspended in — through a stalled upstream,
+        // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
+        const iterator: AsyncIterator<ReadonlyArray<ChatCompletions.ChatCompletionChunk>> = {
+          next: () => batches.next(),
+          return: () => {
+            abort.abort()
+            return batches.return(undefined).catch(() => ({ done: true as const, value: undefined }))
+          }
+        }
+        return Stream.fromAsyncIterable({ [Symbol.asyncIterator]: () => iterator }, (error) =>
+          error instanceof BackendError ? error : UpstreamErrors.broken()
         ).pipe(Stream.mapConcat((batch) => batch))
       })
     )
 
   const models = Effect.tryPromise({
     try: (signal) => fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))),
-    catch: (error) => UpstreamErrors.modelsUnlisted(baseUrl, error)
+    catch: (error) => error
   }).pipe(
+    Effect.tapError((error) => Effect.logWarning(`upstream ${baseUrl}/models: ${UpstreamErrors.detail(error)}`)),
+    Effect.mapError(() => UpstreamErrors.modelsUnlisted()),
     Effect.map((body) => {
       const data = (body as { data?: Array<{ id?: string; owned_by?: string; created?: number }> }).data ?? []
       return data.filter((m) => typeof m.id === "string").map((m) => ({ id: m.id!, owned_by: m.owned_by ?? "upstream", created: m.created ?? 0 }))

@@ -119,6 +119,9 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     if (model === "fault/stall") {
       // Headers and one chunk, then silence with the connection open.
       res.writeHead(200, { "content-type": "text/event-stream" })
+      res.on("close", () => {
+        if (!res.writableFinished) aborted++
+      })
       return res.write(frame(chunk(model, { role: "assistant", content: "stalled" })))
     }
     if (model.startsWith("fault/")) {

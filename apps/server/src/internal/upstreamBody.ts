@@ -48,7 +48,7 @@ export async function* readChunks(
       try {
         result = await reader.read()
       } catch (error) {
-        throw error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken(error)
+        throw error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken()
       }
       const messages = result.done ? decoder.end() : decoder.feed(result.value)
       const batch: Array<ChatCompletions.ChatCompletionChunk> = []

@@ -1,6 +1,8 @@
 /**
  * Every way an upstream can fail, as a BackendError with its reason: written once, for the request (Upstream.ts)
  * and for the body it streams back (upstreamBody.ts). Statuses are the server's business (ApiError).
+ * Messages go to clients: they say what happened and never where the upstream is or what the socket said —
+ * that is for the log (`detail`, written by Upstream.ts).
  */
 import { ChatBackend } from "@parlance/schema"
 
@@ -29,24 +31,27 @@ export const fromStatus = (status: number, text: string): ChatBackend.BackendErr
   if (status === 429) return make("rate_limited", said, code ?? "rate_limit_exceeded", param)
   if (status === 503) return make("overloaded", said, code ?? "upstream_unavailable", param)
   if (status >= 500) return make("upstream_error", said, code ?? "upstream_error", param)
-  if (status === 401 || status === 403) return make("upstream_error", `${said} (check --upstream-api-key)`, "upstream_auth_failed", param)
+  if (status === 401 || status === 403) return make("upstream_error", `The upstream server refused this server's credentials (status ${status}).`, "upstream_auth_failed", param)
   if (status === 404) return make("not_found", said, code, param)
   if (code === "context_length_exceeded") return make("context_overflow", said, code, param)
   return make("bad_request", said, code, param)
 }
 
-export const connectTimeout = (baseUrl: string, ms: number) => make("timeout", `Upstream ${baseUrl} did not answer within ${ms} ms.`, "upstream_timeout")
+export const connectTimeout = (ms: number) => make("timeout", `The upstream server did not answer within ${ms} ms.`, "upstream_timeout")
 
-export const unreachable = (baseUrl: string, error: unknown) => {
-  const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code
-  return make("unreachable", `Upstream ${baseUrl} is unreachable${code ? ` (${code})` : ""}: ${messageOf(error)}`, "upstream_unreachable")
+export const unreachable = () => make("unreachable", "The upstream server is unreachable.", "upstream_unreachable")
+
+export const modelsUnlisted = () => make("unreachable", "The upstream server did not list its models.", "upstream_unreachable")
+
+/** What the log says about a failed call: the socket's own words (ECONNREFUSED 127.0.0.1:8081…). */
+export const detail = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause
+  return [messageOf(error), cause?.code, cause?.message].filter((part) => part !== undefined && part !== "").join(": ")
 }
-
-export const modelsUnlisted = (baseUrl: string, error: unknown) => make("unreachable", `Upstream ${baseUrl} did not list its models: ${String(error)}`, "upstream_unreachable")
 
 export const idleTimeout = (ms: number) => make("timeout", `The upstream sent nothing for ${ms} ms.`, "upstream_timeout")
 
-export const broken = (error: unknown) => make("upstream_error", `The upstream connection broke: ${messageOf(error)}`, "upstream_disconnected")
+export const broken = () => make("upstream_error", "The connection to the upstream server broke.", "upstream_disconnected")
 
 export const noBody = () => make("upstream_error", "The upstream answered with no body.", "upstream_disconnected")
 
