@@ -7,6 +7,7 @@ import { Ids } from "@parlance/translate"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import { randomFillSync } from "node:crypto"
+import { defaultInputFileOptions, type InputFileOptions } from "./internal/inputFiles.js"
 
 /** @category models */
 export interface ServerConfigService {
@@ -28,6 +29,8 @@ export interface ServerConfigService {
   readonly cors: ReadonlyArray<string> | undefined
   /** Where response, item and call ids come from. */
   readonly ids: Ids.IdGenerator
+  /** `input_file` by `file_url`: the largest file (bytes) and the time it may take (ms). */
+  readonly inputFiles: InputFileOptions
 }
 
 /** @category tags */
@@ -57,7 +60,8 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   apiKey: options.apiKey,
   metricsPublic: options.metricsPublic ?? false,
   cors: options.cors,
-  ids: options.ids ?? randomIds()
+  ids: options.ids ?? randomIds(),
+  inputFiles: options.inputFiles ?? defaultInputFileOptions
 })
 
 /** @category layers */

@@ -29,6 +29,7 @@ export const InputFile = Schema.Struct({
   file_url: opt(Schema.String),
   filename: opt(Schema.String)
 })
+export type InputFile = typeof InputFile.Type
 /** @category schemas */
 export const InputAudio = Schema.Struct({ type: Schema.Literal("input_audio"), input_audio: Schema.Unknown })
 /** @category schemas */

@@ -4,12 +4,12 @@
  */
 import type { ChatCompletions, ResponsesRequest } from "@parlance/schema"
 import * as Either from "effect/Either"
-import { type HistoryItem, itemsToMessages } from "./internal/itemsToMessages.js"
+import { type FileText, type HistoryItem, itemsToMessages } from "./internal/itemsToMessages.js"
 import { toChatTools } from "./internal/toolsToChat.js"
 import type * as ToolMapping from "./ToolMapping.js"
 import { UnsupportedFeature, type TranslateError } from "./TranslateError.js"
 
-export type { HistoryItem }
+export type { FileText, HistoryItem }
 
 /** @category models */
 export interface Options {
@@ -17,6 +17,8 @@ export interface Options {
   readonly strictTools?: boolean
   /** Resolves `item_reference` ids (from the store). */
   readonly resolveItem?: (id: string) => HistoryItem | undefined
+  /** The text of an `input_file` part, read beforehand; without it (or when it answers undefined) the part is refused. */
+  readonly fileText?: FileText
   /** Used when the request names no model. */
   readonly defaultModel?: string
 }
@@ -63,7 +65,7 @@ export const toChatRequest = (
       ? [{ item: { role: "user", content: input } as HistoryItem, param: "input" }]
       : input.map((item, i) => ({ item: item as HistoryItem, param: `input[${i}]` })))
   ]
-  const converted = itemsToMessages(items, options.resolveItem ?? (() => undefined))
+  const converted = itemsToMessages(items, options.resolveItem ?? (() => undefined), options.fileText)
   if ("error" in converted) return Either.left(converted.error)
   const messages: Array<ChatCompletions.ChatMessage> = []
   if (request.instructions != null && request.instructions !== "") messages.push({ role: "system", content: request.instructions })

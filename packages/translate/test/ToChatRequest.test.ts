@@ -264,6 +264,19 @@ describe("refusals and references", () => {
     expect(error.param).toBe("input[1].content[0]")
   })
 
+  it("input_file read beforehand (fileText) becomes text in the user turn; an unread one is still refused", () => {
+    const file = { type: "input_file", filename: "a.csv", file_data: "data:text/csv,a%2Cb" }
+    const other = { type: "input_file", filename: "b.csv", file_data: "data:text/csv,c" }
+    const body = { model: "m", input: [{ role: "user", content: [{ type: "input_text", text: "Read:" }, file] }] }
+    // Parts are matched by identity: decode first, then hand the decoded parts to fileText.
+    const request = decoded(body)
+    const part = (request.input as any)[0].content[1]
+    const p = Either.getOrThrow(toChatRequest(request, [], { fileText: (f) => (f === part ? "<file a.csv>" : undefined) }))
+    expect(p.request.messages).toEqual([{ role: "user", content: "Read:\n<file a.csv>" }])
+    const error = refused({ model: "m", input: [{ role: "user", content: [other] }] }, { fileText: () => undefined })
+    expect(error).toMatchObject({ _tag: "UnsupportedFeature", param: "input[0].content[0]" })
+  })
+
   it("input_file inside a function_call_output names the output part", () => {
     const error = refused({
       model: "m",

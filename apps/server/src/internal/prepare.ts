@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as ApiError from "../ApiError.js"
 import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
+import { defaultInputFileOptions, type InputFileOptions, readInputFiles } from "./inputFiles.js"
 import { resolveReferences } from "./itemReferences.js"
 
 export interface Prepared {
@@ -50,6 +51,7 @@ export const prepare = (
     readonly strictTools: boolean
     readonly defaultModel: string | undefined
     readonly defaultMaxOutputTokens: number | undefined
+    readonly inputFiles?: InputFileOptions | undefined
   }
 ): Effect.Effect<Prepared, ApiError.ApiError> =>
   Effect.gen(function* () {
@@ -61,15 +63,34 @@ export const prepare = (
     }
     const history = yield* conversation(store, request.previous_response_id ?? undefined)
     const byId = yield* resolveReferences(request.input, history, store)
+    const fileText = yield* readInputFiles(itemsToRead(request.input, history, byId), options.inputFiles ?? defaultInputFileOptions)
     const plan = toChatRequest(request, history, {
       strictTools: options.strictTools,
       defaultModel: options.defaultModel,
-      resolveItem: (id) => byId.get(id)
+      resolveItem: (id) => byId.get(id),
+      fileText
     })
     if (Either.isLeft(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.left))
     const capped = withDefaultCap(plan.right, options.defaultMaxOutputTokens)
     return { request, plan: capped, input: withIds(request.input, options.ids), model: capped.request.model }
   })
+
+/** Every item translation will read (the chain, the input, what its references point at), with its param. */
+const itemsToRead = (
+  input: ResponsesRequest.CreateResponseRequest["input"],
+  history: ReadonlyArray<ToChatRequest.HistoryItem>,
+  byId: ReadonlyMap<string, ToChatRequest.HistoryItem>
+) => [
+  ...history.map((item) => ({ item, param: "previous_response_id" })),
+  ...(typeof input === "string" || input == null
+    ? []
+    : input.flatMap((item, i) => {
+        const param = `input[${i}]`
+        if (item.type !== "item_reference") return [{ item: item as ToChatRequest.HistoryItem, param }]
+        const found = byId.get(item.id)
+        return found === undefined ? [] : [{ item: found, param }]
+      }))
+]
 
 /** The chain's input and output items, oldest first. */
 const conversation = (store: ResponseStoreService, previousId: string | undefined) =>

@@ -24,9 +24,13 @@ interface Assistant {
   toolCalls: Array<ChatCompletions.ChatToolCall>
 }
 
+/** The text of an `input_file` part, read before translation (by the server), or undefined when unread. */
+export type FileText = (part: ResponsesInput.InputFile) => string | undefined
+
 export const itemsToMessages = (
   items: ReadonlyArray<{ readonly item: HistoryItem; readonly param: string }>,
-  resolve: (id: string) => HistoryItem | undefined
+  resolve: (id: string) => HistoryItem | undefined,
+  fileText: FileText = () => undefined
 ): { readonly messages: ReadonlyArray<Message> } | { readonly error: TranslateError } => {
   const messages: Array<Message> = []
   let assistant: Assistant | undefined
@@ -61,7 +65,7 @@ export const itemsToMessages = (
           return
         }
         flush()
-        const content = userContent(m.content, `${param}.content`)
+        const content = userContent(m.content, `${param}.content`, fileText)
         messages.push(m.role === "user" ? { role: "user", content } : { role: "system", content })
         return
       }
@@ -81,7 +85,7 @@ export const itemsToMessages = (
       case "custom_tool_call_output": {
         flush()
         const o = item as ResponsesInput.FunctionCallOutputInput
-        messages.push({ role: "tool", tool_call_id: o.call_id, content: toolOutput(o.output, `${param}.output`) })
+        messages.push({ role: "tool", tool_call_id: o.call_id, content: userContent(o.output, `${param}.output`, fileText) })
         return
       }
       case "reasoning": {
@@ -141,16 +145,13 @@ const assistantText = (content: string | ReadonlyArray<AnyPart>): string =>
     : content.map((p) => (p.type === "refusal" ? p.refusal : "text" in p ? p.text : "")).join("")
 
 /** Text-only content collapses to one string: every local chat template accepts that. */
-const userContent = (content: string | ReadonlyArray<AnyPart>, param: string): string | ReadonlyArray<Part> => {
+const userContent = (content: string | ReadonlyArray<AnyPart>, param: string, fileText: FileText): string | ReadonlyArray<Part> => {
   if (typeof content === "string") return content
-  const parts = content.map((p, j) => toPart(p, `${param}[${j}]`))
+  const parts = content.map((p, j) => toPart(p, `${param}[${j}]`, fileText))
   return parts.every((p) => p.type === "text") ? parts.map((p) => (p.type === "text" ? p.text : "")).join("\n") : parts
 }
 
-const toolOutput = (output: string | ReadonlyArray<AnyPart>, param: string): string | ReadonlyArray<Part> =>
-  userContent(output, param)
-
-const toPart = (part: AnyPart, param: string): Part => {
+const toPart = (part: AnyPart, param: string, fileText: FileText): Part => {
   switch (part.type) {
     case "input_text":
     case "output_text":
@@ -162,8 +163,14 @@ const toPart = (part: AnyPart, param: string): Part => {
         throw new Refused(new UnsupportedFeature({ param: `${param}.file_id`, message: "Images by file_id are not supported; send image_url (a URL or data URL)." }))
       }
       return { type: "image_url", image_url: { url: part.image_url, ...(part.detail != null ? { detail: part.detail } : {}) } }
-    case "input_file":
-      throw new Refused(new UnsupportedFeature({ param, message: "input_file parts are not supported; send the file's text as input_text." }))
+    case "input_file": {
+      // Files are read (fetched, PDF text extracted) before translation, which stays pure.
+      const text = fileText(part)
+      if (text === undefined) {
+        throw new Refused(new UnsupportedFeature({ param, message: "input_file parts are not read here; send the file's text as input_text." }))
+      }
+      return { type: "text", text }
+    }
     case "input_audio":
       throw new Refused(new UnsupportedFeature({ param, message: "input_audio parts are not supported." }))
   }
