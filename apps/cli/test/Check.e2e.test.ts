@@ -17,6 +17,9 @@ afterAll(async () => {
   await faulty.close()
 })
 
+/** The CLI, with room for a loaded machine (each run makes up to a dozen requests). */
+const check = (args: ReadonlyArray<string>) => runCli(["check", ...args], { timeoutMs: 110_000 })
+
 const byName = (report: any) => Object.fromEntries(report.scenarios.map((s: any) => [s.name, s]))
 
 describe("parlance check", () => {
@@ -24,12 +27,12 @@ describe("parlance check", () => {
     const save = tempDir("check-save")
     const closed = await freePort()
     const [ours, twoCalls, cut, broken, brokenTable, down] = await Promise.all([
-      runCli(["check", p.baseUrl, "--model", "fake-model", "--json", "--save", save]),
-      runCli(["check", p.baseUrl, "--model", "vector/two-consecutive-tool-calls", "--only", "consecutive-tool-calls"]),
-      runCli(["check", p.baseUrl, "--model", "vector/length-inside-text", "--only", "max-output-tokens", "--json"]),
-      runCli(["check", faulty.url, "--model", "llama", "--json", "--only", "consecutive-tool-calls,stream"]),
-      runCli(["check", faulty.url, "--model", "llama", "--only", "consecutive-tool-calls"]),
-      runCli(["check", `http://127.0.0.1:${closed}/v1`, "--model", "m"])
+      check([p.baseUrl, "--model", "fake-model", "--json", "--save", save]),
+      check([p.baseUrl, "--model", "vector/two-consecutive-tool-calls", "--only", "consecutive-tool-calls"]),
+      check([p.baseUrl, "--model", "vector/length-inside-text", "--only", "max-output-tokens", "--json"]),
+      check([faulty.url, "--model", "llama", "--json", "--only", "consecutive-tool-calls,stream"]),
+      check([faulty.url, "--model", "llama", "--only", "consecutive-tool-calls"]),
+      check([`http://127.0.0.1:${closed}/v1`, "--model", "m"])
     ])
 
     // Our server: every stream obeys the grammar; what the fake's scripted model cannot do fails with a reason.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Parlance, runCli, startParlance, tempDir } from "./cliHarness.js"
 import { faultySse } from "./llamaFaultyStream.js"
@@ -17,8 +17,17 @@ afterAll(() => p.close())
 const record = async (model: string) => {
   const response = await fetch(`${p.baseUrl}/responses`, { method: "POST", body: JSON.stringify({ model, input: "x", stream: true, tools: [{ type: "function", name: "read" }] }) })
   const id = /"id":"(resp_[a-z0-9]+)"/.exec(await response.text())![1]!
-  await new Promise((r) => setTimeout(r, 100))
-  return { json: join(p.recordDir, `${id}.json`), sse: join(p.recordDir, `${id}.sse`) }
+  const files = { json: join(p.recordDir, `${id}.json`), sse: join(p.recordDir, `${id}.sse`) }
+  // The recorder writes after the stream ends, off the hot path: wait until both files are complete.
+  const complete = () => {
+    try {
+      return existsSync(files.sse) && Array.isArray(JSON.parse(readFileSync(files.json, "utf8")).events)
+    } catch {
+      return false
+    }
+  }
+  for (let waited = 0; !complete() && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50))
+  return files
 }
 
 describe("parlance replay", () => {
