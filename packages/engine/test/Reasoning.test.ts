@@ -6,7 +6,7 @@ import { assertWellFormed, collect, contentOf, request, tinyEngineLayer } from "
 const reasoningOf = (chunks: ReadonlyArray<{ choices: ReadonlyArray<{ delta: { reasoning_content?: string | null } }> }>) =>
   chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")
 
-layer(tinyEngineLayer({ threads: 1 }), { excludeTestServices: true, timeout: 60_000 })("usage.completion_tokens_details.reasoning_tokens", (it) => {
+layer(tinyEngineLayer({}), { excludeTestServices: true, timeout: 60_000 })("usage.completion_tokens_details.reasoning_tokens", (it) => {
   it.effect("counts the tokens of thought segments", () =>
     Effect.gen(function* () {
       const engine = yield* Engine.Engine

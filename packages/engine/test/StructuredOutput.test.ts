@@ -1,14 +1,16 @@
 import { expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
+import { getLlama } from "node-llama-cpp"
 import * as Engine from "../src/Engine.js"
+import { asGbnfSchema } from "../src/internal/functions.js"
 import { makeValidator, schemaArbitrary } from "./schemas.js"
-import { assertWellFormed, collect, contentOf, failure, isBackendError, request, tinyEngineLayer } from "./support.js"
+import { assertWellFormed, collect, contentOf, failure, isBackendError, request, tinyEngineLayer, toolCallsOf } from "./support.js"
 
+const validate = makeValidator()
 const jsonSchema = (schema: Readonly<Record<string, unknown>>) => ({ type: "json_schema" as const, json_schema: { name: "answer", strict: true, schema } })
 
-// One thread: the tiny model gains nothing from more, and spinning threads crawl on a loaded CI host.
-layer(tinyEngineLayer({ parallel: 2, threads: 1 }), { excludeTestServices: true, timeout: 120_000 })("Structured output on the tiny model", (it) => {
+layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 120_000 })("Structured output on the tiny model", (it) => {
   it.effect("the issue's schema {n: integer}: a completed answer is an integer, never 15E215971", () =>
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
@@ -24,6 +26,63 @@ layer(tinyEngineLayer({ parallel: 2, threads: 1 }), { excludeTestServices: true,
         expect(Number.isSafeInteger(JSON.parse(text).n)).toBe(true)
       }
       expect(completed).toBeGreaterThan(0)
+    }))
+
+  it.effect("tool arguments (node-llama-cpp's grammar, patched): integers without exponent, numbers finite", () =>
+    Effect.gen(function* () {
+      const engine = yield* Engine.Engine
+      const llama = yield* Effect.promise(() => getLlama({ gpu: false, build: "never" }))
+      const grammar = yield* Effect.promise(() => llama.createGrammarForJsonSchema({ type: "object", properties: { i: { type: "integer" }, x: { type: "number" } } }))
+      expect(grammar.grammar).not.toMatch(/\{0,15\}/)
+      const tool = {
+        type: "function" as const,
+        function: { name: "count", parameters: { type: "object", properties: { n: { type: "integer" }, x: { type: "number" } }, required: ["n", "x"] } }
+      }
+      let calls = 0
+      for (let seed = 1; seed <= 6; seed++) {
+        const chunks = yield* collect(
+          engine,
+          request({ max_tokens: 60, temperature: 1, seed, tools: [tool], tool_choice: { type: "function", function: { name: "count" } }, parallel_tool_calls: false })
+        )
+        if (assertWellFormed(chunks).finishReason !== "tool_calls") continue
+        for (const call of toolCallsOf(chunks)) {
+          calls++
+          const args = JSON.parse(call.arguments) as { n: number; x: number }
+          expect(call.arguments).toMatch(/"n"\s*:\s*-?(0|[1-9]\d{0,14})\s*[,}]/)
+          expect(Number.isSafeInteger(args.n) && Number.isFinite(args.x), call.arguments).toBe(true)
+        }
+      }
+      expect(calls).toBeGreaterThan(0)
+    }))
+
+  it.effect("tool arguments: a lone anyOf is enforced (node-llama-cpp alone would only ever write null)", () =>
+    Effect.gen(function* () {
+      const engine = yield* Engine.Engine
+      const parameters = {
+        type: "object",
+        properties: { v: { anyOf: [{ type: "integer" }, { type: "boolean" }] }, anyOf: { type: "string", maxLength: 3 } },
+        required: ["v", "anyOf"]
+      }
+      // Only schema positions are rewritten: the property named `anyOf` keeps its name.
+      expect(asGbnfSchema(parameters)).toEqual({
+        type: "object",
+        properties: { v: { oneOf: [{ type: "integer" }, { type: "boolean" }] }, anyOf: { type: "string", maxLength: 3 } },
+        required: ["v", "anyOf"]
+      })
+      const tool = { type: "function" as const, function: { name: "pick", parameters } }
+      let calls = 0
+      for (let seed = 1; seed <= 6; seed++) {
+        const chunks = yield* collect(
+          engine,
+          request({ max_tokens: 60, temperature: 1, seed, tools: [tool], tool_choice: { type: "function", function: { name: "pick" } }, parallel_tool_calls: false })
+        )
+        if (assertWellFormed(chunks).finishReason !== "tool_calls") continue
+        for (const call of toolCallsOf(chunks)) {
+          calls++
+          expect(validate(parameters, JSON.parse(call.arguments)), call.arguments).toBeUndefined()
+        }
+      }
+      expect(calls).toBeGreaterThan(0)
     }))
 
   it.effect("max tokens mid-JSON ends with finish_reason length, never stop", () =>
@@ -73,7 +132,6 @@ layer(tinyEngineLayer({ parallel: 2, threads: 1 }), { excludeTestServices: true,
   it.effect("property: for generated schemas every completed answer validates (ajv 2020-12 + formats)", () =>
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
-      const validate = makeValidator()
       let runs = 0
       let completed = 0
       yield* Effect.promise(() =>

@@ -30,9 +30,34 @@ export interface FunctionsPlan {
 
 const none: FunctionsPlan = { functions: undefined, force: false, maxParallelFunctionCalls: undefined, schemas: [] }
 
-/** The decoding boundary: a caller's JSON Schema is handed to node-llama-cpp's GBNF converter as is. */
+/**
+ * The decoding boundary: a caller's JSON Schema is handed to node-llama-cpp's GBNF converter, with a lone
+ * `anyOf` spelled `oneOf` — node-llama-cpp knows only `oneOf`, and both its grammar and its validation treat
+ * it as "any branch" (an `anyOf` it would turn into a grammar for `null` alone).
+ */
 export const asGbnfSchema = (schema: Readonly<Record<string, unknown>>): GbnfJsonSchema =>
-  schema as unknown as GbnfJsonSchema
+  anyOfAsOneOf(schema) as GbnfJsonSchema
+
+const SCHEMA_MAPS = new Set(["properties", "$defs", "definitions", "patternProperties"])
+const SCHEMA_LISTS = new Set(["anyOf", "oneOf", "allOf", "prefixItems"])
+const SCHEMAS = new Set(["items", "additionalProperties", "not", "if", "then", "else", "contains"])
+// node-llama-cpp's `oneOf` wins over these siblings: an `anyOf` next to them stays (and is ignored, as before).
+const BESIDE_ANY_OF = ["oneOf", "type", "properties", "items", "prefixItems", "enum", "const", "$ref"]
+
+/** Walks schema positions only: a property named `anyOf`, or an `enum` value, stays as it is. */
+const anyOfAsOneOf = (schema: unknown): unknown => {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return schema
+  const lowerAll = (list: unknown) => (Array.isArray(list) ? list.map(anyOfAsOneOf) : anyOfAsOneOf(list))
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(schema)) {
+    const name = key === "anyOf" && BESIDE_ANY_OF.every((k) => !(k in schema)) ? "oneOf" : key
+    if (SCHEMA_MAPS.has(key) && typeof value === "object" && value !== null)
+      out[name] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, anyOfAsOneOf(v)]))
+    else if (SCHEMA_LISTS.has(key) || SCHEMAS.has(key)) out[name] = lowerAll(value)
+    else out[name] = value
+  }
+  return out
+}
 
 export const planFunctions = (request: ChatCompletionRequest): Either.Either<FunctionsPlan, BackendError> => {
   const tools = request.tools ?? []

@@ -24,7 +24,8 @@ export type Outcome =
 
 interface ToolCallState {
   readonly index: number
-  argumentsLength: number
+  /** The arguments streamed so far. */
+  arguments: string
   /** Whitespace held back: the grammar lets the model pad after the JSON value; it is sent only if more JSON follows. */
   pendingWhitespace: string
 }
@@ -61,7 +62,7 @@ export const runGeneration = async (
   const onFunctionCallParamsChunk = (chunk: LlamaChatResponseFunctionCallParamsChunk): void => {
     let call = calls.get(chunk.callIndex)
     if (call === undefined) {
-      call = { index: calls.size, argumentsLength: 0, pendingWhitespace: "" }
+      call = { index: calls.size, arguments: "", pendingWhitespace: "" }
       calls.set(chunk.callIndex, call)
       emit({
         tool_calls: [
@@ -76,7 +77,7 @@ export const runGeneration = async (
     }
     const text = call.pendingWhitespace + chunk.paramsChunk
     call.pendingWhitespace = ""
-    call.argumentsLength += text.length
+    call.arguments += text
     emit({ tool_calls: [{ index: call.index, function: { arguments: text } }] })
   }
   // Only pass a bias when there is one: a bias function makes node-llama-cpp reconfigure the sampler every step.
@@ -120,7 +121,7 @@ export const runGeneration = async (
     if (signal.aborted || result.metadata.stopReason === "abort") return { _tag: "Aborted" }
     // A call whose params are empty still gets valid JSON arguments.
     for (const call of calls.values())
-      if (call.argumentsLength === 0) emit({ tool_calls: [{ index: call.index, function: { arguments: "{}" } }] })
+      if (call.arguments === "") emit({ tool_calls: [{ index: call.index, function: { arguments: "{}" } }] })
     if (!started && !signal.aborted) {
       started = true
       sink.delta({ role: "assistant", content: null })
@@ -131,15 +132,27 @@ export const runGeneration = async (
     return { _tag: "Finished", finishReason, usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens) }
   } catch (cause) {
     if (signal.aborted) return { _tag: "Aborted" }
-    // node-llama-cpp can throw after a call's params were fully streamed (e.g. parsing random bytes):
-    // the client already holds the call, so end it cleanly.
-    if (calls.size > 0)
+    // node-llama-cpp can throw after a call's params were fully streamed (e.g. validating random bytes): the
+    // client already holds the calls, so end cleanly, but only when every call's arguments are whole JSON.
+    if (calls.size > 0 && [...calls.values()].every((call) => call.arguments === "" || isJson(call.arguments))) {
+      for (const call of calls.values())
+        if (call.arguments === "") emit({ tool_calls: [{ index: call.index, function: { arguments: "{}" } }] })
       return {
         _tag: "Finished",
         finishReason: "tool_calls",
         usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens)
       }
+    }
     return { _tag: "Failed", cause, emitted: started }
+  }
+}
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
   }
 }
 
