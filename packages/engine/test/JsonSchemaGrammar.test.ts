@@ -49,7 +49,7 @@ describe("integers and numbers", () => {
         for (const n of [...probes, lo, lo - 1, lo + width, lo + width + 1])
           expect(accepts(g, String(n)), `${n} in [${lo}, ${lo + width}]`).toBe(n >= lo && n <= lo + width)
       }),
-    { fastCheck: { numRuns: 40, seed: 7 } }
+    { timeout: 120_000, fastCheck: { numRuns: 40, seed: 7 } }
   )
 
   it.effect.prop(
@@ -68,7 +68,7 @@ describe("integers and numbers", () => {
         }
         expect(accepted).toBeGreaterThan(0)
       }),
-    { fastCheck: { numRuns: 30, seed: 11 } }
+    { timeout: 120_000, fastCheck: { numRuns: 30, seed: 11 } }
   )
 })
 
@@ -250,6 +250,6 @@ describe("every generated schema compiles to a grammar llama.cpp loads", () => {
         makeValidator()(schema, null)
         await grammarFor(schema)
       }),
-    { fastCheck: { numRuns: 80, seed: 42 } }
+    { timeout: 120_000, fastCheck: { numRuns: 40, seed: 42 } }
   )
 })

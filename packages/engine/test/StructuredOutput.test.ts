@@ -26,7 +26,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
         expect(Number.isSafeInteger(JSON.parse(text).n)).toBe(true)
       }
       expect(completed).toBeGreaterThan(0)
-    }))
+    }), 120_000)
 
   it.effect("tool arguments (node-llama-cpp's grammar, patched): integers without exponent, numbers finite", () =>
     Effect.gen(function* () {
@@ -53,7 +53,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
         }
       }
       expect(calls).toBeGreaterThan(0)
-    }))
+    }), 120_000)
 
   it.effect("tool arguments: a lone anyOf is enforced (node-llama-cpp alone would only ever write null)", () =>
     Effect.gen(function* () {
@@ -83,7 +83,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
         }
       }
       expect(calls).toBeGreaterThan(0)
-    }))
+    }), 120_000)
 
   it.effect("max tokens mid-JSON ends with finish_reason length, never stop", () =>
     Effect.gen(function* () {
@@ -92,7 +92,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
       const chunks = yield* collect(engine, request({ max_tokens: 6, response_format: jsonSchema(schema) }))
       expect(assertWellFormed(chunks).finishReason).toBe("length")
       expect(() => JSON.parse(contentOf(chunks))).toThrow()
-    }))
+    }), 120_000)
 
   it.effect("a keyword the grammar cannot enforce is a 400 naming it", () =>
     Effect.gen(function* () {
@@ -105,7 +105,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
       expect(error.param).toBe("response_format.json_schema.schema.properties.n.multipleOf")
       expect(error.code).toBe("invalid_json_schema")
       expect(error.message).toContain("multipleOf")
-    }))
+    }), 120_000)
 
   it.effect("stop sequences with a JSON response_format are refused (a stop could cut the JSON)", () =>
     Effect.gen(function* () {
@@ -113,7 +113,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
       const error = yield* failure(engine, request({ stop: ["\n"], response_format: { type: "json_object" } }))
       expect(isBackendError(error) && error.reason).toBe("bad_request")
       expect(error.param).toBe("stop")
-    }))
+    }), 120_000)
 
   it.effect("json_object: the answer is held to a JSON object (a random model rarely closes its strings)", () =>
     Effect.gen(function* () {
@@ -127,7 +127,7 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
           expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true)
         }
       }
-    }))
+    }), 120_000)
 
   it.effect("property: for generated schemas every completed answer validates (ajv 2020-12 + formats)", () =>
     Effect.gen(function* () {
@@ -154,5 +154,5 @@ layer(tinyEngineLayer({ parallel: 2 }), { excludeTestServices: true, timeout: 12
       )
       // The property is only worth something if the model finishes most answers within the budget.
       expect(completed, `${completed} of ${runs} completed`).toBeGreaterThanOrEqual(runs / 2)
-    }))
+    }), 120_000)
 })
