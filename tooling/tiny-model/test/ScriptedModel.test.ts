@@ -131,6 +131,15 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
     })
   }
 
+  it("asked to count it counts for ever (a long answer, for length cuts); asked for both calls it makes two", async () => {
+    const counting = await generate([user("Count from 1 to 500, separated by spaces.")], { temperature: 1 })
+    expect(counting.metadata.stopReason).toBe("maxTokens")
+    expect(counting.response).toMatch(/^(1 )+1? ?$/)
+    const both = await generate([user("Call get_weather for Paris and get_time for Tokyo. Make both calls now.")], { functions: tools("get_weather", "get_time"), temperature: 1 })
+    expect(both.metadata.stopReason).toBe("functionCalls")
+    expect(both.functionCalls?.map((c) => c.functionName)).toEqual(["get_weather", "get_weather"])
+  })
+
   it("arguments are valid for the schema: the first string gets the word, later strings stay empty, numbers are 0", async () => {
     const functions: ChatModelFunctions = {
       exec: {

@@ -135,9 +135,9 @@ export class RuleTable {
   }
   /**
    * One neuron: fires when every `all` feature is on and every `none` feature is off, and then writes
-   * `out` (at its magnitude). Off by one condition, the gate sits at −sharpness/2 (silu ≈ −5e-4·sharpness).
+   * `out` (at its magnitude), and takes back each of `cancels`. Off by one condition, the gate sits at −sharpness/2 (silu ≈ −5e-4·sharpness).
    */
-  and(all: ReadonlyArray<Feature>, none: ReadonlyArray<Feature>, out: Feature, constant: Feature): void {
+  and(all: ReadonlyArray<Feature>, none: ReadonlyArray<Feature>, out: Feature, constant: Feature, cancels: ReadonlyArray<Feature> = []): void {
     const n = this.used++
     if (n >= this.nFf) throw new Error("rule table full")
     const a = this.sharpness
@@ -146,6 +146,8 @@ export class RuleTable {
     this.gate.add(n, constant.dim, this.layout.reader(constant, a * (none.length - (all.length + none.length - 0.5))))
     this.up.add(n, constant.dim, this.layout.reader(constant, 1))
     this.down.add(out.dim, n, out.magnitude / (a / 2))
+    // `cancels`: features an earlier block wrote for the same position, taken back (−1 each).
+    for (const f of cancels) this.down.add(f.dim, n, -f.magnitude / (a / 2))
   }
   get count(): number {
     return this.used

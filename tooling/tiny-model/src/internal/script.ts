@@ -16,6 +16,13 @@ export const HERE = ["Here", `${SPACE}is`, `${SPACE}the`, `${SPACE}result`, "."]
 export const CALL = ["<tool_call>", NL, '{"', "name", '":', SPACE, '"']
 export const THINK = ["<think>", NL, "O", "K", ".", NL, "</think>", NL, NL]
 
+/** Asked to count ("Count from 1 to 500"), the model counts for ever: the script's long answer, for length cuts. */
+export const COUNT_WORD = "Count"
+export const COUNTING = ["1", SPACE] // "1 1 1 …": (▁, 1) → ▁ and (1, ▁) → 1 loop
+/** "…make both calls…": after its call the model makes one more (parallel calls), then ends the turn. */
+export const BOTH_CALLS: readonly [string, string] = [`${SPACE}both`, `${SPACE}call`]
+export const CALL_END = "</tool_call>"
+
 /** The branch point: the last token of `<|im_start|>assistant\n`. */
 export const BRANCH: readonly [string, string] = ["assistant", NL]
 
@@ -32,6 +39,12 @@ export const chainRules = (think: boolean): Array<readonly [string, string, stri
       if (existing !== undefined && existing[2] !== rule[2]) throw new Error(`ambiguous script step after ${key}`)
       rules.set(key, rule)
     }
+  }
+  // The counting loop, and the second call's opening (its name and arguments are copied like the first's).
+  for (const rule of [[NL, "1", SPACE], ["1", SPACE, "1"], [SPACE, "1", SPACE], [CALL_END, NL, CALL[0]]] as const) {
+    const key = `${rule[0]} ${rule[1]}`
+    if (rules.has(key)) throw new Error(`ambiguous script step after ${key}`)
+    rules.set(key, rule)
   }
   return Array.from(rules.values())
 }

@@ -14,8 +14,11 @@
 import type { Tensor } from "./ggufWriter.js"
 import { Attention, CODE_DIM, EPS, HEAD_DIM, Layout, Matrix, RuleTable, type Feature } from "./residual.js"
 import {
+  BOTH_CALLS,
   BRANCH,
   CALL,
+  CALL_END,
+  COUNT_WORD,
   chainRules,
   DEFAULT_LOGITS,
   HELLO,
@@ -64,7 +67,8 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const CONST = L.embedded("CONST")
   const scripted = new Set<string>([
     ...BRANCH, ...HELLO, ...HERE, ...CALL, ...(options.think ? THINK : []),
-    '"', ":", ">", "name", "<tool_call>", "</tool_response>", "arguments", "<|im_start|>", "<|im_end|>", RUN_WORD
+    '"', ":", ">", "name", "<tool_call>", "</tool_response>", "arguments", "<|im_start|>", "<|im_end|>", RUN_WORD,
+    COUNT_WORD, CALL_END, ...BOTH_CALLS, ...rules.flat()
   ])
   const tok = new Map<string, Feature>()
   for (const piece of scripted) {
@@ -77,7 +81,7 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const IMS_PAD = L.embedded("IMS_PAD") // `<|im_start|>` keeps norm² 3 without a code any head reads
   const CODE = L.block("CODE", CODE_DIM)
 
-  const prevSet = new Set<string>([BRANCH[0], ...rules.map((r) => r[0]), ":", '"', RUN_WORD])
+  const prevSet = new Set<string>([BRANCH[0], ...rules.map((r) => r[0]), ":", '"', RUN_WORD, BOTH_CALLS[0]])
   const PREV = new Map<string, Feature>()
   for (const piece of prevSet) PREV.set(piece, L.written(`PREV ${piece}`))
   const P = (piece: string): Feature => PREV.get(piece)!
@@ -97,7 +101,11 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const STOP = L.written("STOP")
   const PRIOR = L.written("PRIOR")
   const HASTOOLS = L.written("HASTOOLS")
-  const targets = new Set<string>([...rules.map((r) => r[2]), answerStart, HERE[0], CALL[0]])
+  const BOTH = L.written("BOTH") // "both call…" here
+  const COUNT = L.written("COUNT") // `Count` somewhere: count for ever
+  const MULTI = L.written("MULTI") // "both call…" somewhere: a second call
+  const SECOND = L.written("SECOND") // a call already ended in this turn
+  const targets = new Set<string>([...rules.map((r) => r[2]), answerStart, HERE[0], CALL[0], "1", NL])
   const NEXT = new Map<string, Feature>()
   for (const piece of targets) NEXT.set(piece, L.written(`NEXT ${piece}`))
   const COPY = L.block("COPY", CODE_DIM)
@@ -191,6 +199,7 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   f0.and([T('"'), N_NAME, N_CALL], [], GQ, CONST)
   f0.and([T('"'), P(":")], [], ARGQ, CONST)
   f0.and([P('"'), PREV2_COLON], [], VALUE, CONST)
+  f0.and([P(BOTH_CALLS[0]), T(BOTH_CALLS[1])], [], BOTH, CONST)
 
   // ---- block 1 -----------------------------------------------------------------------------------------
   const a1 = new Attention(L, nHead)
@@ -244,6 +253,20 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
     for (let k = 0; k < HEAD_DIM; k++) a2.copyDim(h, k, CODE + half * HEAD_DIM + k, COPY + half * HEAD_DIM + k, EPS)
   })
 
+  // Presence of `Count` and of "both call…"; whether a call already ended in this turn (the latest of the
+  // token after a `</tool_call>` and `<|im_start|>`).
+  flat(a2, 6, SINK_DIM - 1, CONST, T(COUNT_WORD), 60)
+  a2.copy(6, 0, T(COUNT_WORD), COUNT)
+  flat(a2, 7, SINK_DIM - 1, CONST, BOTH, 60)
+  a2.copy(7, 0, BOTH, MULTI)
+  slope(a2, 8, 0.2, CONST)
+  flat(a2, 8, SINK_DIM - 1, CONST, P(CALL_END), 50)
+  a2.key(8, SINK_DIM - 1, T("<|im_start|>"), Math.sqrt(50 * SQRT_HEAD))
+  a2.copy(8, 0, P(CALL_END), SECOND)
+  const f2 = new RuleTable(L, nFf)
+  f2.and([P(bPrev), T(bCur), COUNT], [HASTOOLS, TRESP], NEXT.get("1")!, CONST, [NEXT.get(answerStart)!])
+  f2.and([T(CALL_END), MULTI], [SECOND], NEXT.get(NL)!, CONST)
+
   // ---- output head -------------------------------------------------------------------------------------
   const out = new Matrix(nVocab, nEmbd)
   const readScale = (value: number): number => value / (L.s * EPS)
@@ -260,7 +283,7 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
 
   const ones = (n: number): Float32Array => new Float32Array(n).fill(1)
   const tensors: Array<Tensor> = [embd.tensor("token_embd.weight"), { name: "output_norm.weight", dims: [nEmbd], data: ones(nEmbd) }, out.tensor("output.weight")]
-  const blocks: Array<readonly [Attention, RuleTable]> = [[a0, f0], [a1, f1], [a2, new RuleTable(L, nFf)]]
+  const blocks: Array<readonly [Attention, RuleTable]> = [[a0, f0], [a1, f1], [a2, f2]]
   if (blocks.length !== nLayer) throw new Error("layer count")
   blocks.forEach(([a, f], i) => {
     const p = `blk.${i}.`
