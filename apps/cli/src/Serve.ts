@@ -126,6 +126,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       metricsPublic: config.metricsPublic,
       bodyLimit: config.bodyLimit,
       maxJsonDepth: config.maxJsonDepth,
+      heartbeatMs: config.heartbeatInterval,
+      staleAfterMs: config.staleAfter,
       store: config.store,
       dataDir: config.dataDir,
       recordDir: optional(config.recordDir),

@@ -28,13 +28,38 @@ export const itemsOf = (record: StoredResponse): ReadonlyArray<StoredItem> =>
   // `?? []`: tolerate records written by hand or by older versions without one of the two lists.
   [...(record.input ?? []), ...(record.response.output ?? [])].filter((item): item is StoredItem => typeof item.id === "string" && item.id !== "")
 
+/** The statuses of a response that is still being generated. @category models */
+export const isRunning = (status: string | null | undefined): boolean => status === "in_progress" || status === "queued"
+
 /** @category errors */
 export class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string; readonly cause?: unknown }> {}
 
+/**
+ * Who runs an in-progress record, and when it last said so (DESIGN §5): a record whose heartbeat is stale
+ * belongs to a replica that died, and any replica marks it failed.
+ * @category models
+ */
+export interface Lease {
+  /** The replica id, drawn at each start. */
+  readonly owner: string
+  /** Epoch milliseconds. */
+  readonly heartbeatAt: number
+}
+
 /** @category models */
 export interface ResponseStoreService {
-  /** Insert or replace. Resolves once the record is durable. */
-  readonly put: (record: StoredResponse) => Effect.Effect<void, StoreError>
+  /** Insert or replace. Resolves once the record is durable. An in-progress record carries its lease. */
+  readonly put: (record: StoredResponse, lease?: Lease) => Effect.Effect<void, StoreError>
+  /** Renews the heartbeat of every in-progress record `owner` holds. */
+  readonly heartbeat: (owner: string, at: number) => Effect.Effect<void, StoreError>
+  /**
+   * Rewrites with `fail` every record still `queued`/`in_progress` whose heartbeat is older than
+   * `staleBefore` (or that has none); returns their ids.
+   */
+  readonly failStale: (
+    staleBefore: number,
+    fail: (response: ResponseObject.Response) => ResponseObject.Response
+  ) => Effect.Effect<ReadonlyArray<string>, StoreError>
   readonly get: (id: string) => Effect.Effect<Option.Option<StoredResponse>, StoreError>
   /**
    * An item by id from any stored response, its input or its output (the newest response holding it):

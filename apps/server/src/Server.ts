@@ -20,6 +20,7 @@ import * as Generations from "./Generations.js"
 import * as HttpApp from "./HttpApp.js"
 import * as Metrics from "./Metrics.js"
 import * as Recorder from "./Recorder.js"
+import * as Replica from "./Replica.js"
 import * as ResponseStore from "./ResponseStore.js"
 import * as ServerConfig from "./ServerConfig.js"
 
@@ -34,17 +35,27 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
   readonly recordDir?: string | undefined
   /** How long shutdown waits for in-flight streams before stopping them (ms). */
   readonly drainTimeoutMs?: number
+  /** The replica's heartbeat and stale-record sweep period (ms, default 5 000). */
+  readonly heartbeatMs?: number
+  /** A heartbeat older than this marks its in-progress records failed (ms, default 15 000). */
+  readonly staleAfterMs?: number
 }
 
 /** The store the options name, as a layer. @category layers */
 export const storeLayer = (options: Pick<ServerOptions, "store" | "dataDir">): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
   options.store === "sqlite" ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance") : ResponseStore.layerMemory()
 
-/** Every service but the Backend (and the store, when given), from the options. @category layers */
+/** Every service but the Backend and the store, from the options. @category layers */
 export const servicesLayer = (
   options: ServerOptions
-): Layer.Layer<Metrics.Metrics | Generations.Generations | Recorder.Recorder | ServerConfig.ServerConfig> =>
-  Layer.mergeAll(Metrics.layer, Generations.layer, Recorder.layer(options.recordDir), ServerConfig.layer(options))
+): Layer.Layer<Metrics.Metrics | Generations.Generations | Recorder.Recorder | ServerConfig.ServerConfig | Replica.Replica, never, ResponseStore.ResponseStore> =>
+  Layer.mergeAll(
+    Metrics.layer,
+    Generations.layer,
+    Recorder.layer(options.recordDir),
+    ServerConfig.layer(options),
+    Replica.layer({ heartbeatMs: options.heartbeatMs, staleAfterMs: options.staleAfterMs })
+  )
 
 /**
  * Serving: the app on the HttpServer, and the drain as this layer's finalizer — registered after the

@@ -20,3 +20,5 @@ export * as Backend from "./Backend.js"
 export * as Generations from "./Generations.js"
 /** @since 0.1.0 */
 export * as ServerConfig from "./ServerConfig.js"
+/** @since 0.1.0 */
+export * as Replica from "./Replica.js"

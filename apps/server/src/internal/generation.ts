@@ -57,7 +57,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     s.metrics.ttft((s.now() - startedAt) / 1000)
 
     const stored = prepared.request.store !== false
-    const persistence = Persist.make(s.store, prepared.input, stored)
+    const persistence = Persist.make(s.store, prepared.input, stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
     const stop = yield* Deferred.make<void>()
     const finished = yield* Deferred.make<ResponseObject.Response>()
 

@@ -4,12 +4,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { itemsOf, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
+import { isRunning, itemsOf, type Lease, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 
 export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => {
   // Map iteration follows insertion order: the first key is the oldest.
   const records = new Map<string, string>()
   const cancels = new Set<string>()
+  const leases = new Map<string, Lease>()
   // Item id → the response that holds it (the latest writer wins, as in the SQLite index), and back.
   const itemIndex = new Map<string, string>()
   const itemsByResponse = new Map<string, ReadonlyArray<string>>()
@@ -19,11 +20,13 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
   }
   return {
     // Stored as JSON text, like SQLite, so callers can never share mutable objects with the store.
-    put: (record) =>
+    put: (record, lease) =>
       Effect.sync(() => {
         const id = record.response.id
         records.delete(id)
         records.set(id, JSON.stringify(record))
+        if (lease !== undefined && isRunning(record.response.status)) leases.set(id, lease)
+        else leases.delete(id)
         const itemIds = itemsOf(record).map((item) => item.id)
         for (const itemId of itemIds) itemIndex.set(itemId, id)
         itemsByResponse.set(id, itemIds)
@@ -31,6 +34,7 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
           const oldest = records.keys().next().value!
           records.delete(oldest)
           cancels.delete(oldest)
+          leases.delete(oldest)
           forget(oldest)
         }
       }),
@@ -45,8 +49,26 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
         const item = text === undefined ? undefined : itemsOf(JSON.parse(text) as StoredResponse).find((i) => i.id === itemId)
         return Option.fromNullable(item)
       }),
+    heartbeat: (owner, at) =>
+      Effect.sync(() => {
+        for (const [id, lease] of leases) if (lease.owner === owner) leases.set(id, { owner, heartbeatAt: at })
+      }),
+    failStale: (staleBefore, fail) =>
+      Effect.sync(() => {
+        const failed: Array<string> = []
+        for (const [id, text] of records) {
+          const record = JSON.parse(text) as StoredResponse
+          const lease = leases.get(id)
+          if (!isRunning(record.response.status) || (lease !== undefined && lease.heartbeatAt >= staleBefore)) continue
+          records.set(id, JSON.stringify({ ...record, response: fail(record.response) }))
+          leases.delete(id)
+          failed.push(id)
+        }
+        return failed
+      }),
     delete: (id) =>
       Effect.sync(() => {
+        leases.delete(id)
         forget(id)
         return records.delete(id)
       }),

@@ -6,7 +6,7 @@
 import type { ResponseObject } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
+import type { Lease, ResponseStoreService, StoredItem } from "../ResponseStore.js"
 
 export interface Persistence {
   /** Starts the in-progress write and returns at once. */
@@ -17,13 +17,14 @@ export interface Persistence {
 
 const none: Persistence = { begin: () => Effect.void, end: () => Effect.void }
 
-export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean): Persistence => {
+/** `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). */
+export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean, lease: () => Lease): Persistence => {
   if (!enabled) return none
-  const put = (response: ResponseObject.Response) =>
-    store.put({ response, input }).pipe(Effect.catchAll((error) => Effect.logError("response store write failed", error)))
+  const put = (response: ResponseObject.Response, withLease?: Lease) =>
+    store.put({ response, input }, withLease).pipe(Effect.catchAll((error) => Effect.logError("response store write failed", error)))
   let first: Fiber.Fiber<void> | undefined
   return {
-    begin: (response) => Effect.map(Effect.forkDaemon(put(response)), (fiber) => void (first = fiber)),
+    begin: (response) => Effect.map(Effect.forkDaemon(put(response, lease())), (fiber) => void (first = fiber)),
     end: (response) => Effect.zipRight(first === undefined ? Effect.void : Fiber.join(first), put(response))
   }
 }

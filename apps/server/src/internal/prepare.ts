@@ -106,6 +106,17 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
           ApiError.notFound(`Previous response with id '${id}' not found.`, "previous_response_id", "previous_response_not_found")
         )
       }
+      const status = record.value.response.status
+      // Only a finished response can be continued (a running one has no output yet; a failed one has none to trust).
+      if (id === previousId && status !== "completed" && status !== "incomplete") {
+        return yield* Effect.fail(
+          ApiError.badRequest(
+            `Previous response with id '${id}' has status '${status}': only a completed or incomplete response can be continued.`,
+            "previous_response_id",
+            "previous_response_not_continuable"
+          )
+        )
+      }
       chain.unshift(...record.value.input, ...record.value.response.output)
       id = record.value.response.previous_response_id ?? undefined
     }

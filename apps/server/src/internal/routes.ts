@@ -13,7 +13,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
-import type { ResponseStoreService, StoredResponse } from "../ResponseStore.js"
+import { isRunning, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "./generation.js"
 import { paginate } from "./inputItems.js"
@@ -81,9 +81,14 @@ export const cancelResponse = (deps: Services) =>
       const final = yield* Deferred.await(local.finished).pipe(Effect.timeoutOption("10 seconds"))
       return HttpServerResponse.unsafeJson(Option.isSome(final) ? final.value : (yield* load(deps.store, id)).response)
     }
-    // Running elsewhere (another replica sharing the store), or already finished.
+    // Running elsewhere (another replica sharing the store), or not running at all: then, as OpenAI, a 400
+    // naming why — never a 200 that pretends something was stopped.
     const record = yield* load(deps.store, id)
-    if (record.response.status !== "in_progress" && record.response.status !== "queued") return HttpServerResponse.unsafeJson(record.response)
+    if (!isRunning(record.response.status)) {
+      return yield* Effect.fail(
+        ApiError.badRequest(`Cannot cancel response '${id}': its status is '${record.response.status}', and only a response in progress can be cancelled.`, null, "response_not_cancellable")
+      )
+    }
     yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
     // Wait (bounded: 5 s) until the owning replica has stored its terminal state. A shared store has no
     // notifications, so this reads it again every 50 ms.

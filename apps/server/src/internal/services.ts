@@ -4,6 +4,7 @@ import { Backend, type BackendService } from "../Backend.js"
 import { Generations, type GenerationsService } from "../Generations.js"
 import { Metrics, type MetricsService } from "../Metrics.js"
 import { Recorder, type RecorderService } from "../Recorder.js"
+import { Replica, type ReplicaService } from "../Replica.js"
 import { ResponseStore, type ResponseStoreService } from "../ResponseStore.js"
 import { ServerConfig, type ServerConfigService } from "../ServerConfig.js"
 
@@ -14,11 +15,12 @@ export interface Services {
   readonly generations: GenerationsService
   readonly recorder: RecorderService
   readonly config: ServerConfigService
+  readonly replica: ReplicaService
   /** Epoch milliseconds, from the runtime's Clock (a test clock in tests that install one). */
   readonly now: () => number
 }
 
-export type Requirements = Backend | ResponseStore | Metrics | Generations | Recorder | ServerConfig
+export type Requirements = Backend | ResponseStore | Metrics | Generations | Recorder | ServerConfig | Replica
 
 export const services: Effect.Effect<Services, never, Requirements> = Effect.all({
   backend: Backend,
@@ -27,5 +29,6 @@ export const services: Effect.Effect<Services, never, Requirements> = Effect.all
   generations: Generations,
   recorder: Recorder,
   config: ServerConfig,
+  replica: Replica,
   now: Effect.map(Effect.clock, (clock) => () => clock.unsafeCurrentTimeMillis())
 })

@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { itemsOf, StoreError, type ResponseStoreService, type StoredItem, type StoredResponse } from "../ResponseStore.js"
+import { isRunning, itemsOf, type Lease, StoreError, type ResponseStoreService, type StoredItem, type StoredResponse } from "../ResponseStore.js"
 
 const migrations = {
   "0001_create_responses": Effect.gen(function* () {
@@ -42,6 +42,13 @@ const migrations = {
     // Responses stored before this migration: index their items too.
     const rows = yield* sql<{ record: string }>`SELECT record FROM responses`
     for (const row of rows) yield* putItems(sql, JSON.parse(row.record) as StoredResponse)
+  }),
+  // In-progress records name their owner (a replica id) and carry its heartbeat (DESIGN §5).
+  "0004_add_response_leases": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`ALTER TABLE responses ADD COLUMN owner TEXT`
+    yield* sql`ALTER TABLE responses ADD COLUMN heartbeat_at INTEGER`
+    yield* sql`CREATE INDEX IF NOT EXISTS responses_running ON responses (status) WHERE status IN ('in_progress', 'queued')`
   })
 }
 
@@ -68,7 +75,7 @@ export const makeSqliteStore = (dataDir: string): Effect.Effect<ResponseStoreSer
     yield* wrap(sql`PRAGMA busy_timeout=5000`, "set busy timeout")
     const run = <A>(effect: Effect.Effect<A, unknown>, what: string) => wrap(effect, what)
     return {
-      put: (record: StoredResponse) =>
+      put: (record: StoredResponse, lease?: Lease) =>
         run(
           sql.withTransaction(
             Effect.zipRight(
@@ -77,7 +84,9 @@ export const makeSqliteStore = (dataDir: string): Effect.Effect<ResponseStoreSer
                 created_at: record.response.created_at,
                 status: record.response.status,
                 previous_response_id: record.response.previous_response_id,
-                record: JSON.stringify(record)
+                record: JSON.stringify(record),
+                owner: lease !== undefined && isRunning(record.response.status) ? lease.owner : null,
+                heartbeat_at: lease !== undefined && isRunning(record.response.status) ? lease.heartbeatAt : null
               })}`,
               putItems(sql, record)
             )
@@ -92,6 +101,25 @@ export const makeSqliteStore = (dataDir: string): Effect.Effect<ResponseStoreSer
         run(sql<{ item: string }>`SELECT item FROM response_items WHERE item_id = ${itemId} ORDER BY rowid DESC LIMIT 1`, "item read").pipe(
           Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].item) as StoredItem) : Option.none()))
         ),
+      heartbeat: (owner: string, at: number) =>
+        run(sql`UPDATE responses SET heartbeat_at = ${at} WHERE owner = ${owner} AND status IN ('in_progress', 'queued')`, "heartbeat"),
+      failStale: (staleBefore, fail) =>
+        Effect.gen(function* () {
+          const stale = (sql`status IN ('in_progress', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ${staleBefore})`)
+          const rows = yield* run(sql<{ id: string; record: string }>`SELECT id, record FROM responses WHERE ${stale}`, "stale scan")
+          const failed: Array<string> = []
+          for (const row of rows) {
+            const record = JSON.parse(row.record) as StoredResponse
+            const next = { ...record, response: fail(record.response) }
+            // Conditional: a replica that was only slow, and wrote its final state meanwhile, keeps it.
+            const updated = yield* run(
+              sql`UPDATE responses SET status = ${next.response.status}, record = ${JSON.stringify(next)}, owner = NULL, heartbeat_at = NULL WHERE id = ${row.id} AND ${stale} RETURNING id`,
+              "stale write"
+            )
+            if (updated.length > 0) failed.push(row.id)
+          }
+          return failed
+        }),
       delete: (id: string) =>
         run(
           sql.withTransaction(
