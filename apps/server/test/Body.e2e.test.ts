@@ -129,6 +129,22 @@ describe("size", () => {
   })
 })
 
+describe("headers", () => {
+  it("a request line and headers past 16 KiB → 431, and the server keeps serving", async () => {
+    const answer = await send("/v1/responses", json(request), { "content-type": "application/json", "x-padding": "x".repeat(20 * 1024) }).catch((error) => ({ status: -1, body: String(error) }))
+    expect(answer.status).toBe(431)
+    const long = await new Promise<number>((resolve) => {
+      const url = new URL(h.url)
+      httpRequest({ host: url.hostname, port: url.port, method: "GET", path: `/v1/models?${"q".repeat(20 * 1024)}` }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      }).on("error", () => resolve(-1)).end()
+    })
+    expect(long).toBe(431)
+    expect((await send("/v1/responses", json(request))).status).toBe(200)
+  })
+})
+
 describe("not JSON", () => {
   const cases: ReadonlyArray<readonly [string, string, number, string]> = [
     ["trailing bytes", '{"model":"fake-model","input":"x"} trailing', 400, "invalid_json"],
