@@ -76,7 +76,13 @@ const makeBackend = (config: ServeConfig) =>
     const upstream = optional(config.upstream)
     if (upstream !== undefined) {
       const { Upstream } = yield* loadServer
-      const backend = Upstream.make({ baseUrl: upstream, apiKey: optional(config.upstreamApiKey), connectTimeoutMs: config.upstreamTimeout, idleTimeoutMs: config.upstreamIdleTimeout * 1000 })
+      const backend = Upstream.make({
+        baseUrl: upstream,
+        apiKey: optional(config.upstreamApiKey),
+        connectTimeoutMs: config.upstreamTimeout,
+        idleTimeoutMs: config.upstreamIdleTimeout * 1000,
+        ...(config.contextWindow > 0 ? { contextWindow: config.contextWindow } : {})
+      })
       yield* Console.log(`proxy mode: upstream ${backend.baseUrl}`)
       return { backend: backend as ChatBackend.ChatBackend, model: undefined as string | undefined, demo: false }
     }
@@ -135,7 +141,10 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       cors: cors === undefined ? undefined : cors.split(",").map((s) => s.trim()),
       strictTools: config.strictTools,
       defaultMaxOutputTokens: config.maxOutputTokens > 0 ? config.maxOutputTokens : undefined,
-      defaultModel: model
+      defaultModel: model,
+      secret: optional(config.secret),
+      secretFile: optional(config.secretFile),
+      assistantPhase: config.upstreamPhase
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) => Console.log(instructions(Server.url(listening.address), config, { apiKey, model, demo })))

@@ -48,7 +48,11 @@ export const serveOptions = {
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
   maxOutputTokens: integer("max-output-tokens", 0, "Cap on generated tokens for requests that set none (0 = no cap, like llama-server's --n-predict -1)"),
   strictTools: flag("strict-tools", "Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them"),
-  modelName: text("model-name", "The model id the embedded engine reports (default: the file name)")
+  modelName: text("model-name", "The model id the embedded engine reports (default: the file name)"),
+  secret: text("secret", "Key that seals encrypted_content (reasoning, compaction summaries) returned to clients; give every replica the same (default: generated once into --data-dir)"),
+  secretFile: text("secret-file", "File holding the --secret"),
+  contextWindow: integer("context-window", 0, "Proxy mode: the upstream model's context window, for /v1/models, when the upstream does not report it (0 = unknown)"),
+  upstreamPhase: flag("upstream-phase", "Proxy mode: send assistant messages' phase (commentary / final_answer) to the upstream, for one that reads it")
 }
 
 export type ServeConfig = {

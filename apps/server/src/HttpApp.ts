@@ -13,13 +13,14 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/auth.js"
+import { compactResponse } from "./internal/compaction.js"
 import * as Routes from "./internal/routes.js"
 import { type Requirements, services } from "./internal/services.js"
 
 const routeLabel = (path: string): string =>
   path
     .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
-    .replace(/\/v1\/responses\/[^/]+$/, "/v1/responses/{id}")
+    .replace(/\/v1\/responses\/(?!compact$)[^/]+$/, "/v1/responses/{id}")
 
 /** The path for labels and messages; never throws, whatever the request line held. */
 const pathOf = (url: string): string => {
@@ -30,7 +31,7 @@ const pathOf = (url: string): string => {
   }
 }
 
-const known = new Set(["/v1/responses", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
+const known = new Set(["/v1/responses", "/v1/responses/compact", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
 
 /** The app, built from the services it runs on (Backend, ResponseStore, Metrics, Generations, Recorder, ServerConfig). @category constructors */
 export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.map(services, (options) => {
@@ -45,6 +46,7 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
 
   const router = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
+    HttpRouter.post("/v1/responses/compact", draining(compactResponse(options))),
     HttpRouter.get("/v1/responses/:id", Routes.getResponse(options)),
     HttpRouter.del("/v1/responses/:id", Routes.deleteResponse(options)),
     HttpRouter.post("/v1/responses/:id/cancel", Routes.cancelResponse(options)),

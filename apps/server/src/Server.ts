@@ -22,6 +22,7 @@ import * as Metrics from "./Metrics.js"
 import * as Recorder from "./Recorder.js"
 import * as Replica from "./Replica.js"
 import * as ResponseStore from "./ResponseStore.js"
+import { loadKey, makeSealer, type Sealer } from "./internal/reasoningSeal.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** @category models */
@@ -39,6 +40,12 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
   readonly heartbeatMs?: number
   /** A heartbeat older than this marks its in-progress records failed (ms, default 15 000). */
   readonly staleAfterMs?: number
+  /**
+   * The key that seals `encrypted_content` (reasoning, compaction summaries): any string. Else `secretFile`'s
+   * text; else a key generated once and kept in `dataDir`; without a data dir, a key for this process only.
+   */
+  readonly secret?: string | undefined
+  readonly secretFile?: string | undefined
 }
 
 /** The store the options name, as a layer. @category layers */
@@ -53,9 +60,13 @@ export const servicesLayer = (
     Metrics.layer,
     Generations.layer,
     Recorder.layer(options.recordDir),
-    ServerConfig.layer(options),
+    ServerConfig.layer({ ...options, sealer: options.sealer ?? sealerFor(options) }),
     Replica.layer({ heartbeatMs: options.heartbeatMs, staleAfterMs: options.staleAfterMs })
   )
+
+/** The sealer of `encrypted_content`, from `--secret`, its file, or the key kept in the data dir. */
+const sealerFor = (options: ServerOptions): Sealer =>
+  makeSealer(loadKey({ secret: options.secret, secretFile: options.secretFile, dataDir: options.dataDir }))
 
 /**
  * Serving: the app on the HttpServer, and the drain as this layer's finalizer — registered after the

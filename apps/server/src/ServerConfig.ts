@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import { randomFillSync } from "node:crypto"
 import { defaultInputFileOptions, type InputFileOptions } from "./internal/inputFiles.js"
+import { loadKey, makeSealer, type Sealer } from "./internal/reasoningSeal.js"
 
 /** @category models */
 export interface ServerConfigService {
@@ -31,6 +32,10 @@ export interface ServerConfigService {
   readonly ids: Ids.IdGenerator
   /** `input_file` by `file_url`: the largest file (bytes) and the time it may take (ms). */
   readonly inputFiles: InputFileOptions
+  /** Seals reasoning and compaction summaries into `encrypted_content`, and opens them when they come back. */
+  readonly sealer: Sealer
+  /** Send assistant messages' `phase` to the backend (an upstream known to read it). */
+  readonly assistantPhase: boolean
 }
 
 /** @category tags */
@@ -61,7 +66,10 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   metricsPublic: options.metricsPublic ?? false,
   cors: options.cors,
   ids: options.ids ?? randomIds(),
-  inputFiles: options.inputFiles ?? defaultInputFileOptions
+  inputFiles: options.inputFiles ?? defaultInputFileOptions,
+  // Without a configured key, one for this process: blobs live as long as the memory store's records.
+  sealer: options.sealer ?? makeSealer(loadKey({})),
+  assistantPhase: options.assistantPhase ?? false
 })
 
 /** @category layers */

@@ -22,6 +22,8 @@ export interface UpstreamOptions {
   readonly idleTimeoutMs?: number
   /** Reported by `/v1/models` when the upstream cannot list its own. */
   readonly fallbackModel?: string
+  /** The upstream's context window in tokens, when it does not report one (`--context-window`). */
+  readonly contextWindow?: number | undefined
 }
 
 type BackendError = ChatBackend.BackendError
@@ -122,10 +124,17 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     Effect.tapError((error) => Effect.logWarning(`upstream ${baseUrl}/models: ${UpstreamErrors.detail(error)}`)),
     Effect.mapError(() => UpstreamErrors.modelsUnlisted()),
     Effect.map((body) => {
-      const data = (body as { data?: Array<{ id?: string; owned_by?: string; created?: number }> }).data ?? []
-      return data.filter((m) => typeof m.id === "string").map((m) => ({ id: m.id!, owned_by: m.owned_by ?? "upstream", created: m.created ?? 0 }))
+      const data = (body as { data?: Array<UpstreamModel> }).data ?? []
+      return data.filter((m) => typeof m.id === "string").map((m): ChatBackend.ModelInfo => {
+        const contextWindow = options.contextWindow ?? reportedContext(m)
+        return { id: m.id!, owned_by: m.owned_by ?? "upstream", created: m.created ?? 0, ...(contextWindow !== undefined ? { context_window: contextWindow } : {}) }
+      })
     }),
-    Effect.catchAll((error) => (options.fallbackModel ? Effect.succeed([{ id: options.fallbackModel, owned_by: "upstream", created: 0 }]) : Effect.fail(error)))
+    Effect.catchAll((error) =>
+      options.fallbackModel
+        ? Effect.succeed([{ id: options.fallbackModel, owned_by: "upstream", created: 0, ...(options.contextWindow !== undefined ? { context_window: options.contextWindow } : {}) }])
+        : Effect.fail(error)
+    )
   )
 
   const passthrough = (path: string, body: string) =>
@@ -141,6 +150,28 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 }
 
 class ConnectTimeout extends Error {}
+
+interface UpstreamModel {
+  readonly id?: string
+  readonly owned_by?: string
+  readonly created?: number
+  readonly max_model_len?: unknown
+  readonly context_length?: unknown
+  readonly context_window?: unknown
+  readonly meta?: { readonly n_ctx?: unknown }
+}
+
+/**
+ * The context window an upstream's `/v1/models` entry states: vLLM's `max_model_len`, `context_length`
+ * (OpenRouter, LM Studio), `context_window`, llama-server's runtime `meta.n_ctx`. Its `n_ctx_train` is the
+ * training length, not what the server was started with, so it is not used.
+ */
+const reportedContext = (m: UpstreamModel): number | undefined => {
+  for (const value of [m.max_model_len, m.context_length, m.context_window, m.meta?.n_ctx]) {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value
+  }
+  return undefined
+}
 
 /** The upstream as the server's Backend. @category layers */
 export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> => Layer.sync(Backend.Backend, () => make(options))

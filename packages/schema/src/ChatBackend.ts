@@ -55,6 +55,12 @@ export interface ModelInfo {
   readonly id: string
   readonly owned_by: string
   readonly created: number
+  /** Tokens of context one request may use, when the backend knows it (the engine's context, the upstream's report). */
+  readonly context_window?: number
+  /** What a user turn may carry, when the backend knows it. */
+  readonly input_modalities?: ReadonlyArray<"text" | "image">
+  /** Whether one response may hold several tool calls, when the backend knows it. */
+  readonly parallel_tool_calls?: boolean
 }
 
 /** @category models */

@@ -63,7 +63,9 @@ export const ChatAssistantMessage = Schema.Struct({
   reasoning_content: opt(Schema.String),
   refusal: opt(Schema.String),
   tool_calls: opt(Schema.Array(ChatToolCall)),
-  name: Schema.optional(Schema.String)
+  name: Schema.optional(Schema.String),
+  /** The Responses `phase`, for upstreams that read it (sent only when the server is told they do). */
+  phase: Schema.optional(Schema.Literal("commentary", "final_answer"))
 })
 /** @category schemas */
 export const ChatToolMessage = Schema.Struct({

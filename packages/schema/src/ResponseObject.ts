@@ -4,6 +4,7 @@
  */
 import * as Schema from "effect/Schema"
 import { Json } from "./internal/fields.js"
+import { Phase } from "./ResponsesInput.js"
 import { BuiltinTool, CustomTool, ToolChoice } from "./ResponsesTools.js"
 
 const ItemStatus = Schema.Literal("in_progress", "completed", "incomplete")
@@ -32,7 +33,9 @@ export const OutputMessage = Schema.Struct({
   id: Schema.String,
   status: ItemStatus,
   role: Schema.Literal("assistant"),
-  content: Schema.Array(Schema.Union(OutputText, Refusal))
+  content: Schema.Array(Schema.Union(OutputText, Refusal)),
+  /** Present when known (an assistant message replayed as input keeps the client's). */
+  phase: Schema.optional(Schema.NullOr(Phase))
 })
 export type OutputMessage = typeof OutputMessage.Type
 
@@ -71,8 +74,19 @@ export const Reasoning = Schema.Struct({
 })
 export type Reasoning = typeof Reasoning.Type
 
+/** A conversation summary (remote compaction), opaque to the client: only the server that sealed it reads it. @category schemas */
+export const Compaction = Schema.Struct({
+  type: Schema.Literal("compaction"),
+  id: Schema.String,
+  encrypted_content: Schema.String,
+  created_by: Schema.optional(Schema.String),
+  /** OpenAI's compaction item has no status; declared (never sent) so code can read `item.status` on any output item. */
+  status: Schema.optional(ItemStatus)
+})
+export type Compaction = typeof Compaction.Type
+
 /** @category schemas */
-export const OutputItem = Schema.Union(OutputMessage, FunctionCall, CustomToolCall, Reasoning).annotations({
+export const OutputItem = Schema.Union(OutputMessage, FunctionCall, CustomToolCall, Reasoning, Compaction).annotations({
   identifier: "OutputItem"
 })
 export type OutputItem = typeof OutputItem.Type

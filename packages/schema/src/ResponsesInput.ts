@@ -9,8 +9,17 @@
  */
 import * as Schema from "effect/Schema"
 import { opt } from "./internal/fields.js"
+import { Tool } from "./ResponsesTools.js"
 
 const Status = Schema.Literal("in_progress", "completed", "incomplete")
+
+/**
+ * Where an assistant message sits in its turn: a preamble before tool calls, or the turn's answer. Clients
+ * (Codex) resend it on every assistant message; models stop early or repeat preambles when it is dropped.
+ * @category schemas
+ */
+export const Phase = Schema.Literal("commentary", "final_answer")
+export type Phase = typeof Phase.Type
 
 /** @category schemas */
 export const InputText = Schema.Struct({ type: Schema.Literal("input_text"), text: Schema.String })
@@ -52,7 +61,8 @@ export const MessageInput = Schema.Struct({
   id: opt(Schema.String),
   role: Schema.Literal("user", "assistant", "system", "developer"),
   content: Schema.Union(Schema.String, Schema.Array(InputContentPart)),
-  status: opt(Status)
+  status: opt(Status),
+  phase: opt(Phase)
 })
 export type MessageInput = typeof MessageInput.Type
 
@@ -119,6 +129,59 @@ export type ReasoningInput = typeof ReasoningInput.Type
 export const ItemReferenceInput = Schema.Struct({ type: Schema.Literal("item_reference"), id: Schema.String })
 export type ItemReferenceInput = typeof ItemReferenceInput.Type
 
+/** A summary of the conversation so far, sealed by the server that wrote it. @category schemas */
+export const CompactionInput = Schema.Struct({
+  type: Schema.Literal("compaction"),
+  id: opt(Schema.String),
+  encrypted_content: Schema.String,
+  created_by: opt(Schema.String)
+})
+export type CompactionInput = typeof CompactionInput.Type
+
+/** Asks for this response to be one `compaction` item (remote compaction V2). @category schemas */
+export const CompactionTriggerInput = Schema.Struct({ type: Schema.Literal("compaction_trigger"), id: opt(Schema.String) })
+export type CompactionTriggerInput = typeof CompactionTriggerInput.Type
+
+/** Tools declared mid-conversation (Codex 0.150+): offered to the model like top-level `tools`. @category schemas */
+export const AdditionalToolsInput = Schema.Struct({
+  type: Schema.Literal("additional_tools"),
+  id: opt(Schema.String),
+  role: opt(Schema.String),
+  tools: Schema.Array(Tool)
+})
+export type AdditionalToolsInput = typeof AdditionalToolsInput.Type
+
+/**
+ * Item types of the OpenAI reference that a local model cannot use (hosted tools' calls and outputs). They
+ * are accepted and skipped with a warning: a client replaying its history must not get a 400 every turn.
+ */
+export const UnusableItemTypes = [
+  "file_search_call",
+  "computer_call",
+  "computer_call_output",
+  "web_search_call",
+  "tool_search_call",
+  "tool_search_output",
+  "image_generation_call",
+  "code_interpreter_call",
+  "local_shell_call",
+  "local_shell_call_output",
+  "shell_call",
+  "shell_call_output",
+  "apply_patch_call",
+  "apply_patch_call_output",
+  "mcp_list_tools",
+  "mcp_approval_request",
+  "mcp_approval_response",
+  "mcp_call",
+  "program",
+  "program_output"
+] as const
+
+/** @category schemas */
+export const UnusableItemInput = Schema.Struct({ type: Schema.Literal(...UnusableItemTypes), id: opt(Schema.String) })
+export type UnusableItemInput = typeof UnusableItemInput.Type
+
 /** @category schemas */
 export const InputItem = Schema.Union(
   MessageInput,
@@ -127,6 +190,10 @@ export const InputItem = Schema.Union(
   CustomToolCallInput,
   CustomToolCallOutputInput,
   ReasoningInput,
-  ItemReferenceInput
+  ItemReferenceInput,
+  CompactionInput,
+  CompactionTriggerInput,
+  AdditionalToolsInput,
+  UnusableItemInput
 ).annotations({ identifier: "InputItem" })
 export type InputItem = typeof InputItem.Type

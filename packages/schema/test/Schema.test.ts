@@ -291,7 +291,7 @@ describe("OpenAiError.fromParseError", () => {
       const result = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest)(body)
       return Either.isLeft(result) ? OpenAiError.fromParseError(result.left).error.param : "decoded"
     }
-    expect(param({ model: "m", input: [{ role: "user", content: "a" }, { type: "web_search_call", id: "ws_1", status: "completed" }] })).toBe("input[1].type")
+    expect(param({ model: "m", input: [{ role: "user", content: "a" }, { type: "mystery_call", id: "ws_1", status: "completed" }] })).toBe("input[1].type")
     expect(param({ model: "m", input: "hi", temperature: 3 })).toBe("temperature")
     expect(param({ model: "m", input: "hi", max_output_tokens: 0 })).toBe("max_output_tokens")
     expect(param({ model: "m", input: "hi", tools: [{ type: "function", name: "f" }, { type: "function" }] })).toBe("tools[1].name")

@@ -3,8 +3,8 @@
  * @since 0.1.0
  */
 
-/** The prefixes OpenAI uses: `resp_`, `msg_`, `fc_` (function call item), `ctc_` (custom tool call), `rs_`, `call_`. */
-export type IdPrefix = "resp" | "msg" | "fc" | "ctc" | "rs" | "call"
+/** The prefixes OpenAI uses: `resp_`, `msg_`, `fc_` (function call item), `ctc_` (custom tool call), `rs_`, `call_`, `cmp_` (compaction). */
+export type IdPrefix = "resp" | "msg" | "fc" | "ctc" | "rs" | "call" | "cmp"
 
 /** @category models */
 export type IdGenerator = (prefix: IdPrefix) => string

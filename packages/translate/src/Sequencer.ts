@@ -59,6 +59,7 @@ export const initial = (ctx: Context): State => ({
   finishReason: undefined,
   usage: undefined,
   failure: undefined,
+  summary: "",
   base: ResponseSnapshot.make({ id: ctx.responseId, createdAt: ctx.createdAt, model: ctx.model, echo: ctx.echo ?? {} })
 })
 
@@ -106,6 +107,15 @@ const stepChunk = (d: S.Draft, chunk: Chunk): void => {
     // n > 1 is refused before generation; extra choices from a misbehaving upstream are ignored.
     if ((choice.index ?? 0) !== 0 || d.phase !== "open" || d.failure !== undefined) continue
     const delta: ChatCompletions.ChatDelta = choice.delta ?? {}
+    if (d.ctx.sealCompaction !== undefined) {
+      // Compaction: the text is the summary; reasoning and (unoffered) tool calls are not part of it.
+      if (typeof delta.content === "string") d.summary += delta.content
+      if (choice.finish_reason != null) {
+        d.finishReason = choice.finish_reason
+        d.phase = "finished"
+      }
+      continue
+    }
     const reasoning = delta.reasoning_content ?? delta.reasoning
     if (typeof reasoning === "string" && reasoning !== "") onReasoning(d, reasoning)
     if (typeof delta.content === "string" && delta.content !== "") onText(d, "output_text", delta.content)
@@ -186,6 +196,7 @@ const terminate = (d: S.Draft, control: Control): void => {
   }
   const ending = FinishReason.toEnding(d.finishReason)
   closeAll(d, d.failure === undefined ? ending.status : "incomplete")
+  if (d.ctx.sealCompaction !== undefined && d.failure === undefined && ending.status === "completed") closeCompaction(d, d.ctx.sealCompaction)
   d.phase = "done"
   const usage = Usage.fromChat(d.usage)
   if (d.failure !== undefined) {
@@ -196,6 +207,15 @@ const terminate = (d: S.Draft, control: Control): void => {
   } else {
     emit(d, "response.completed", { status: "completed", completed_at: d.ctx.clock?.() ?? d.ctx.createdAt, usage })
   }
+}
+
+/** The one `compaction` item of a compaction response; a model that wrote nothing fails the response instead. */
+const closeCompaction = (d: S.Draft, seal: (summary: string) => string): void => {
+  const summary = d.summary.trim()
+  if (summary === "") return fail(d, "empty_summary", "The model wrote no summary of the conversation.")
+  const item: ResponseObject.Compaction = { type: "compaction", id: d.ctx.ids("cmp"), encrypted_content: seal(summary) }
+  S.addItem(d, item)
+  S.doneItem(d, item)
 }
 
 const emit = (

@@ -2,14 +2,23 @@
  * Responses request (+ the stored conversation) → Chat Completions request (DESIGN §4).
  * @since 0.1.0
  */
-import type { ChatCompletions, ResponsesRequest } from "@parlance/schema"
+import type { ChatCompletions, ResponsesRequest, ResponsesTools } from "@parlance/schema"
 import * as Either from "effect/Either"
-import { type FileText, type HistoryItem, itemsToMessages } from "./internal/itemsToMessages.js"
-import { toChatTools } from "./internal/toolsToChat.js"
+import { type FileText, type HistoryItem, itemsToMessages, type Unsealed } from "./internal/itemsToMessages.js"
+import { type ChatTools, toChatTools } from "./internal/toolsToChat.js"
 import type * as ToolMapping from "./ToolMapping.js"
 import { UnsupportedFeature, type TranslateError } from "./TranslateError.js"
 
-export type { FileText, HistoryItem }
+export type { FileText, HistoryItem, Unsealed }
+
+/**
+ * The instruction appended to the conversation when the client asks for a compaction: the model writes the
+ * summary that will stand for everything before it.
+ */
+export const summaryInstruction =
+  "Summarize the conversation so far for a continuation of this task in a new context window. Keep the " +
+  "user's goal and constraints, decisions made, what has been done (files, commands and their results), what " +
+  "remains to do, and any identifiers or values needed to continue. Write only the summary."
 
 /** @category models */
 export interface Options {
@@ -21,6 +30,12 @@ export interface Options {
   readonly fileText?: FileText
   /** Used when the request names no model. */
   readonly defaultModel?: string
+  /** Opens an `encrypted_content` this server sealed (reasoning, compaction); undefined for a foreign blob. */
+  readonly unseal?: (blob: string) => Unsealed | undefined
+  /** Put assistant messages' `phase` on the chat messages (for an upstream that reads it). */
+  readonly assistantPhase?: boolean
+  /** Compaction whatever the input says (`/v1/responses/compact`). */
+  readonly compact?: boolean
 }
 
 /** @category models */
@@ -32,6 +47,8 @@ export interface ChatRequestPlan {
   readonly reasoning: "text" | "summary"
   /** Lossy but legal mappings (skipped built-in tools, ignored `include` values…). */
   readonly warnings: ReadonlyArray<string>
+  /** The response must be one `compaction` item: the input ended with a `compaction_trigger`, or `compact` was set. */
+  readonly compaction: boolean
 }
 
 const refuse = (param: string, message: string) => Either.left(new UnsupportedFeature({ param, message }))
@@ -53,26 +70,36 @@ export const toChatRequest = (
   for (const value of request.include ?? []) {
     if (!supportedIncludes.has(value)) warnings.push(`include '${value}' is not supported and was ignored.`)
   }
-  if (request.include?.includes("reasoning.encrypted_content")) warnings.push("Local models have no encrypted reasoning; reasoning is sent in clear.")
-
-  const tools = toChatTools(request.tools ?? [], request.tool_choice, options.strictTools === true, warnings)
-  if (Either.isLeft(tools)) return Either.left(tools.left)
 
   const input = request.input ?? []
+  const compaction = options.compact === true || (typeof input !== "string" && input.some((item) => item.type === "compaction_trigger"))
+  // A summary is text: no tools are offered for it.
+  const tools: Either.Either<ChatTools, TranslateError> = compaction
+    ? Either.right({ tools: [], toolChoice: undefined, map: new Map() })
+    : toChatTools(withAdditionalTools(request.tools ?? [], history, input), request.tool_choice, options.strictTools === true, warnings)
+  if (Either.isLeft(tools)) return Either.left(tools.left)
+
   const items = [
     ...history.map((item) => ({ item, param: "previous_response_id" })),
     ...(typeof input === "string"
       ? [{ item: { role: "user", content: input } as HistoryItem, param: "input" }]
       : input.map((item, i) => ({ item: item as HistoryItem, param: `input[${i}]` })))
   ]
-  const converted = itemsToMessages(items, options.resolveItem ?? (() => undefined), options.fileText)
+  const converted = itemsToMessages(items, {
+    fileText: options.fileText ?? (() => undefined),
+    resolve: options.resolveItem ?? (() => undefined),
+    unseal: options.unseal ?? (() => undefined),
+    assistantPhase: options.assistantPhase === true,
+    warnings
+  })
   if ("error" in converted) return Either.left(converted.error)
   const messages: Array<ChatCompletions.ChatMessage> = []
   if (request.instructions != null && request.instructions !== "") messages.push({ role: "system", content: request.instructions })
   messages.push(...converted.messages)
   if (messages.length === 0) return refuse("input", "The request has no input.")
+  if (compaction) messages.push({ role: "user", content: summaryInstruction })
 
-  const format = request.text?.format
+  const format = compaction ? undefined : request.text?.format
   const responseFormat: ChatCompletions.ChatResponseFormat | undefined =
     format == null || format.type === "text"
       ? undefined
@@ -107,5 +134,23 @@ export const toChatRequest = (
     ...(request.reasoning?.effort != null ? { reasoning_effort: request.reasoning.effort } : {})
   }
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary
-  return Either.right({ request: chat, tools: tools.right.map, reasoning: summary != null ? "summary" : "text", warnings })
+  return Either.right({ request: chat, tools: tools.right.map, reasoning: summary != null ? "summary" : "text", warnings, compaction })
+}
+
+/**
+ * The request's tools plus those declared by `additional_tools` items (Codex 0.150+), in conversation order;
+ * a tool declared again under the same name keeps its first declaration.
+ */
+const withAdditionalTools = (
+  tools: ReadonlyArray<ResponsesTools.Tool>,
+  history: ReadonlyArray<HistoryItem>,
+  input: NonNullable<ResponsesRequest.CreateResponseRequest["input"]>
+): ReadonlyArray<ResponsesTools.Tool> => {
+  const declared = [...history, ...(typeof input === "string" ? [] : input)].flatMap((item) =>
+    item.type === "additional_tools" && "tools" in item ? item.tools : []
+  )
+  if (declared.length === 0) return tools
+  const key = (tool: ResponsesTools.Tool) => `${tool.type}:${"name" in tool ? tool.name : ""}`
+  const seen = new Set(tools.map(key))
+  return [...tools, ...declared.filter((tool) => (seen.has(key(tool)) ? false : (seen.add(key(tool)), true)))]
 }

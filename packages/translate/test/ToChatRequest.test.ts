@@ -294,7 +294,7 @@ describe("refusals and references", () => {
   })
 
   it("an unknown item type is a decode failure whose param names input[i].type", () => {
-    expect(parseParam({ model: "m", input: [{ role: "user", content: "hi" }, { type: "computer_call_output", call_id: "c", output: {} }] })).toBe("input[1].type")
+    expect(parseParam({ model: "m", input: [{ role: "user", content: "hi" }, { type: "hologram_call_output", call_id: "c", output: {} }] })).toBe("input[1].type")
     expect(parseParam({ model: "m", input: [{ role: "user", content: "hi" }, { role: "user", content: "x" }, { type: "mystery" }] })).toBe("input[2].type")
   })
 

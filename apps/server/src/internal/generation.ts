@@ -15,6 +15,7 @@ import * as CancelWatch from "./cancelWatch.js"
 import { drive } from "./drive.js"
 import * as Persist from "./persist.js"
 import type { Prepared } from "./prepare.js"
+import type { Sealer } from "./reasoningSeal.js"
 import { pullFirst } from "./pullFirst.js"
 import * as Recording from "./recording.js"
 import type { Services } from "./services.js"
@@ -30,6 +31,14 @@ export interface Generation {
 }
 
 const encoder = new TextEncoder()
+
+/** What the response seals: its compaction summary, or its reasoning when the request includes it. */
+const sealing = (sealer: Sealer, prepared: Prepared): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> =>
+  prepared.plan.compaction
+    ? { sealCompaction: (summary) => sealer.seal("compaction", summary) }
+    : prepared.request.include?.includes("reasoning.encrypted_content") === true
+      ? { sealReasoning: (text) => sealer.seal("reasoning", text) }
+      : {}
 
 /**
  * Starts the backend and waits for its first chunk, so that a backend that fails before producing anything
@@ -50,7 +59,8 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ids: tape === undefined ? s.config.ids : tape.ids(s.config.ids),
       echo: prepared.request,
       tools: prepared.plan.tools,
-      reasoning: prepared.plan.reasoning
+      reasoning: prepared.plan.reasoning,
+      ...sealing(s.config.sealer, prepared)
     }
 
     const chunks = yield* pullFirst(s.backend.stream(prepared.plan.request)).pipe(Effect.mapError(ApiError.fromBackend))

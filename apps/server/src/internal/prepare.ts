@@ -12,6 +12,7 @@ import * as ApiError from "../ApiError.js"
 import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
 import { defaultInputFileOptions, type InputFileOptions, readInputFiles } from "./inputFiles.js"
 import { resolveReferences } from "./itemReferences.js"
+import type { Sealer } from "./reasoningSeal.js"
 
 export interface Prepared {
   readonly request: ResponsesRequest.CreateResponseRequest
@@ -23,7 +24,7 @@ export interface Prepared {
 const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest, { errors: "all" })
 
 const prefixOf = (type: string): Ids.IdPrefix =>
-  type === "function_call" ? "fc" : type === "custom_tool_call" ? "ctc" : type === "reasoning" ? "rs" : "msg"
+  type === "function_call" ? "fc" : type === "custom_tool_call" ? "ctc" : type === "reasoning" ? "rs" : type === "compaction" ? "cmp" : "msg"
 
 /** Items as OpenAI lists them: typed, with ids, message content as parts. */
 export const withIds = (
@@ -34,7 +35,7 @@ export const withIds = (
   return items.map((item) => {
     const type = item.type ?? "message"
     const id = "id" in item && typeof item.id === "string" && item.id !== "" ? item.id : ids(prefixOf(type))
-    if (type === "message" && "role" in item && typeof item.content === "string") {
+    if (type === "message" && "role" in item && "content" in item && typeof item.content === "string") {
       const partType = item.role === "assistant" ? "output_text" : "input_text"
       const content = [partType === "output_text" ? { type: partType, text: item.content, annotations: [] } : { type: partType, text: item.content }]
       return { ...item, type: "message", id, content, status: "completed" } as unknown as StoredItem
@@ -52,6 +53,11 @@ export const prepare = (
     readonly defaultModel: string | undefined
     readonly defaultMaxOutputTokens: number | undefined
     readonly inputFiles?: InputFileOptions | undefined
+    readonly sealer: Sealer
+    /** Send assistant messages' `phase` to the backend (an upstream that reads it). */
+    readonly assistantPhase: boolean
+    /** `/v1/responses/compact`: a compaction whatever the input says. */
+    readonly compact?: boolean
   }
 ): Effect.Effect<Prepared, ApiError.ApiError> =>
   Effect.gen(function* () {
@@ -68,9 +74,14 @@ export const prepare = (
       strictTools: options.strictTools,
       defaultModel: options.defaultModel,
       resolveItem: (id) => byId.get(id),
-      fileText
+      fileText,
+      unseal: options.sealer.unseal,
+      assistantPhase: options.assistantPhase,
+      compact: options.compact === true
     })
     if (Either.isLeft(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.left))
+    // Lossy but legal steps (skipped items and tools, foreign blobs): the request goes on, the operator sees why.
+    for (const warning of plan.right.warnings) yield* Effect.logWarning(warning)
     const capped = withDefaultCap(plan.right, options.defaultMaxOutputTokens)
     return { request, plan: capped, input: withIds(request.input, options.ids), model: capped.request.model }
   })

@@ -16,6 +16,7 @@ import * as ApiError from "../ApiError.js"
 import { isRunning, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "./generation.js"
+import { catalog } from "./catalog.js"
 import { paginate } from "./inputItems.js"
 import { prepare } from "./prepare.js"
 import { pullFirst } from "./pullFirst.js"
@@ -118,9 +119,7 @@ export const listInputItems = (deps: Services) =>
 export const listModels = (deps: Services) =>
   deps.backend.models.pipe(
     Effect.mapError(ApiError.fromBackend),
-    Effect.map((models) =>
-      HttpServerResponse.unsafeJson({ object: "list", data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.owned_by })) })
-    )
+    Effect.map((models) => HttpServerResponse.unsafeJson(catalog(models, deps.backend.kind)))
   )
 
 const decodeChat = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)

@@ -80,7 +80,15 @@ export const make = (options: EngineOptions): Effect.Effect<EngineBackend, Engin
         `${info.threads} threads, chat wrapper ${info.chatWrapper}`
     )
     const created = Math.floor(Date.now() / 1000)
-    const models: ReadonlyArray<ModelInfo> = [{ id: modelName, owned_by: "parlance", created }]
+    // What the catalog may tell clients (Codex sizes its history and compaction from the context window).
+    const models: ReadonlyArray<ModelInfo> = [{
+      id: modelName,
+      owned_by: "parlance",
+      created,
+      context_window: context.contextSize,
+      input_modalities: ["text"],
+      parallel_tool_calls: chatWrapper.settings.functions.parallelism != null
+    }]
 
     const stream = (request: ChatCompletionRequest): Stream.Stream<ChatCompletionChunk, BackendError> =>
       Stream.unwrapScoped(

@@ -3,7 +3,7 @@
  * Consecutive function calls merge into one assistant message; reasoning becomes the next assistant
  * message's `reasoning_content`; what cannot be honoured fails with the `param` that names it.
  */
-import type { ChatCompletions, ResponseObject, ResponsesInput } from "@parlance/schema"
+import { type ChatCompletions, type ResponseObject, ResponsesInput } from "@parlance/schema"
 import * as ToolMapping from "../ToolMapping.js"
 import { InvalidRequest, UnsupportedFeature, type TranslateError } from "../TranslateError.js"
 
@@ -22,23 +22,46 @@ interface Assistant {
   text: string
   reasoning: string
   toolCalls: Array<ChatCompletions.ChatToolCall>
+  phase: ResponsesInput.Phase | undefined
 }
 
 /** The text of an `input_file` part, read before translation (by the server), or undefined when unread. */
 export type FileText = (part: ResponsesInput.InputFile) => string | undefined
 
+/** What a sealed blob (`encrypted_content`) held, once the server that sealed it opens it. */
+export interface Unsealed {
+  readonly kind: "reasoning" | "compaction"
+  readonly text: string
+}
+
+export interface WalkOptions {
+  readonly resolve: (id: string) => HistoryItem | undefined
+  readonly fileText: FileText
+  /** Opens `encrypted_content`; undefined for a blob this server did not make. */
+  readonly unseal: (blob: string) => Unsealed | undefined
+  /** Put `phase` on assistant chat messages (for upstreams that read it). */
+  readonly assistantPhase: boolean
+  /** Lossy but legal steps (skipped items, foreign blobs) are reported here. */
+  readonly warnings: Array<string>
+}
+
+const unusable: ReadonlySet<string> = new Set(ResponsesInput.UnusableItemTypes)
+
+/** The prefix of the message a compaction summary becomes. */
+export const summaryPrefix = "Summary of the conversation so far:\n\n"
+
 export const itemsToMessages = (
   items: ReadonlyArray<{ readonly item: HistoryItem; readonly param: string }>,
-  resolve: (id: string) => HistoryItem | undefined,
-  fileText: FileText = () => undefined
+  options: WalkOptions
 ): { readonly messages: ReadonlyArray<Message> } | { readonly error: TranslateError } => {
+  const { resolve, unseal, warnings, fileText } = options
   const messages: Array<Message> = []
   let assistant: Assistant | undefined
   let reasoning = ""
 
   const openAssistant = (): Assistant => {
     if (assistant === undefined) {
-      assistant = { text: "", reasoning, toolCalls: [] }
+      assistant = { text: "", reasoning, toolCalls: [], phase: undefined }
       reasoning = ""
     }
     return assistant
@@ -50,7 +73,8 @@ export const itemsToMessages = (
       role: "assistant",
       content: a.text === "" && a.toolCalls.length > 0 ? null : a.text,
       ...(a.reasoning !== "" ? { reasoning_content: a.reasoning } : {}),
-      ...(a.toolCalls.length > 0 ? { tool_calls: a.toolCalls } : {})
+      ...(a.toolCalls.length > 0 ? { tool_calls: a.toolCalls } : {}),
+      ...(options.assistantPhase && a.phase !== undefined ? { phase: a.phase } : {})
     })
     assistant = undefined
   }
@@ -61,7 +85,9 @@ export const itemsToMessages = (
       case "message": {
         const m = item as ResponsesInput.MessageInput
         if (m.role === "assistant") {
-          openAssistant().text += assistantText(m.content)
+          const a = openAssistant()
+          a.text += assistantText(m.content)
+          if (m.phase != null) a.phase = m.phase
           return
         }
         flush()
@@ -90,8 +116,9 @@ export const itemsToMessages = (
       }
       case "reasoning": {
         const r = item as ResponsesInput.ReasoningInput
-        // Raw reasoning text if present, else the summary; encrypted content cannot be read here.
-        const text = (r.content ?? []).map((p) => p.text).join("") || (r.summary ?? []).map((p) => p.text).join("\n")
+        // Raw reasoning text if present, else the sealed copy (a stateless client's replay), else the summary.
+        const text =
+          (r.content ?? []).map((p) => p.text).join("") || opened(r.encrypted_content, "reasoning", param) || (r.summary ?? []).map((p) => p.text).join("\n")
         // Encrypted-only reasoning (Codex: `summary: []` + `encrypted_content`) carries nothing readable: it must
         // not end the open assistant message, or consecutive function calls would split into several messages.
         if (text === "") return
@@ -101,6 +128,22 @@ export const itemsToMessages = (
         else reasoning += (reasoning === "" ? "" : "\n") + text
         return
       }
+      case "compaction": {
+        const summary = opened((item as ResponsesInput.CompactionInput).encrypted_content, "compaction", param)
+        if (summary === "") return
+        // The summary stands for the turns before it: what the model said and did there is dropped, the
+        // instructions and the user's own words stay (as OpenAI's compacted output keeps user messages).
+        flush()
+        reasoning = ""
+        const kept = messages.filter((m) => m.role !== "assistant" && m.role !== "tool")
+        messages.length = 0
+        messages.push(...kept, { role: "user", content: summaryPrefix + summary })
+        return
+      }
+      case "compaction_trigger":
+      case "additional_tools":
+        // Read by toChatRequest: the trigger picks compaction mode, the tools join the request's tools.
+        return
       case "item_reference": {
         const id = (item as ResponsesInput.ItemReferenceInput).id
         const found = depth < 4 ? resolve(id) : undefined
@@ -117,8 +160,21 @@ export const itemsToMessages = (
         return visit(found, param, depth + 1)
       }
       default:
+        if (unusable.has(type)) {
+          warnings.push(`${param}: an item of type '${type}' cannot be used by a local model; it was skipped.`)
+          return
+        }
         throw new Refused(new UnsupportedFeature({ param: `${param}.type`, message: `Input items of type '${type}' are not supported.` }))
     }
+  }
+
+  /** The text of a sealed blob of the expected kind; "" (with a warning) for one this server cannot open. */
+  const opened = (blob: string | null | undefined, kind: Unsealed["kind"], param: string): string => {
+    if (blob == null || blob === "") return ""
+    const content = unseal(blob)
+    if (content !== undefined && content.kind === kind) return content.text
+    warnings.push(`${param}.encrypted_content was not sealed by this server (or its key changed); it was ignored.`)
+    return ""
   }
 
   try {

@@ -22,6 +22,13 @@ export interface Context {
   readonly tools?: ToolMapping.ToolMap
   /** Reasoning as raw `reasoning_text` (default) or as summary parts (when the request asked for a summary). */
   readonly reasoning?: "text" | "summary"
+  /** Seals a closed reasoning item's text into its `encrypted_content` (the request included `reasoning.encrypted_content`). */
+  readonly sealReasoning?: (text: string) => string
+  /**
+   * Compaction mode (a `compaction_trigger` request, `/v1/responses/compact`): the model's text is the summary
+   * and the response's only output item is one `compaction`, sealed with this.
+   */
+  readonly sealCompaction?: (summary: string) => string
 }
 
 export type OpenItem =
@@ -70,6 +77,8 @@ export interface State {
   readonly failure: { readonly code: string; readonly message: string; readonly status?: "failed" | "cancelled" } | undefined
   /** The response being built; lifecycle events carry snapshots of it. */
   readonly base: ResponseObject.Response
+  /** Compaction mode: the summary written so far. */
+  readonly summary: string
 }
 
 export type Draft = { -readonly [K in keyof State]: State[K] } & { readonly events: Array<Event> }
@@ -88,6 +97,7 @@ export const draft = (state: State): Draft => ({
   usage: state.usage,
   failure: state.failure,
   base: state.base,
+  summary: state.summary,
   events: []
 })
 
@@ -103,7 +113,8 @@ export const finishDraft = (d: Draft): readonly [State, ReadonlyArray<Event>] =>
     finishReason: d.finishReason,
     usage: d.usage,
     failure: d.failure,
-    base: d.base
+    base: d.base,
+    summary: d.summary
   },
   d.events
 ]
@@ -134,11 +145,11 @@ export const ensureStarted = (d: Draft): void => {
 
 const nextIndex = (d: Draft): number => d.output.length
 
-const addItem = (d: Draft, item: ResponseObject.OutputItem): void => {
+export const addItem = (d: Draft, item: ResponseObject.OutputItem): void => {
   emit(d, { type: "response.output_item.added", output_index: nextIndex(d), item })
 }
 
-const doneItem = (d: Draft, item: ResponseObject.OutputItem): void => {
+export const doneItem = (d: Draft, item: ResponseObject.OutputItem): void => {
   emit(d, { type: "response.output_item.done", output_index: nextIndex(d), item })
   d.output = [...d.output, item]
   d.open = undefined
@@ -173,14 +184,16 @@ export const reasoningDelta = (d: Draft, item: OpenItem & { kind: "reasoning" },
 const closeReasoning = (d: Draft, item: OpenItem & { kind: "reasoning" }, status: ItemStatus): void => {
   const output_index = nextIndex(d)
   const { id, text } = item
+  // The sealed copy travels with the item so a stateless client (store: false) can hand it back next turn.
+  const sealed = d.ctx.sealReasoning === undefined ? {} : { encrypted_content: d.ctx.sealReasoning(text) }
   if (item.summary) {
     emit(d, { type: "response.reasoning_summary_text.done", item_id: id, output_index, summary_index: 0, text })
     emit(d, { type: "response.reasoning_summary_part.done", item_id: id, output_index, summary_index: 0, part: { type: "summary_text", text } })
-    doneItem(d, { type: "reasoning", id, summary: [{ type: "summary_text", text }], status })
+    doneItem(d, { type: "reasoning", id, summary: [{ type: "summary_text", text }], ...sealed, status })
   } else {
     emit(d, { type: "response.reasoning_text.done", item_id: id, output_index, content_index: 0, text })
     emit(d, { type: "response.content_part.done", item_id: id, output_index, content_index: 0, part: { type: "reasoning_text", text } })
-    doneItem(d, { type: "reasoning", id, summary: [], content: [{ type: "reasoning_text", text }], status })
+    doneItem(d, { type: "reasoning", id, summary: [], content: [{ type: "reasoning_text", text }], ...sealed, status })
   }
 }
 
