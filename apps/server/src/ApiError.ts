@@ -63,10 +63,13 @@ const reasons: Record<ChatBackend.BackendErrorReason, { readonly status: number;
   internal: { status: 500, type: "server_error", code: "server_error" }
 }
 
-/** A backend failure before the first chunk: an HTTP error. */
-export const fromBackend = (error: ChatBackend.BackendError): ApiError => {
+/**
+ * A backend failure before the first chunk: an HTTP error. `param` renames the backend's (Chat Completions)
+ * param for the client's API (`ResponsesParam.fromChat` on `/v1/responses`).
+ */
+export const fromBackend = (error: ChatBackend.BackendError, param: (name: string | null) => string | null = (name) => name): ApiError => {
   const { status, type, code } = reasons[error.reason]
-  return make(status, error.message, { type, param: error.param, code: error.code ?? code })
+  return make(status, error.message, { type, param: param(error.param), code: error.code ?? code })
 }
 
 /** A backend failure after the first chunk: the `code` and `message` of `response.failed`'s error. */

@@ -13,6 +13,8 @@ export * as ToChatRequest from "./ToChatRequest.js"
 /** @since 0.1.0 */
 export * as ToolMapping from "./ToolMapping.js"
 /** @since 0.1.0 */
+export * as ResponsesParam from "./ResponsesParam.js"
+/** @since 0.1.0 */
 export * as ResponseSnapshot from "./ResponseSnapshot.js"
 /** @since 0.1.0 */
 export * as Usage from "./Usage.js"

@@ -5,7 +5,7 @@
  * end in exactly one terminal event. Streaming and non-streaming consume the same stream (DESIGN §3).
  */
 import type { ResponseEvents, ResponseObject } from "@parlance/schema"
-import { Sequencer, Sse } from "@parlance/translate"
+import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -63,7 +63,9 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ...sealing(s.config.sealer, prepared)
     }
 
-    const chunks = yield* pullFirst(s.backend.stream(prepared.plan.request)).pipe(Effect.mapError(ApiError.fromBackend))
+    const chunks = yield* pullFirst(s.backend.stream(prepared.plan.request)).pipe(
+      Effect.mapError((error) => ApiError.fromBackend(error, ResponsesParam.fromChat))
+    )
     s.metrics.ttft((s.now() - startedAt) / 1000)
 
     const stored = prepared.request.store !== false
