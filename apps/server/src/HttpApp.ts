@@ -44,7 +44,7 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
   const auth = Auth.make({ apiKey: config.apiKey, metricsPublic: config.metricsPublic })
 
-  const router = HttpRouter.empty.pipe(
+  const routes = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
     HttpRouter.post("/v1/responses/compact", draining(compactResponse(options))),
     HttpRouter.get("/v1/responses/:id", Routes.getResponse(options)),
@@ -72,10 +72,10 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
     HttpRouter.get(
       "/metrics",
       Effect.map(backendLoad, (load) => HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
-    ),
-    // Last, so that it covers every route above: each needs the key unless Auth.publicRoutes names it.
-    HttpRouter.use(auth.guard)
+    )
   )
+  // Deny by default: every route above — and any added there later — needs the key unless Auth.publicRoutes names it.
+  const router = HttpRouter.use(routes, auth.guard)
 
   const handled = router.pipe(
     Effect.catchTag("RouteNotFound", () =>

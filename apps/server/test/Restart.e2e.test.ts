@@ -63,6 +63,38 @@ describe("the SQLite store", () => {
     }
   })
 
+  it("a live replica's heartbeat keeps its running response in progress while another replica sweeps", { timeout: 30_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parlance-db-"))
+    const timings = { heartbeatMs: 100, staleAfterMs: 400 }
+    const a = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir, ...timings })
+    const b = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir, ...timings })
+    try {
+      const stream = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "slow", input: "x", stream: true })
+      // The client keeps reading: the response runs on.
+      const events: Array<any> = []
+      let begun!: () => void
+      const started = new Promise<void>((resolve) => (begun = resolve))
+      const reading = (async () => {
+        for await (const event of stream) {
+          events.push(event)
+          if (event.type === "response.output_text.delta") begun()
+        }
+      })()
+      await started
+      const id = events[0].response.id
+      // Several stale periods pass: b sweeps every 100 ms, a renews its heartbeat every 100 ms.
+      await new Promise((r) => setTimeout(r, 1_500))
+      expect((await (await fetch(`${b.url}/v1/responses/${id}`)).json()).status).toBe("in_progress")
+      const cancelled = await (await fetch(`${b.url}/v1/responses/${id}/cancel`, { method: "POST" })).json()
+      expect(cancelled.status).toBe("cancelled")
+      await reading
+      expect(events.at(-1).response.status).toBe("cancelled")
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it("shutdown drains: an in-flight stream ends with its terminal event", async () => {
     const server = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, drainTimeoutMs: 200 })
     const stream = await new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "slow", input: "x", stream: true })
