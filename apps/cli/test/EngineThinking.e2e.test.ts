@@ -114,4 +114,24 @@ describe("the Vercel AI SDK on the thinking variant", { timeout: 120_000 }, () =
     expect((await result.steps)[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
     expect(await result.text).toBe(TOOL_RESULT_TEXT)
   })
+
+  it("a second turn replays the first as bare item_references (rs_, msg_), resolved from the store", async () => {
+    const sent: Array<any> = []
+    const recording: typeof fetch = async (input, init) => {
+      if (typeof init?.body === "string") sent.push(JSON.parse(init.body))
+      return fetch(input, init)
+    }
+    const model = createOpenAI({ baseURL: served.baseUrl, apiKey: "unused", fetch: recording }).responses("scripted-think")
+    const first = await generateText({ model, prompt: "Hello", providerOptions })
+    const second = streamText({
+      model,
+      messages: [{ role: "user", content: "Hello" }, ...first.response.messages, { role: "user", content: "And again?" }],
+      providerOptions
+    })
+    for await (const part of second.fullStream) if (part.type === "error") throw part.error
+    expect(await second.text).toBe(ANSWER_TEXT)
+    expect(sent[1].previous_response_id).toBeUndefined()
+    const references = sent[1].input.filter((item: any) => item.type === "item_reference").map((item: any) => item.id)
+    expect(references.some((id: string) => id.startsWith("rs_"))).toBe(true)
+  })
 })

@@ -18,7 +18,6 @@ export interface RequestEcho {
   readonly frequency_penalty?: number | null
   readonly reasoning?: ResponsesRequest.ReasoningConfig | null
   readonly safety_identifier?: string | null
-  readonly service_tier?: string | null
   readonly store?: boolean | null
   readonly background?: boolean | null
   readonly temperature?: number | null
@@ -63,7 +62,8 @@ export const make = (options: {
     frequency_penalty: e.frequency_penalty ?? 0,
     reasoning: { effort: e.reasoning?.effort ?? null, summary: e.reasoning?.summary ?? e.reasoning?.generate_summary ?? null },
     safety_identifier: e.safety_identifier ?? null,
-    service_tier: e.service_tier ?? "default",
+    // The tier that was used (OpenAI answers "auto" with the tier it picked): a local server has one.
+    service_tier: "default",
     store: e.store ?? true,
     temperature: e.temperature ?? 1,
     text: { format: formatEcho(e.text?.format), verbosity: e.text?.verbosity ?? "medium" },
