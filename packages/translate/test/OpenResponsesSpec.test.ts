@@ -50,7 +50,6 @@ describe("a Response echoing every request field", () => {
       prompt_cache_key: "k",
       prompt_cache_retention: "24h",
       safety_identifier: "user-1",
-      service_tier: "auto",
       store: false,
       metadata: { a: "b" }
     }
