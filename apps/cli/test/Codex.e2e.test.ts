@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { bin, freePort, tempDir } from "./cliHarness.js"
+import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 
 const codex = join(import.meta.dirname, "../node_modules/.bin/codex")
 const probe = existsSync(codex) ? spawnSync(codex, ["--version"], { encoding: "utf8", timeout: 20_000 }) : undefined
@@ -56,7 +57,7 @@ const serve = async (args: ReadonlyArray<string>): Promise<Served> => {
 }
 
 /** `codex exec` against a base URL, with its own CODEX_HOME; only loopback is reachable (a dead proxy for the rest). */
-const runCodex = (baseUrl: string, model: string, prompt: string) => {
+const runCodex = (baseUrl: string, model: string, prompt: string, timeoutMs = 45_000, config: ReadonlyArray<string> = []) => {
   const home = tempDir("codex-home")
   const work = tempDir("codex-work")
   mkdirSync(home, { recursive: true })
@@ -66,6 +67,7 @@ const runCodex = (baseUrl: string, model: string, prompt: string) => {
       `model = "${model}"`,
       `model_provider = "parlance"`,
       `check_for_update_on_startup = false`,
+      ...config,
       "",
       "[model_providers.parlance]",
       `name = "Parlance"`,
@@ -85,7 +87,7 @@ const runCodex = (baseUrl: string, model: string, prompt: string) => {
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
     child.stderr.on("data", (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
     child.on("close", (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -140,6 +142,59 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
     // What Codex sends: a stateless full-input replay (store false), namespace tools, built-ins that are skipped.
     const request = streams.map((s) => s.request).find((r) => r.input.some((i: any) => i.type === "function_call_output"))
     expect(request).toMatchObject({ store: false, stream: true, include: ["reasoning.encrypted_content"] })
+  })
+
+  // Codex's own prompt is ~20k tokens of this vocabulary (instructions, skills, 12 tools); the scripted model
+  // evaluates a few hundred tokens/s on one CPU thread. A short instructions file and the optional tools off
+  // leave ~2.4k tokens (exec_command and write_stdin): a CI-sized turn, the same protocol.
+  const instructions = join(tempDir("codex-instructions"), "instructions.md")
+  writeFileSync(instructions, "You are a coding agent. Run shell commands with exec_command.\n")
+  const lean = [
+    `model_instructions_file = "${instructions}"`,
+    `web_search = "disabled"`,
+    "[agents]",
+    "enabled = false",
+    "[features]",
+    "goals = false",
+    "view_image = false",
+    "[tools.experimental_request_user_input]",
+    "enabled = false",
+    "[skills]",
+    "include_instructions = false"
+  ]
+  // The scripted tiny model ends its turns and calls the first tool offered — Codex's shell tool
+  // (`exec_command`), its `cmd` the word after "run". Codex runs it and sends the output back; the model
+  // answers it, and the turn completes.
+  it("embedded engine (scripted model): the model calls Codex's shell tool, Codex runs it, the model answers", { timeout: 300_000 }, async () => {
+    const served = await serve(["--model", await ensureScriptedModel(), "--model-name", "scripted", "--ctx-size", "32768", "--threads", "1"])
+    let result: Awaited<ReturnType<typeof runCodex>>
+    try {
+      result = await runCodex(served.url, "scripted", "please run find", 240_000, lean)
+    } finally {
+      expect(await served.stop()).toBe(0)
+    }
+    const events = codexEvents(result.stdout)
+    const failures = events.filter((e) => e.type === "error" || e.type === "turn.failed")
+    expect(failures, result.stdout + result.stderr).toEqual([])
+    expect(events.map((e) => e.type)).toContain("turn.completed")
+    expect(result.code, result.stderr).toBe(0)
+    const items = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string; command?: string; exit_code?: number; aggregated_output?: string })
+    const command = items.find((i) => i.type === "command_execution")
+    expect(command, result.stdout).toBeDefined()
+    expect(command?.command).toContain("find")
+    expect(items.find((i) => i.type === "agent_message")?.text).toBe(ScriptedModel.TOOL_RESULT_TEXT)
+
+    const streams = recordedStreams(served.recordDir)
+    expect(streams.length).toBeGreaterThanOrEqual(2)
+    for (const s of streams) {
+      expect(s.violations, s.file).toEqual([])
+      expect(s.events.at(-1).type).toBe("response.completed")
+    }
+    const call = streams[0].events.at(-1).response.output.find((i: any) => i.type === "function_call")
+    expect(call).toMatchObject({ name: "exec_command", status: "completed" })
+    expect(JSON.parse(call.arguments).cmd.trim()).toBe("find")
+    const answered = streams.map((s) => s.request).find((r) => r.input.some((i: any) => i.type === "function_call_output"))
+    expect(answered).toBeDefined()
   })
 
   // The tiny generated model: random weights never sample end-of-turn, so every answer runs to its token cap.

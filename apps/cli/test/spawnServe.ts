@@ -26,6 +26,10 @@ export const serveParlance = async (args: ReadonlyArray<string>, options: { read
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+  // A test that times out never reaches its stop(): the server must not outlive the test process.
+  const reap = () => child.kill("SIGKILL")
+  process.once("exit", reap)
+  void exited.then(() => process.off("exit", reap))
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000)
   while (!out.includes("parlance listening on") && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   if (!out.includes("parlance listening on")) {

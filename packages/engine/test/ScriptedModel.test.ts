@@ -72,6 +72,29 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
       expect(contentOf(chunks)).toBe(ScriptedModel.TOOL_RESULT_TEXT)
     }))
 
+  it.effect("optional parameters are left out: only the required ones are generated", () =>
+    Effect.gen(function* () {
+      const exec = {
+        type: "function" as const,
+        function: {
+          name: "exec_command",
+          parameters: {
+            type: "object",
+            properties: {
+              cmd: { type: "string" },
+              workdir: { type: "string" },
+              sandbox_permissions: { type: "string", enum: ["use_default", "require_escalated"] },
+              yield_time_ms: { type: "number" }
+            },
+            required: ["cmd"],
+            additionalProperties: false
+          }
+        }
+      }
+      const chunks = yield* collect(yield* Engine.Engine, ask({ tools: [exec], messages: [{ role: "user", content: "please run find" }] }))
+      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["exec_command", { cmd: " find" }]])
+    }))
+
   it.effect("tool_choice none → the plain answer; a forced call of the second tool still works", () =>
     Effect.gen(function* () {
       const engine = yield* Engine.Engine

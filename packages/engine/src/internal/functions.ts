@@ -59,6 +59,21 @@ const anyOfAsOneOf = (schema: unknown): unknown => {
   return out
 }
 
+/**
+ * A tool's top-level parameters without the optional properties: node-llama-cpp's call grammar makes every
+ * listed property mandatory, so a model would be forced to fill each optional one (Codex's `exec_command`:
+ * a `workdir`, a `shell`, `sandbox_permissions` it is told never to send). The model sees and fills the
+ * required ones only; what it sends stays valid for the original schema.
+ */
+export const requiredOnly = (schema: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
+  const properties = schema.properties
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return schema
+  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === "string") : [])
+  const kept = Object.entries(properties).filter(([key]) => required.has(key))
+  if (kept.length === Object.keys(properties).length) return schema
+  return { ...schema, properties: Object.fromEntries(kept) }
+}
+
 export const planFunctions = (request: ChatCompletionRequest): Either.Either<FunctionsPlan, BackendError> => {
   const tools = request.tools ?? []
   const choice = request.tool_choice ?? "auto"
@@ -91,7 +106,7 @@ export const planFunctions = (request: ChatCompletionRequest): Either.Either<Fun
   const schemas: Array<readonly [string, GbnfJsonSchema]> = []
   for (const [tool, i] of selected) {
     const parameters = tool.function.parameters
-    const params = parameters === undefined || Object.keys(parameters).length === 0 ? undefined : asGbnfSchema(parameters)
+    const params = parameters === undefined || Object.keys(parameters).length === 0 ? undefined : asGbnfSchema(requiredOnly(parameters))
     if (params !== undefined) schemas.push([`tools[${i}].function.parameters`, params])
     functions[tool.function.name] = {
       ...(tool.function.description === undefined ? {} : { description: tool.function.description }),
