@@ -70,7 +70,9 @@ export const DEFAULT_LOGITS: ReadonlyArray<readonly [string, number]> = [
   ["]", 8],
   ["0", 6], // numbers close as `0`, never `0.0` (Codex parses some as unsigned integers)
   [",", 4],
-  [":", 2] // above the byte token `<0x3A>` (lowest id wins ties), so the ARGQ rule sees the `:` token
+  // Far above the byte token `<0x3A>` (which would win a tie: lowest id), even at temperature 1, so the
+  // rules that look for an opened string value see the `:` token; still below `"`, which closes strings.
+  [":", 9]
 ]
 
 /** A token a user can name for a string argument: a capitalised word (`Paris`, `▁Paris`). */
