@@ -8,6 +8,8 @@
  */
 import * as Either from "effect/Either"
 import { BASE_RULES, literal, MAX_UINT, numberRange } from "./gbnf.js"
+import { FORMATS, OCTET } from "./jsonFormats.js"
+import { canonical, isObject, type JsonType, overlaps, type Signature, TYPES, typeOfValue } from "./jsonSchemaOverlap.js"
 import { patternGrammar } from "./regexGrammar.js"
 
 /** Why a schema cannot be enforced: the keyword and where it is (`["properties", "n", "pattern"]`). */
@@ -24,9 +26,6 @@ export const issueParam = (base: string, issue: SchemaIssue): string =>
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 type SchemaObject = { readonly [key: string]: unknown }
 type Path = ReadonlyArray<string | number>
-type JsonType = "null" | "boolean" | "integer" | "number" | "string" | "array" | "object"
-
-const TYPES: ReadonlyArray<JsonType> = ["null", "boolean", "integer", "number", "string", "array", "object"]
 
 /** Keywords of each instance type: a schema without `type` generates the types its keywords constrain. */
 const FAMILY: Readonly<Record<string, JsonType>> = {
@@ -77,22 +76,6 @@ const UNSUPPORTED = new Set([
 const KNOWN = new Set([...UNSUPPORTED, ...Object.keys(FAMILY), "type", "enum", "const", "$ref", "anyOf", "oneOf", "allOf"])
 const isAsserting = (key: string): boolean => KNOWN.has(key)
 
-const isObject = (u: unknown): u is SchemaObject => typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** Fixed-format strings: a subset of what ajv-formats accepts for each (days 01–28 are in every month). */
-const FORMATS: Readonly<Record<string, string>> = {
-  date: '[0-9]{4} "-" ( "0" [1-9] | "1" [0-2] ) "-" ( "0" [1-9] | "1" [0-9] | "2" [0-8] )',
-  time: '( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" [0-5] [0-9] ( "." [0-9]{1,3} )? "Z"',
-  "date-time":
-    '[0-9]{4} "-" ( "0" [1-9] | "1" [0-2] ) "-" ( "0" [1-9] | "1" [0-9] | "2" [0-8] ) "T" ' +
-    '( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" [0-5] [0-9] ( "." [0-9]{1,3} )? "Z"',
-  uuid: '[0-9a-f]{8} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{12}',
-  email: '[a-z0-9]{1,32} "@" [a-z0-9]{1,32} ( "." [a-z]{2,8} ){1,2}',
-  hostname: '[a-z0-9]{1,32} ( "." [a-z0-9]{1,32} ){0,3}',
-  ipv4: 'octet "." octet "." octet "." octet'
-}
-const OCTET = '"25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9]'
-
 /** The most items or characters a bounded repetition gets in a grammar (llama.cpp expands repetitions). */
 const MAX_REPEAT = 4096
 
@@ -110,56 +93,6 @@ const failAt = (path: Path, message: string): never => {
 }
 
 const family = (key: string): JsonType | undefined => (Object.hasOwn(FAMILY, key) ? FAMILY[key] : undefined)
-
-const canonical = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(canonical).join(",")}]`
-    : isObject(value)
-      ? `{${Object.keys(value)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-          .join(",")}}`
-      : JSON.stringify(value)
-
-const typeOfValue = (value: unknown): ReadonlyArray<JsonType> =>
-  value === null
-    ? ["null"]
-    : typeof value === "boolean"
-      ? ["boolean"]
-      : typeof value === "number"
-        ? Number.isInteger(value)
-          ? ["integer", "number"]
-          : ["number"]
-        : typeof value === "string"
-          ? ["string"]
-          : Array.isArray(value)
-            ? ["array"]
-            : ["object"]
-
-/** What a schema can generate, coarsely: for telling `oneOf` branches apart. */
-type Signature =
-  | { readonly _tag: "Any" }
-  | { readonly _tag: "Literals"; readonly values: ReadonlyArray<unknown> }
-  | { readonly _tag: "Types"; readonly types: ReadonlySet<JsonType>; readonly tags: ReadonlyMap<string, ReadonlySet<string>> }
-
-const overlaps = (a: Signature, b: Signature): boolean => {
-  if (a._tag === "Any" || b._tag === "Any") return true
-  if (a._tag === "Literals" && b._tag === "Literals")
-    return a.values.some((x) => b.values.some((y) => canonical(x) === canonical(y)))
-  if (a._tag === "Literals" || b._tag === "Literals") {
-    const [lits, types] = a._tag === "Literals" ? [a, b as Extract<Signature, { _tag: "Types" }>] : [b as Extract<Signature, { _tag: "Literals" }>, a]
-    return lits.values.some((v) => typeOfValue(v).some((t) => types.types.has(t)))
-  }
-  const shared = TYPES.filter((t) => a.types.has(t) && (b.types.has(t) || (t === "integer" && b.types.has("number")) || (t === "number" && b.types.has("integer"))))
-  if (shared.length === 0) return false
-  if (shared.length > 1 || shared[0] !== "object") return true
-  // Two object branches are apart when a property both require has disjoint constant values.
-  for (const [key, values] of a.tags) {
-    const other = b.tags.get(key)
-    if (other !== undefined && ![...values].some((v) => other.has(v))) return false
-  }
-  return true
-}
 
 export interface CompiledGrammar {
   /** The GBNF text; its root is the JSON value followed by the end marker. */
