@@ -136,7 +136,10 @@ describe("operations", () => {
   it("--record-dir writes a replayable recording of chunks and events", async () => {
     const capture = await postSse(`${h.url}/v1/responses`, { model: "vector/two-consecutive-tool-calls", input: "x", stream: true })
     const id = capture.events[0].response.id
-    await new Promise((r) => setTimeout(r, 50))
+    // The recorder writes after the stream ends, off the hot path: wait for both files (a fixed 50 ms was flaky under load).
+    for (let waited = 0; waited < 5_000 && !["json", "sse"].every((ext) => readdirSync(recordDir).includes(`${id}.${ext}`)); waited += 20) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
     expect(readdirSync(recordDir)).toContain(`${id}.json`)
     const recording = JSON.parse(readFileSync(join(recordDir, `${id}.json`), "utf8"))
     expect(readFileSync(join(recordDir, `${id}.sse`), "utf8")).toContain("event: response.completed")
