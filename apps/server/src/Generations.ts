@@ -6,7 +6,7 @@
  */
 import type { ResponseObject } from "@parlance/schema"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
+import type * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,8 +14,8 @@ import type * as Scope from "effect/Scope"
 
 /** A generation running here. @category models */
 export interface Running {
-  /** Completing it stops the generation (cancel, drain). */
-  readonly abort: Deferred.Deferred<void>
+  /** Stops the generation (cancel, drain): it ends with its terminal event at the next batch. */
+  readonly stop: Effect.Effect<void>
   readonly finished: Deferred.Deferred<ResponseObject.Response>
 }
 
@@ -54,7 +54,7 @@ export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
         })
     )
 
-  const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => Deferred.succeed(r.abort, undefined), { discard: true }))
+  const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => r.stop, { discard: true }))
 
   // A drain runs as a finalizer, uninterruptible: the wait is made interruptible so that its timeout can end it.
   const idleWithin = (timeout: Duration.DurationInput) => idle.await.pipe(Effect.interruptible, Effect.timeoutOption(timeout))

@@ -4,8 +4,11 @@
  * @since 0.1.0
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.js"
 import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
@@ -89,33 +92,36 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
           (error) => (error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken())
         )
 
+  /** Sends the request and hands back the pull of its batches, one per network read; the scope ends it. */
+  const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Pull, BackendError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const abort = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => abort.abort()))
+      const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
+      const response = yield* post("/chat/completions", body, abort)
+      if (!response.ok) {
+        const text = yield* Effect.promise(() => response.text().catch(() => ""))
+        return yield* Effect.fail(UpstreamErrors.fromStatus(response.status, text))
+      }
+      if (response.body === null) return yield* Effect.fail(UpstreamErrors.noBody())
+      const batches = readChunks(response.body, idleTimeoutMs)
+      // An async generator's `return()` waits for the read it is suspended in — through a stalled upstream,
+      // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          abort.abort()
+          batches.return(undefined).catch(() => undefined)
+        })
+      )
+      // The batch travels as is, never element by element.
+      return Effect.flatMap(
+        Effect.tryPromise({ try: () => batches.next(), catch: (error) => Option.some(error instanceof BackendError ? error : UpstreamErrors.broken()) }),
+        (result) => (result.done === true ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(result.value)))
+      )
+    })
+
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
-    Stream.unwrapScoped(
-      Effect.gen(function* () {
-        const abort = new AbortController()
-        yield* Effect.addFinalizer(() => Effect.sync(() => abort.abort()))
-        const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
-        const response = yield* post("/chat/completions", body, abort)
-        if (!response.ok) {
-          const text = yield* Effect.promise(() => response.text().catch(() => ""))
-          return yield* Effect.fail(UpstreamErrors.fromStatus(response.status, text))
-        }
-        if (response.body === null) return yield* Effect.fail(UpstreamErrors.noBody())
-        const batches = readChunks(response.body, idleTimeoutMs)
-        // An async generator's `return()` waits for the read it is suspended in — through a stalled upstream,
-        // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
-        const iterator: AsyncIterator<ReadonlyArray<ChatCompletions.ChatCompletionChunk>> = {
-          next: () => batches.next(),
-          return: () => {
-            abort.abort()
-            return batches.return(undefined).catch(() => ({ done: true as const, value: undefined }))
-          }
-        }
-        return Stream.fromAsyncIterable({ [Symbol.asyncIterator]: () => iterator }, (error) =>
-          error instanceof BackendError ? error : UpstreamErrors.broken()
-        ).pipe(Stream.mapConcat((batch) => batch))
-      })
-    )
+    Stream.unwrapScoped(Effect.map(open(request), Stream.repeatEffectChunkOption))
 
   const models = Effect.tryPromise({
     try: (signal) => fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))),
@@ -146,7 +152,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       }))
     )
 
-  return { kind: "upstream", baseUrl, models, stream, passthrough }
+  return { kind: "upstream", baseUrl, models, stream, open, passthrough }
 }
 
 class ConnectTimeout extends Error {}

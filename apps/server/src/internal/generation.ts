@@ -9,14 +9,15 @@ import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
 import { drive } from "./drive.js"
 import * as Persist from "./persist.js"
 import type { Prepared } from "./prepare.js"
+import { openFirst, pullFirst } from "./pullFirst.js"
 import type { Sealer } from "./reasoningSeal.js"
-import { pullFirst } from "./pullFirst.js"
 import * as Recording from "./recording.js"
 import type { Services } from "./services.js"
 
@@ -63,30 +64,42 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ...sealing(s.config.sealer, prepared)
     }
 
-    const chunks = yield* pullFirst(s.backend.stream(prepared.plan.request)).pipe(
+    const request = prepared.plan.request
+    const backend = yield* (s.backend.open === undefined ? pullFirst(s.backend.stream(request)) : openFirst(s.backend.open(request))).pipe(
       Effect.mapError((error) => ApiError.fromBackend(error, ResponsesParam.fromChat))
     )
     s.metrics.ttft((s.now() - startedAt) / 1000)
 
     const stored = prepared.request.store !== false
     const persistence = Persist.make(s.store, prepared.input, stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
-    const stop = yield* Deferred.make<void>()
     const finished = yield* Deferred.make<ResponseObject.Response>()
+    let stopped = false
+    const stop = Effect.sync(() => void (stopped = true))
 
-    // The inputs: the chunks, then exactly one ending (the backend's end, its failure, or a stop).
+    // The inputs: the backend's batches, then exactly one ending (its end, its failure, or a stop).
     let outcome: Sequencer.Control | undefined
-    const inputs: Stream.Stream<Sequencer.Input> = (tape === undefined ? chunks : Stream.map(chunks, (c) => (tape.chunk(c), c))).pipe(
-      Stream.haltWhenDeferred(stop),
-      Stream.catchAll((error) => {
-        const { code, message } = ApiError.failureOf(error)
-        return Stream.succeed((outcome = Sequencer.failed(code, message)))
-      }),
-      Stream.concat(
-        Stream.fromEffect(
-          Effect.map(Deferred.isDone(stop), (stopped) => (outcome ??= stopped ? Sequencer.aborted("The response was cancelled.") : Sequencer.end))
-        )
-      )
-    )
+    let first: Chunk.Chunk<Sequencer.Input> | undefined = backend.first
+    const ending = (control: Sequencer.Control) => Effect.succeed(Chunk.of<Sequencer.Input>((outcome = control)))
+    const inputs = Effect.suspend((): Effect.Effect<Chunk.Chunk<Sequencer.Input>> => {
+      if (stopped) return ending(Sequencer.aborted("The response was cancelled."))
+      if (first !== undefined && Chunk.isNonEmpty(first)) {
+        const batch = first
+        first = undefined
+        return Effect.succeed(batch)
+      }
+      return Effect.matchEffect(backend.pull, {
+        onSuccess: (batch) => {
+          if (tape !== undefined) for (const chunk of batch) tape.chunk(chunk)
+          return Effect.succeed<Chunk.Chunk<Sequencer.Input>>(batch)
+        },
+        onFailure: (error) => {
+          if (Option.isNone(error)) return ending(Sequencer.end)
+          const { code, message } = ApiError.failureOf(error.value)
+          return ending(Sequencer.failed(code, message))
+        }
+      })
+    })
+    if (tape !== undefined) for (const chunk of backend.first) tape.chunk(chunk)
     const driver = drive(ctx, inputs)
 
     let ended = false
@@ -119,18 +132,23 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       if (tape !== undefined) yield* tape.save({ backend: s.backend.kind, startedAt, ctx, completedAt, outcome })
     })
 
-    const events = Stream.unwrapScoped(
-      Effect.gen(function* () {
-        yield* s.generations.register(responseId, { abort: stop, finished })
-        s.metrics.streamOpened()
-        yield* Effect.addFinalizer(() => close)
-        if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
-        const created = driver.opening[0]
-        if (created?.type === "response.created") yield* persistence.begin(created.response)
-        return Stream.mapChunksEffect(driver.events, onBatch)
-      })
-    )
-    const sse = Stream.mapChunks(events, (batch) => {
+    /** The one stream of this generation, each batch mapped by `f` (events as they are, or SSE bytes). */
+    const run = <A>(f: (batch: Chunk.Chunk<Event>) => Chunk.Chunk<A>): Stream.Stream<A> =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          yield* s.generations.register(responseId, { stop, finished })
+          s.metrics.streamOpened()
+          yield* Effect.addFinalizer(() => close)
+          // Runs first on the way out: the backend is released before the closing writes.
+          yield* Effect.addFinalizer(() => backend.release)
+          if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
+          const created = driver.opening[0]
+          if (created?.type === "response.created") yield* persistence.begin(created.response)
+          return Stream.repeatEffectChunkOption(Effect.flatMap(driver.next, (batch) => Effect.map(onBatch(batch), f)))
+        })
+      )
+    const events = run((batch) => batch)
+    const sse = run((batch) => {
       let text = ""
       for (const event of batch) text += Sse.encodeEvent(event)
       tape?.sse(text, batch.length)

@@ -19,7 +19,7 @@ import * as Generation from "./generation.js"
 import { catalog } from "./catalog.js"
 import { paginate } from "./inputItems.js"
 import { prepare } from "./prepare.js"
-import { pullFirst } from "./pullFirst.js"
+import { pullFirst, toStream } from "./pullFirst.js"
 import type { Services } from "./services.js"
 
 const encoder = new TextEncoder()
@@ -78,7 +78,7 @@ export const cancelResponse = (deps: Services) =>
     const local = deps.generations.get(id)
     if (local !== undefined) {
       // Running here: stop it and answer with its final state (stored or not).
-      yield* Deferred.succeed(local.abort, undefined)
+      yield* local.stop
       const final = yield* Deferred.await(local.finished).pipe(Effect.timeoutOption("10 seconds"))
       return HttpServerResponse.unsafeJson(Option.isSome(final) ? final.value : (yield* load(deps.store, id)).response)
     }
@@ -139,7 +139,7 @@ export const chatCompletions = (deps: Services) =>
     const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
     const stream = deps.backend.stream({ ...request, ...cap, stream: true, stream_options: { include_usage: true } })
     // Wait for the first chunk so that a failure before generation is an HTTP error.
-    const all = yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend))
+    const all = toStream(yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend)))
     if (request.stream === true) {
       const wantUsage = request.stream_options?.include_usage === true
       const frames = all.pipe(

@@ -40,16 +40,25 @@ export async function* readChunks(
   body: ReadableStream<Uint8Array>,
   idleTimeoutMs: number
 ): AsyncGenerator<ReadonlyArray<ChatCompletions.ChatCompletionChunk>> {
-  const reader = withIdleTimeout(body, idleTimeoutMs).getReader()
+  const reader = body.getReader()
   const decoder = Sse.makeDecoder()
+  // One timer for the whole body, pushed back on every read (not a timer and a promise race per read).
+  let silent = false
+  const timer = setTimeout(() => {
+    silent = true
+    reader.cancel(new IdleTimeout()).catch(() => undefined)
+  }, idleTimeoutMs)
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>
       try {
         result = await reader.read()
       } catch (error) {
-        throw error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken()
+        throw silent ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken()
       }
+      // A cancel by the timer ends a pending read as if the body had ended.
+      if (silent) throw UpstreamErrors.idleTimeout(idleTimeoutMs)
+      timer.refresh()
       const messages = result.done ? decoder.end() : decoder.feed(result.value)
       const batch: Array<ChatCompletions.ChatCompletionChunk> = []
       for (const message of messages) {
@@ -66,6 +75,7 @@ export async function* readChunks(
       if (result.done) throw UpstreamErrors.noDone()
     }
   } finally {
+    clearTimeout(timer)
     reader.cancel().catch(() => undefined)
   }
 }
