@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.js"
 import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
 import * as UpstreamErrors from "./internal/upstreamErrors.js"
+import * as UpstreamHttp from "./internal/upstreamHttp.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -92,24 +93,31 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
           (error) => (error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken())
         )
 
+  const poster = UpstreamHttp.make(baseUrl, headers, connectTimeoutMs)
+
   /** Sends the request and hands back the pull of its batches, one per network read; the scope ends it. */
   const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Pull, BackendError, Scope.Scope> =>
     Effect.gen(function* () {
-      const abort = new AbortController()
-      yield* Effect.addFinalizer(() => Effect.sync(() => abort.abort()))
-      const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
-      const response = yield* post("/chat/completions", body, abort)
-      if (!response.ok) {
-        const text = yield* Effect.promise(() => response.text().catch(() => ""))
-        return yield* Effect.fail(UpstreamErrors.fromStatus(response.status, text))
+      const exchange = poster.post("/chat/completions", JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } }))
+      yield* Effect.addFinalizer(() => Effect.sync(exchange.abort))
+      const response = yield* Effect.tryPromise({ try: () => exchange.response, catch: (error) => error }).pipe(
+        Effect.catchAll((error) => {
+          const failure = error instanceof UpstreamHttp.ConnectTimeout ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
+          // The address and the socket's words go to the log, not to the client.
+          return Effect.logWarning(`upstream ${baseUrl}/chat/completions: ${failure.message} ${UpstreamErrors.detail(error)}`).pipe(Effect.zipRight(Effect.fail(failure)))
+        })
+      )
+      const status = response.statusCode ?? 0
+      if (status < 200 || status >= 300) {
+        const text = yield* Effect.promise(() => UpstreamHttp.text(response))
+        return yield* Effect.fail(UpstreamErrors.fromStatus(status, text))
       }
-      if (response.body === null) return yield* Effect.fail(UpstreamErrors.noBody())
-      const batches = readChunks(response.body, idleTimeoutMs)
+      const batches = readChunks(response, idleTimeoutMs)
       // An async generator's `return()` waits for the read it is suspended in — through a stalled upstream,
       // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
-          abort.abort()
+          exchange.abort()
           batches.return(undefined).catch(() => undefined)
         })
       )

@@ -29,6 +29,8 @@ export interface Generation {
   readonly events: Stream.Stream<Event>
   /** The same events as SSE bytes: one buffer per batch, each event encoded once. */
   readonly sse: Stream.Stream<Uint8Array>
+  /** Runs it to the end without streaming: the terminal event's Response (non-streaming requests). */
+  readonly response: Effect.Effect<ResponseObject.Response | undefined>
 }
 
 const encoder = new TextEncoder()
@@ -132,21 +134,22 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       if (tape !== undefined) yield* tape.save({ backend: s.backend.kind, startedAt, ctx, completedAt, outcome })
     })
 
+    /** For the life of the scope: registered, counted, watched for a cancel, its in-progress record written. */
+    const running = Effect.gen(function* () {
+      yield* s.generations.register(responseId, { stop, finished })
+      s.metrics.streamOpened()
+      yield* Effect.addFinalizer(() => close)
+      // Runs first on the way out: the backend is released before the closing writes.
+      yield* Effect.addFinalizer(() => backend.release)
+      if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
+      const created = driver.opening[0]
+      if (created?.type === "response.created") yield* persistence.begin(created.response)
+    })
+    const step = Effect.flatMap(driver.next, onBatch)
+
     /** The one stream of this generation, each batch mapped by `f` (events as they are, or SSE bytes). */
     const run = <A>(f: (batch: Chunk.Chunk<Event>) => Chunk.Chunk<A>): Stream.Stream<A> =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          yield* s.generations.register(responseId, { stop, finished })
-          s.metrics.streamOpened()
-          yield* Effect.addFinalizer(() => close)
-          // Runs first on the way out: the backend is released before the closing writes.
-          yield* Effect.addFinalizer(() => backend.release)
-          if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
-          const created = driver.opening[0]
-          if (created?.type === "response.created") yield* persistence.begin(created.response)
-          return Stream.repeatEffectChunkOption(Effect.flatMap(driver.next, (batch) => Effect.map(onBatch(batch), f)))
-        })
-      )
+      Stream.unwrapScoped(Effect.as(running, Stream.repeatEffectChunkOption(Effect.map(step, f))))
     const events = run((batch) => batch)
     const sse = run((batch) => {
       let text = ""
@@ -154,5 +157,23 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       tape?.sse(text, batch.length)
       return Chunk.of(encoder.encode(text))
     })
-    return { responseId, events, sse }
+    // Non-streaming: the same steps in a plain loop, no stream around them (a stream's set-up costs more
+    // than a small response's whole fold).
+    const response = Effect.scoped(
+      Effect.zipRight(
+        running,
+        Effect.suspend(() => {
+          let last: ResponseObject.Response | undefined
+          return step.pipe(
+            Effect.tap((batch) => {
+              const response = Chunk.isNonEmpty(batch) ? Sequencer.terminalResponse(Chunk.lastNonEmpty(batch)) : undefined
+              if (response !== undefined) last = response
+            }),
+            Effect.forever,
+            Effect.catchAll(() => Effect.succeed(last))
+          )
+        })
+      )
+    )
+    return { responseId, events, sse, response }
   })

@@ -47,8 +47,7 @@ export const createResponse = (deps: Services) =>
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) return sse(generation.sse)
-    const events = yield* Stream.runCollect(generation.events)
-    const response = Sequencer.terminalResponse(Chunk.unsafeLast(events))
+    const response = yield* generation.response
     return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.unsafeJson(response)
   })
 

@@ -4,7 +4,28 @@
  */
 import type { ChatCompletions } from "@parlance/schema"
 import { ChunkDecode, Sse } from "@parlance/translate"
+import { IncomingMessage } from "node:http"
 import * as UpstreamErrors from "./upstreamErrors.js"
+
+interface Reader {
+  readonly read: () => Promise<IteratorResult<Uint8Array, unknown>>
+  readonly cancel: (reason?: unknown) => Promise<void>
+}
+
+/**
+ * A node:http response body read like a web stream. `cancel(reason)` destroys it (failing a pending read);
+ * `cancel()` at the end reads whatever is left, so the connection goes back to the keep-alive pool.
+ */
+const incomingReader = (body: IncomingMessage): Reader => {
+  const iterator = body[Symbol.asyncIterator]()
+  return {
+    read: () => iterator.next(),
+    cancel: async (reason) => {
+      if (reason !== undefined) body.destroy(reason instanceof Error ? reason : undefined)
+      else if (!body.readableEnded) body.resume()
+    }
+  }
+}
 
 export class IdleTimeout extends Error {}
 
@@ -37,10 +58,10 @@ export const withIdleTimeout = (body: ReadableStream<Uint8Array>, ms: number): R
  * connection, silence longer than `idleTimeoutMs`, or a body that ends without `[DONE]` (a dropped stream).
  */
 export async function* readChunks(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | IncomingMessage,
   idleTimeoutMs: number
 ): AsyncGenerator<ReadonlyArray<ChatCompletions.ChatCompletionChunk>> {
-  const reader = body.getReader()
+  const reader = body instanceof IncomingMessage ? incomingReader(body) : body.getReader()
   const decoder = Sse.makeDecoder()
   // One timer for the whole body, pushed back on every read (not a timer and a promise race per read).
   let silent = false
@@ -50,7 +71,7 @@ export async function* readChunks(
   }, idleTimeoutMs)
   try {
     for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>
+      let result: IteratorResult<Uint8Array, unknown>
       try {
         result = await reader.read()
       } catch (error) {
