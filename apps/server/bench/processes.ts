@@ -4,7 +4,7 @@
  * Prints the URL on its first stdout line, then serves until killed. Over the IPC channel (when spawned with
  * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
-import { createServer } from "node:http"
+import { Agent, createServer, type IncomingMessage, request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Server, Upstream } from "../src/index.js"
 import { startFakeUpstream } from "../test/fakeUpstream.js"
@@ -14,27 +14,28 @@ import { startFakeUpstream } from "../test/fakeUpstream.js"
  * event per chunk (plus created and completed). No grammar, no snapshots, no store: the bench's baseline.
  */
 const startBaseline = async (upstreamUrl: string): Promise<string> => {
+  const upstream = new URL(upstreamUrl)
+  const agent = new Agent({ keepAlive: true })
   const server = createServer(async (req, res) => {
     let raw = ""
     for await (const part of req) raw += part
     const body = JSON.parse(raw) as { model: string; input: string; stream?: boolean }
-    const upstream = await fetch(`${upstreamUrl}/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: body.model, messages: [{ role: "user", content: body.input }], stream: true, stream_options: { include_usage: true } })
-    })
+    const payload = JSON.stringify({ model: body.model, messages: [{ role: "user", content: body.input }], stream: true, stream_options: { include_usage: true } })
+    // The same transport as Parlance's upstream backend: node:http with a keep-alive pool.
+    const answer = await new Promise<IncomingMessage>((resolve, reject) =>
+      request({ hostname: upstream.hostname, port: upstream.port, path: `${upstream.pathname}/chat/completions`, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, resolve)
+        .on("error", reject)
+        .end(payload)
+    )
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
     let seq = 0
     const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`
     res.write(event("response.created", { response: { id: "resp_1", object: "response", status: "in_progress", output: [] } }))
-    const decoder = new TextDecoder()
+    answer.setEncoding("utf8")
     let buffer = ""
     let text = ""
-    const reader = upstream.body!.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      buffer += decoder.decode(value, { stream: true })
+    for await (const part of answer) {
+      buffer += part as string
       let out = ""
       let at: number
       while ((at = buffer.indexOf("\n\n")) >= 0) {

@@ -6,6 +6,7 @@
  */
 import type { ChatCompletions, ResponseEvents, ResponseObject } from "@parlance/schema"
 import * as FinishReason from "./FinishReason.js"
+import * as Ids from "./Ids.js"
 import * as S from "./internal/sequencerState.js"
 import * as ResponseSnapshot from "./ResponseSnapshot.js"
 import * as Usage from "./Usage.js"
@@ -213,7 +214,7 @@ const terminate = (d: S.Draft, control: Control): void => {
 const closeCompaction = (d: S.Draft, seal: (summary: string) => string): void => {
   const summary = d.summary.trim()
   if (summary === "") return fail(d, "empty_summary", "The model wrote no summary of the conversation.")
-  const item: ResponseObject.Compaction = { type: "compaction", id: d.ctx.ids("cmp"), encrypted_content: seal(summary) }
+  const item: ResponseObject.Compaction = { type: "compaction", id: d.ctx.ids(Ids.prefixFor("compaction")), encrypted_content: seal(summary) }
   S.addItem(d, item)
   S.doneItem(d, item)
 }

@@ -23,8 +23,6 @@ export interface Prepared {
 
 const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest, { errors: "all" })
 
-const prefixOf = (type: string): Ids.IdPrefix =>
-  type === "function_call" ? "fc" : type === "custom_tool_call" ? "ctc" : type === "reasoning" ? "rs" : type === "compaction" ? "cmp" : "msg"
 
 /** Items as OpenAI lists them: typed, with ids, message content as parts. */
 export const withIds = (
@@ -34,7 +32,7 @@ export const withIds = (
   const items = typeof input === "string" ? [{ role: "user" as const, content: input }] : (input ?? [])
   return items.map((item) => {
     const type = item.type ?? "message"
-    const id = "id" in item && typeof item.id === "string" && item.id !== "" ? item.id : ids(prefixOf(type))
+    const id = "id" in item && typeof item.id === "string" && item.id !== "" ? item.id : ids(Ids.prefixFor(type))
     if (type === "message" && "role" in item && "content" in item && typeof item.content === "string") {
       const partType = item.role === "assistant" ? "output_text" : "input_text"
       const content = [partType === "output_text" ? { type: partType, text: item.content, annotations: [] } : { type: partType, text: item.content }]

@@ -3,7 +3,7 @@
  * copy of the state and never mutates the input state's arrays, so the fold stays pure.
  */
 import type { ChatCompletions, ResponseEvents, ResponseObject } from "@parlance/schema"
-import type { IdGenerator } from "../Ids.js"
+import { type IdGenerator, prefixFor } from "../Ids.js"
 import type { RequestEcho } from "../ResponseSnapshot.js"
 import * as ToolMapping from "../ToolMapping.js"
 
@@ -158,7 +158,7 @@ export const doneItem = (d: Draft, item: ResponseObject.OutputItem): void => {
 // ---------------------------------------------------------------- reasoning
 
 export const openReasoning = (d: Draft): OpenItem & { kind: "reasoning" } => {
-  const id = d.ctx.ids("rs")
+  const id = d.ctx.ids(prefixFor("reasoning"))
   const summary = d.ctx.reasoning === "summary"
   const output_index = nextIndex(d)
   addItem(d, summary
@@ -206,7 +206,7 @@ const filledPart = (part: "output_text" | "refusal", text: string): ResponseObje
   part === "output_text" ? { type: "output_text", text, annotations: [], logprobs: [] } : { type: "refusal", refusal: text }
 
 export const openMessage = (d: Draft): OpenItem & { kind: "message" } => {
-  const id = d.ctx.ids("msg")
+  const id = d.ctx.ids(prefixFor("message"))
   addItem(d, { type: "message", id, role: "assistant", status: "in_progress", content: [] })
   const item = { kind: "message", id, parts: [], part: undefined, text: "" } as const
   d.open = item
@@ -256,7 +256,7 @@ export const openCall = (d: Draft, call: PendingCall & { readonly name: string }
   const target = ToolMapping.resolve(d.ctx.tools, call.name)
   const callId = call.callId ?? d.ctx.ids("call")
   const ns = target.namespace === undefined ? {} : { namespace: target.namespace }
-  const id = d.ctx.ids(target.kind === "custom" ? "ctc" : "fc")
+  const id = d.ctx.ids(prefixFor(target.kind === "custom" ? "custom_tool_call" : "function_call"))
   const item = { kind: "call", id, chatIndex: call.chatIndex, callId, name: call.name, target, args: "" } as const
   addItem(d, target.kind === "custom"
     ? { type: "custom_tool_call", id: item.id, call_id: callId, name: target.name, ...ns, input: "", status: "in_progress" }
