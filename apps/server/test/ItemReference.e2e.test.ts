@@ -1,5 +1,8 @@
 /** item_reference resolves against the whole store, as on OpenAI — and a store: false response left nothing to find. */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { type Harness, startHarness } from "./harness.js"
 
 let h: Harness
@@ -8,8 +11,8 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-const create = async (body: Record<string, unknown>) => {
-  const response = await fetch(`${h.url}/v1/responses`, {
+const create = async (body: Record<string, unknown>, url = h.url) => {
+  const response = await fetch(`${url}/v1/responses`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "fake-model", ...body })
@@ -52,5 +55,23 @@ describe("item_reference", () => {
     const next = await create({ input: [{ type: "item_reference", id: gone.body.output[0].id }] })
     expect(next.status).toBe(400)
     expect(next.body.error.code).toBe("item_not_found")
+  })
+})
+
+describe("item_reference with SQLite", () => {
+  it("resolves on another replica sharing the database (the indexed item table)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parlance-refs-"))
+    const a = await startHarness({ store: "sqlite", dataDir })
+    const b = await startHarness({ store: "sqlite", dataDir })
+    try {
+      const first = await create({ input: "kept on disk" }, a.url)
+      const next = await create({ input: [{ type: "item_reference", id: first.body.output[0].id }, { role: "user", content: "and?" }] }, b.url)
+      expect(next.status).toBe(200)
+      expect(b.upstream.requests.at(-1).messages[0]).toEqual({ role: "assistant", content: "echo: kept on disk (messages: 1)" })
+    } finally {
+      await a.close()
+      await b.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

@@ -61,7 +61,12 @@ const check = (tap: Tap, problems: Array<string>): number => {
     return events.length
   }
   if (!tap.finished) return 0
-  const body = JSON.parse(tap.text) as { object?: unknown }
+  let body: { object?: unknown } | null
+  try {
+    body = JSON.parse(tap.text) as { object?: unknown } | null
+  } catch {
+    return 0 // not JSON: not a Response (the route's own tests judge it)
+  }
   if (typeof body !== "object" || body === null || body.object !== "response") return 0
   for (const problem of SpecValidator.validateResponse(body)) problems.push(`${tap.where}: ${problem}`)
   return 1
