@@ -1,15 +1,17 @@
 /**
- * The Codex CLI (`codex exec`, non-interactive) against `parlance serve` (spawned, proxy mode in front of the
- * fake upstream), with `--record-dir`: Codex must finish without a protocol or stream error, and every stream
- * the server sent must pass validateStream. Skips only when the codex binary cannot run on this platform.
+ * The Codex CLI (`codex exec`, non-interactive) against `parlance serve` (spawned: proxy mode in front of the
+ * fake upstream, and the embedded engine on the scripted and the random tiny model), with `--record-dir`: Codex
+ * must finish without a protocol or stream error, and every stream the server sent must pass validateStream.
+ * Skips only when the codex binary cannot run on this platform.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse, validateStream } from "@parlance/translate"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
-import { bin, freePort, tempDir } from "./cliHarness.js"
+import { tempDir } from "./cliHarness.js"
+import { serveParlance } from "./spawnServe.js"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 
 const codex = join(import.meta.dirname, "../node_modules/.bin/codex")
@@ -20,40 +22,10 @@ if (cannotRun !== undefined) console.warn(`SKIPPING the Codex CLI test: ${cannot
 
 const tinyModel = join(import.meta.dirname, "../../../tooling/tiny-model/model/tiny.gguf")
 
-interface Served {
-  readonly url: string
-  readonly recordDir: string
-  readonly stop: () => Promise<number | null>
-}
-
-/** `parlance serve …` spawned; resolves once it prints its URL. */
-const serve = async (args: ReadonlyArray<string>): Promise<Served> => {
-  const port = await freePort()
-  const recordDir = tempDir("codex-record")
-  const child: ChildProcess = spawn(process.execPath, [bin, "serve", "--port", String(port), "--store", "memory", "--record-dir", recordDir, "--drain-timeout", "500", ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  child.stdout!.on("data", (d) => (out += d))
-  child.stderr!.on("data", (d) => (out += d))
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-  for (let i = 0; i < 1200 && !out.includes("parlance listening on") && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50))
-  if (!out.includes("parlance listening on")) {
-    child.kill("SIGKILL")
-    throw new Error(`parlance serve did not start:\n${out}`)
-  }
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    recordDir,
-    stop: async () => {
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-      const code = await exited
-      clearTimeout(timer)
-      return code
-    }
-  }
+/** `parlance serve …` spawned (the shared helper: it also reaps the server if a test times out). */
+const serve = async (args: ReadonlyArray<string>) => {
+  const served = await serveParlance(args)
+  return { url: served.baseUrl, recordDir: served.recordDir, stop: served.stop }
 }
 
 /** `codex exec` against a base URL, with its own CODEX_HOME; only loopback is reachable (a dead proxy for the rest). */
@@ -82,14 +54,24 @@ const runCodex = (baseUrl: string, model: string, prompt: string, timeoutMs = 45
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENAI_|CODEX_)/.test(k)) env[k] = v
   Object.assign(env, { CODEX_HOME: home, HTTPS_PROXY: "http://127.0.0.1:9", HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1,localhost", NO_COLOR: "1" })
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(codex, ["exec", "--skip-git-repo-check", "--ephemeral", "--json", "--color", "never", "-s", "read-only", "-C", work, prompt], { env, stdio: ["ignore", "pipe", "pipe"] })
+    // Its own process group: the `codex` bin is a Node wrapper around a native binary, killed together.
+    const child = spawn(codex, ["exec", "--skip-git-repo-check", "--ephemeral", "--json", "--color", "never", "-s", "read-only", "-C", work, prompt], { env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL")
+      } catch {
+        // already gone
+      }
+    }
+    process.once("exit", kill)
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
     child.stderr.on("data", (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    const timer = setTimeout(kill, timeoutMs)
     child.on("close", (code) => {
       clearTimeout(timer)
+      process.off("exit", kill)
       resolve({ code, stdout, stderr })
     })
   })
