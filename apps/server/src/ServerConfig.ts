@@ -38,6 +38,9 @@ export interface ServerConfigService {
   readonly assistantPhase: boolean
 }
 
+/** The `file_url` limits by default (20 MiB, 10 s, public hosts only). @category constructors */
+export const defaultInputFiles: InputFileOptions = defaultInputFileOptions
+
 /** @category tags */
 export class ServerConfig extends Context.Tag("@parlance/server/ServerConfig")<ServerConfig, ServerConfigService>() {}
 

@@ -71,6 +71,7 @@ const routes = (): ReadonlyArray<Route> => [
   { method: "GET", segments: ["v1", "responses", stored, "input_items"] },
   { method: "DELETE", segments: ["v1", "responses", "resp_does_not_exist"] },
   { method: "POST", segments: ["v1", "responses", "resp_does_not_exist", "cancel"] },
+  { method: "POST", segments: ["v1", "responses", "compact"], body: { model: "fake-model", input: "hi" } },
   { method: "POST", segments: ["v1", "chat", "completions"], body: { model: "fake-model", messages: [{ role: "user", content: "hi" }] } },
   { method: "GET", segments: ["v1", "models"] },
   { method: "GET", segments: ["metrics"] },

@@ -16,7 +16,8 @@ let h: Harness
 let files: Server
 let filesUrl: string
 beforeAll(async () => {
-  h = await startHarness({ inputFiles: { maxBytes: 16 * 1024, timeoutMs: 300 } })
+  // The file server is on loopback, which only an operator's opt-in lets the server fetch from.
+  h = await startHarness({ inputFiles: { maxBytes: 16 * 1024, timeoutMs: 300, allowPrivateHosts: true } })
   files = createServer((req, res) => {
     switch (req.url) {
       case "/docs/report.pdf":

@@ -9,6 +9,7 @@ import type { ToChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as ApiError from "../ApiError.js"
 import { fileText, supported, Unreadable } from "./fileText.js"
+import { isPublicHost } from "./publicAddress.js"
 
 /** @category models */
 export interface InputFileOptions {
@@ -16,7 +17,11 @@ export interface InputFileOptions {
   readonly maxBytes: number
   /** How long a `file_url` may take to arrive in full, in ms. */
   readonly timeoutMs: number
+  /** Fetch from loopback and private addresses too (`--file-url-private`); off: public hosts only (no SSRF). */
+  readonly allowPrivateHosts?: boolean
 }
+
+const maxRedirects = 5
 
 export const defaultInputFileOptions: InputFileOptions = { maxBytes: 20 * 1024 * 1024, timeoutMs: 10_000 }
 
@@ -77,7 +82,20 @@ export const fetchFile = async (url: string, options: InputFileOptions): Promise
   const tooLarge = new Unreadable(`has a file_url larger than the server's limit of ${options.maxBytes} bytes`)
   const late = new Unreadable(`has a file_url that did not arrive within ${options.timeoutMs} ms`)
   try {
-    const response = await fetch(parsed, { signal, redirect: "follow" })
+    // Redirects are followed by hand, so that every hop's host is checked.
+    let response: Response
+    for (let hop = 0; ; hop++) {
+      if (options.allowPrivateHosts !== true && !(await isPublicHost(parsed.hostname))) {
+        return new Unreadable("has a file_url whose host is not a public address")
+      }
+      response = await fetch(parsed, { signal, redirect: "manual" })
+      const location = response.headers.get("location")
+      if (response.status < 300 || response.status >= 400 || location === null) break
+      await response.body?.cancel()
+      if (hop >= maxRedirects) return new Unreadable("has a file_url that redirects too often")
+      parsed = new URL(location, parsed)
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return new Unreadable("has a file_url that redirects to a URL that is not http(s)")
+    }
     if (!response.ok || response.body === null) {
       await response.body?.cancel()
       return new Unreadable(`has a file_url that answered HTTP ${response.status}`)
