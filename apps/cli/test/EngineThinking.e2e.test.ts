@@ -111,7 +111,10 @@ describe("the Vercel AI SDK on the thinking variant", { timeout: 120_000 }, () =
     }
     expect(parts).toContain("tool-call")
     expect(parts).toContain("tool-result")
-    expect((await result.steps)[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
+    const steps = await result.steps
+    // Step 1 thinks, then calls; step 2 (after the tool result) answers at once.
+    expect(steps[0]?.reasoningText).toBe(THOUGHT_TEXT)
+    expect(steps[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
     expect(await result.text).toBe(TOOL_RESULT_TEXT)
   })
 

@@ -119,4 +119,13 @@ layer(scriptedLayer(true), { excludeTestServices: true, timeout: 120_000 })("Eng
       expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe(ScriptedModel.THOUGHT_TEXT)
       expect(contentOf(chunks)).toBe(ScriptedModel.ANSWER_TEXT)
     }))
+
+  it.effect("with tools: reasoning_content, then a call of the first tool", () =>
+    Effect.gen(function* () {
+      const engine = yield* Engine.Engine
+      const chunks = yield* collect(engine, ask({ tools: [tool("get_weather"), tool("get_time")] }))
+      expect(assertWellFormed(chunks).finishReason).toBe("tool_calls")
+      expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe(ScriptedModel.THOUGHT_TEXT)
+      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["get_weather", { city: "Paris" }]])
+    }))
 })

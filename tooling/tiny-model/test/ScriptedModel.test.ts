@@ -119,14 +119,15 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
         expect(result.response).toBe(ScriptedModel.TOOL_RESULT_TEXT)
       })
 
-      it("the thinking variant thinks first, then answers", async () => {
+      it("the thinking variant thinks first, then answers or calls the first tool", async () => {
+        const thought = expect.objectContaining({ type: "segment", segmentType: "thought", text: ScriptedModel.THOUGHT_TEXT, ended: true })
         const result = await generate([user("Hello")], { temperature, think: true })
         expect(result.metadata.stopReason).toBe("eogToken")
-        expect(result.fullResponse).toEqual([
-          "",
-          expect.objectContaining({ type: "segment", segmentType: "thought", text: ScriptedModel.THOUGHT_TEXT, ended: true }),
-          ScriptedModel.ANSWER_TEXT
-        ])
+        expect(result.fullResponse).toEqual(["", thought, ScriptedModel.ANSWER_TEXT])
+        const call = await generate([user("What is the weather in Paris?")], { functions: tools("zeta_tool", "alpha_tool"), temperature, think: true })
+        expect(call.metadata.stopReason).toBe("functionCalls")
+        expect(call.fullResponse.filter((part) => typeof part !== "string")).toEqual([thought])
+        expect(call.functionCalls?.map((c) => [c.functionName, c.params])).toEqual([["zeta_tool", { city: "Paris" }]])
       })
     })
   }

@@ -25,13 +25,19 @@ export const CALL_END = "</tool_call>"
 
 /** The branch point: the last token of `<|im_start|>assistant\n`. */
 export const BRANCH: readonly [string, string] = ["assistant", NL]
+/** The thinking variant's second branch point: the end of `</think>\n\n`. */
+export const AFTER_THOUGHT: readonly [string, string] = [NL, NL]
 
 /** (prev, cur) → next for every step of the chains that follow the branch point. */
 export const chainRules = (think: boolean): Array<readonly [string, string, string]> => {
-  const answer = think ? [...THINK, ...HELLO] : HELLO
+  // The thinking variant thinks first, then decides (block 1) between the answer and a call after the
+  // thought's closing `\n\n` (AFTER_THOUGHT); both chains continue from there.
+  const starts: Array<readonly [ReadonlyArray<string>, ReadonlyArray<string>]> = think
+    ? [[BRANCH, THINK], [AFTER_THOUGHT, HELLO], [AFTER_THOUGHT, CALL], [BRANCH, HERE]]
+    : [[BRANCH, HELLO], [BRANCH, HERE], [BRANCH, CALL]]
   const rules = new Map<string, readonly [string, string, string]>()
-  for (const chain of [answer, HERE, CALL]) {
-    const seq = [...BRANCH, ...chain]
+  for (const [start, chain] of starts) {
+    const seq = [...start, ...chain]
     for (let i = 2; i + 1 < seq.length; i++) {
       const key = `${seq[i - 1]} ${seq[i]}`
       const rule = [seq[i - 1], seq[i], seq[i + 1]] as const

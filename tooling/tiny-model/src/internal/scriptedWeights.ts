@@ -14,6 +14,7 @@
 import type { Tensor } from "./ggufWriter.js"
 import { Attention, CODE_DIM, EPS, HEAD_DIM, Layout, Matrix, RuleTable, type Feature } from "./residual.js"
 import {
+  AFTER_THOUGHT,
   BOTH_CALLS,
   BRANCH,
   CALL,
@@ -81,7 +82,7 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const IMS_PAD = L.embedded("IMS_PAD") // `<|im_start|>` keeps norm² 3 without a code any head reads
   const CODE = L.block("CODE", CODE_DIM)
 
-  const prevSet = new Set<string>([BRANCH[0], ...rules.map((r) => r[0]), ":", '"', RUN_WORD, BOTH_CALLS[0]])
+  const prevSet = new Set<string>([BRANCH[0], AFTER_THOUGHT[0], ...rules.map((r) => r[0]), ":", '"', RUN_WORD, BOTH_CALLS[0]])
   const PREV = new Map<string, Feature>()
   for (const piece of prevSet) PREV.set(piece, L.written(`PREV ${piece}`))
   const P = (piece: string): Feature => PREV.get(piece)!
@@ -105,7 +106,7 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const COUNT = L.written("COUNT") // `Count` somewhere: count for ever
   const MULTI = L.written("MULTI") // "both call…" somewhere: a second call
   const SECOND = L.written("SECOND") // a call already ended in this turn
-  const targets = new Set<string>([...rules.map((r) => r[2]), answerStart, HERE[0], CALL[0], "1", NL])
+  const targets = new Set<string>([...rules.map((r) => r[2]), answerStart, HELLO[0], HERE[0], CALL[0], "1", NL])
   const NEXT = new Map<string, Feature>()
   for (const piece of targets) NEXT.set(piece, L.written(`NEXT ${piece}`))
   const COPY = L.block("COPY", CODE_DIM)
@@ -222,8 +223,17 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   a1.copy(presence, 0, FQ, HASTOOLS)
   const f1 = new RuleTable(L, nFf)
   const [bPrev, bCur] = BRANCH
-  f1.and([P(bPrev), T(bCur)], [HASTOOLS, TRESP], NEXT.get(answerStart)!, CONST)
-  f1.and([P(bPrev), T(bCur), HASTOOLS], [TRESP], NEXT.get(CALL[0])!, CONST)
+  if (options.think) {
+    // Think first (with or without tools), then answer or call; after a tool result answer at once (TRESP
+    // is only known at the header).
+    const [tPrev, tCur] = AFTER_THOUGHT
+    f1.and([P(bPrev), T(bCur)], [TRESP], NEXT.get(answerStart)!, CONST)
+    f1.and([P(tPrev), T(tCur)], [HASTOOLS], NEXT.get(HELLO[0])!, CONST)
+    f1.and([P(tPrev), T(tCur), HASTOOLS], [], NEXT.get(CALL[0])!, CONST)
+  } else {
+    f1.and([P(bPrev), T(bCur)], [HASTOOLS, TRESP], NEXT.get(answerStart)!, CONST)
+    f1.and([P(bPrev), T(bCur), HASTOOLS], [TRESP], NEXT.get(CALL[0])!, CONST)
+  }
   f1.and([P(bPrev), T(bCur), TRESP], [], NEXT.get(HERE[0])!, CONST)
 
   // ---- block 2 -----------------------------------------------------------------------------------------
