@@ -43,9 +43,13 @@ const textOf = (content: unknown): string =>
 /** Arguments that satisfy a tool's JSON schema well enough: every required string property gets a value. */
 const argsFor = (tool: any): string => {
   const params = tool?.function?.parameters ?? {}
+  // With a `required` list only those properties are filled: made-up optional ones (Codex's `shell: "x"`,
+  // `max_output_tokens: 1`) would break the call. An enum takes its first value.
+  const wanted = (name: string) => !Array.isArray(params.required) || params.required.includes(name)
   const out: Record<string, unknown> = {}
   for (const [name, schema] of Object.entries<any>(params.properties ?? {})) {
-    if (schema.type === "string") out[name] = name === "city" ? "Paris" : "x"
+    if (!wanted(name)) continue
+    if (schema.type === "string") out[name] = Array.isArray(schema.enum) && schema.enum.length > 0 ? schema.enum[0] : name === "city" ? "Paris" : "x"
     else if (schema.type === "number" || schema.type === "integer") out[name] = 1
     else if (schema.type === "boolean") out[name] = true
   }
@@ -61,7 +65,9 @@ const script = (body: any): Array<unknown> => {
   const thinking = String(model).startsWith("reasoning")
     ? [chunk(model, { reasoning_content: "Thinking about " }), chunk(model, { reasoning_content: `${messages.length} messages.` })]
     : []
-  if (tools.length > 0 && body.tool_choice !== "none" && last?.role === "user") {
+  // A conversation summary (after a compaction) is not a new request: the scripted model goes on in words.
+  const summary = last?.role === "user" && textOf(last.content).startsWith("Summary of the conversation so far:")
+  if (tools.length > 0 && body.tool_choice !== "none" && last?.role === "user" && !summary) {
     const args = argsFor(tools[0])
     return [
       chunk(model, { role: "assistant", content: null }),
