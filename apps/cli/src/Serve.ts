@@ -183,8 +183,11 @@ const instructions = (url: string, config: ServeConfig, { apiKey, model, demo }:
     `  [model_providers.parlance]`,
     `  name = "Parlance"`,
     `  base_url = "${url}/v1"`,
+    `  model_catalog_url = "${url}/v1/models"`,
+    `  env_key = "PARLANCE_API_KEY"${apiKey ? "" : "   # any value: this server has no --api-key"}`,
     `  wire_api = "responses"`,
-    ...(apiKey ? [`  env_key = "PARLANCE_API_KEY"`] : []),
+    `  [features]`,
+    `  api_key_model_discovery = true`,
     ""
   ].join("\n")
 }
