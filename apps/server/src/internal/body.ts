@@ -38,6 +38,8 @@ type Raw = { readonly _tag: "Ok"; readonly bytes: Buffer } | { readonly _tag: "T
  */
 const readRaw = (message: IncomingMessage, limit: number): Promise<Raw> =>
   new Promise((resolve) => {
+    // Read already (by someone else) or gone: no event will come, so do not wait for one.
+    if (message.readableEnded || message.destroyed) return resolve({ _tag: "Broken" })
     const parts: Array<Buffer> = []
     let size = 0
     let over = false
