@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
-import { bin, freePort, tempDir } from "./cliHarness.js"
+import { bin, freePort, runCli, tempDir } from "./cliHarness.js"
 
 const releases = [
   { name: "pinned", js: join(import.meta.dirname, "../node_modules/@openai/codex/bin/codex.js") },
@@ -233,6 +233,9 @@ for (const release of releases) {
       // Codex sends the compaction item back and the conversation goes on from it.
       const continued = streams.filter((s) => s.request.input.some((i: any) => i.type === "compaction" && i.encrypted_content.startsWith("pl1.")) && !s.request.input.some((i: any) => i.type === "compaction_trigger"))
       expect(continued.length, "requests continuing from a compaction").toBeGreaterThanOrEqual(1)
+      // Sealing is randomised, so the recording keeps its blobs: `parlance replay` still reproduces it exactly.
+      const replayed = await runCli(["replay", join(served.recordDir, compactions[0]!.file.replace(/\.sse$/, ".json"))])
+      expect(replayed.stdout, replayed.stderr).toContain("reproduces the recorded events exactly")
     })
   })
 }

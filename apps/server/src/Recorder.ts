@@ -30,6 +30,8 @@ export interface Recording {
     /** Every id the sequencer drew, in order: replaying them reproduces the events exactly. */
     readonly ids: ReadonlyArray<string>
     readonly echo: unknown
+    /** What the response sealed (reasoning or a compaction summary), blob by blob: a replay hands the same ones back. */
+    readonly sealed?: { readonly kind: "reasoning" | "compaction"; readonly blobs: ReadonlyArray<string> }
   }
   readonly chunks: ReadonlyArray<unknown>
   readonly outcome?: Sequencer.Control

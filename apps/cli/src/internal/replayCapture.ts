@@ -98,7 +98,13 @@ const recordingContext = (recording: Json): Sequencer.Context => {
   const c = isObject(recording.context) ? recording.context : {}
   const ids = (Array.isArray(c.ids) ? c.ids : []).map(String)
   let next = 0
+  // Sealing is randomised: the recorded blobs are handed back in order.
+  const sealed = isObject(c.sealed) && Array.isArray(c.sealed.blobs) ? c.sealed : undefined
+  const blobs = (sealed !== undefined && Array.isArray(sealed.blobs) ? (sealed.blobs as ReadonlyArray<unknown>) : []).map(String)
+  let nextBlob = 0
+  const replaySeal = () => blobs[nextBlob++] ?? ""
   return {
+    ...(sealed?.kind === "compaction" ? { sealCompaction: replaySeal } : sealed?.kind === "reasoning" ? { sealReasoning: replaySeal } : {}),
     responseId: str(c.responseId),
     createdAt: Number(c.createdAt),
     clock: () => Number(c.completedAt),

@@ -36,12 +36,17 @@ export interface Generation {
 const encoder = new TextEncoder()
 
 /** What the response seals: its compaction summary, or its reasoning when the request includes it. */
-const sealing = (sealer: Sealer, prepared: Prepared): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> =>
-  prepared.plan.compaction
-    ? { sealCompaction: (summary) => sealer.seal("compaction", summary) }
+const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | undefined): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
+  const kept = (kind: "reasoning" | "compaction") => {
+    const seal = (text: string) => sealer.seal(kind, text)
+    return tape === undefined ? seal : tape.seal(kind, seal)
+  }
+  return prepared.plan.compaction
+    ? { sealCompaction: kept("compaction") }
     : prepared.request.include?.includes("reasoning.encrypted_content") === true
-      ? { sealReasoning: (text) => sealer.seal("reasoning", text) }
+      ? { sealReasoning: kept("reasoning") }
       : {}
+}
 
 /**
  * Starts the backend and waits for its first chunk, so that a backend that fails before producing anything
@@ -63,7 +68,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       echo: prepared.request,
       tools: prepared.plan.tools,
       reasoning: prepared.plan.reasoning,
-      ...sealing(s.config.sealer, prepared)
+      ...sealing(s.config.sealer, prepared, tape)
     }
 
     const request = prepared.plan.request

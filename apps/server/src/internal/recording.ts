@@ -11,6 +11,8 @@ import type { Prepared } from "./prepare.js"
 export interface Tape {
   /** Wraps the id source so that every id drawn is kept (a replay draws the same ones). */
   readonly ids: (ids: Ids.IdGenerator) => Ids.IdGenerator
+  /** Wraps a seal so that every blob it makes is kept (sealing is randomised: a replay reuses them). */
+  readonly seal: (kind: "reasoning" | "compaction", seal: (text: string) => string) => (text: string) => string
   readonly chunk: (chunk: ChatCompletions.ChatCompletionChunk) => void
   readonly events: (events: Iterable<ResponseEvents.ResponseStreamEvent>) => void
   /** SSE text sent on the wire, holding the next `count` events (so they are not encoded twice). */
@@ -28,11 +30,17 @@ export interface Tape {
 export const make = (recorder: RecorderService, prepared: Prepared): Tape | undefined => {
   if (!recorder.enabled) return undefined
   const drawn: Array<string> = []
+  let sealed: { kind: "reasoning" | "compaction"; blobs: Array<string> } | undefined
   const chunks: Array<ChatCompletions.ChatCompletionChunk> = []
   const emitted: Array<ResponseEvents.ResponseStreamEvent> = []
   let sse = ""
   let encoded = 0
   return {
+    seal: (kind, seal) => (text) => {
+      const blob = seal(text)
+      ;(sealed ??= { kind, blobs: [] }).blobs.push(blob)
+      return blob
+    },
     ids: (ids) => (prefix) => {
       const id = ids(prefix)
       drawn.push(id)
@@ -60,7 +68,8 @@ export const make = (recorder: RecorderService, prepared: Prepared): Tape | unde
           reasoning: prepared.plan.reasoning,
           tools: Object.fromEntries(prepared.plan.tools),
           ids: drawn,
-          echo: prepared.request
+          echo: prepared.request,
+          ...(sealed !== undefined ? { sealed } : {})
         },
         chunks,
         ...(outcome !== undefined && outcome._tag !== "End" ? { outcome } : {}),
