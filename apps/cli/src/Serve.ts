@@ -132,6 +132,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       metricsPublic: config.metricsPublic,
       bodyLimit: config.bodyLimit,
       maxJsonDepth: config.maxJsonDepth,
+      inputFiles: { urls: config.fileUrls, maxBytes: config.fileUrlMaxBytes, timeoutMs: config.fileUrlTimeout },
       heartbeatMs: config.heartbeatInterval,
       staleAfterMs: config.staleAfter,
       inputFiles: { ...ServerConfig.defaultInputFiles, allowPrivateHosts: config.fileUrlPrivate },

@@ -44,6 +44,14 @@ export const serveOptions = {
   fileUrlPrivate: flag("file-url-private", "Let input_file.file_url fetch from loopback and private addresses (off: public hosts only, no SSRF)"),
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
   bodyLimit: integer("body-limit", 33_554_432, "Largest request body in bytes, also after decompression (413 past it)"),
+  fileUrls: choice(
+    "file-urls",
+    ["off", "public", "any"] as const,
+    "public",
+    "Which input_file file_urls the server fetches: off (none), public (hosts that resolve to public addresses only: no loopback, private, link-local or metadata addresses), any (also private ones, for a trusted network)"
+  ),
+  fileUrlMaxBytes: integer("file-url-max-bytes", 20_971_520, "Largest file fetched from an input_file file_url, in bytes (400 past it)"),
+  fileUrlTimeout: integer("file-url-timeout", 10_000, "Milliseconds a file_url may take to arrive in full, redirects included (400 past it)"),
   maxJsonDepth: integer("max-json-depth", 128, "Deepest nesting of arrays/objects a request body may have (400 past it)"),
   recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve))
   filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`
   guarded = await startHarness()
-  open = await startHarness({ inputFiles: { maxBytes: 1024 * 1024, timeoutMs: 2_000, allowPrivateHosts: true } })
+  open = await startHarness({ inputFiles: { maxBytes: 1024 * 1024, timeoutMs: 2_000, urls: "any" } })
 })
 afterAll(async () => {
   files.closeAllConnections()

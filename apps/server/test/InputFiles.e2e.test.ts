@@ -16,8 +16,8 @@ let h: Harness
 let files: Server
 let filesUrl: string
 beforeAll(async () => {
-  // The file server is on loopback, which only an operator's opt-in lets the server fetch from.
-  h = await startHarness({ inputFiles: { maxBytes: 16 * 1024, timeoutMs: 300, allowPrivateHosts: true } })
+  // `any`: the file server is on loopback, which the default (`public`) policy refuses (FileUrlPolicy.e2e.test.ts).
+  h = await startHarness({ inputFiles: { maxBytes: 16 * 1024, timeoutMs: 300, urls: "any" } })
   files = createServer((req, res) => {
     switch (req.url) {
       case "/docs/report.pdf":

@@ -2,8 +2,10 @@
  * One file's bytes → the text a local text model reads: PDF (its text layer, through unpdf — PDF.js built
  * for servers, no native canvas, runs on Node 20), plain text, Markdown, JSON, CSV. Anything else, and a
  * PDF that is encrypted, broken or has no text layer, is refused with the reason (the caller adds the param).
+ * A PDF is read page by page within `PdfLimits` (pages, characters): past them it is refused, not truncated,
+ * so the model never answers about half a document as if it were all of it.
  */
-import { extractText, getDocumentProxy } from "unpdf"
+import { getDocumentProxy } from "unpdf"
 
 /** A file the server cannot turn into text: the message says why. */
 export class Unreadable {
@@ -62,8 +64,30 @@ const decodeText = (bytes: Uint8Array, kind: Kind): string | Unreadable => {
   return text
 }
 
-const pdfText = async (bytes: Uint8Array): Promise<string | Unreadable> => {
-  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>
+/** @category models */
+export interface PdfLimits {
+  /** Most pages a PDF may have. */
+  readonly maxPages: number
+  /** Most characters of text extracted from a PDF (a small PDF can inflate to far more text). */
+  readonly maxChars: number
+}
+
+export const defaultPdfLimits: PdfLimits = { maxPages: 200, maxChars: 1_000_000 }
+
+type Pdf = Awaited<ReturnType<typeof getDocumentProxy>>
+
+/** One page's text, as unpdf's `extractText` joins it. */
+const pageText = async (pdf: Pdf, pageNumber: number): Promise<string> => {
+  const content = await (await pdf.getPage(pageNumber)).getTextContent()
+  return content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("")
+}
+
+/** Pages merged as unpdf's `extractText({ mergePages: true })` does. */
+const mergePages = (texts: ReadonlyArray<string>): string =>
+  texts.join("\n").replace(/[^\S\n]+/g, " ").replace(/ ?\n ?/g, "\n").replace(/\n{3,}/g, "\n\n")
+
+const pdfText = async (bytes: Uint8Array, limits: PdfLimits): Promise<string | Unreadable> => {
+  let pdf: Pdf
   try {
     // A copy: PDF.js transfers (detaches) the buffer it is given.
     pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, isEvalSupported: false })
@@ -72,7 +96,17 @@ const pdfText = async (bytes: Uint8Array): Promise<string | Unreadable> => {
     return new Unreadable(name === "PasswordException" ? "is an encrypted (password-protected) PDF" : "is not a readable PDF")
   }
   try {
-    const { text } = await extractText(pdf, { mergePages: true })
+    if (pdf.numPages > limits.maxPages) return new Unreadable(`is a PDF of ${pdf.numPages} pages; the server reads at most ${limits.maxPages}`)
+    // One page at a time, so a PDF whose text outgrows the limit stops being read there.
+    const texts: Array<string> = []
+    let chars = 0
+    for (let page = 1; page <= pdf.numPages; page++) {
+      const text = await pageText(pdf, page)
+      chars += text.length
+      if (chars > limits.maxChars) return new Unreadable(`is a PDF with more text than the server's limit of ${limits.maxChars} characters`)
+      texts.push(text)
+    }
+    const text = mergePages(texts)
     return text.trim() === "" ? new Unreadable("is a PDF without a text layer (a scan?); the server reads text only") : text
   } catch {
     return new Unreadable("is not a readable PDF")
@@ -82,8 +116,8 @@ const pdfText = async (bytes: Uint8Array): Promise<string | Unreadable> => {
 }
 
 /** The file's text, or why it cannot be read. */
-export const fileText = (bytes: Uint8Array, mime: string, filename: string): Promise<string | Unreadable> => {
+export const fileText = (bytes: Uint8Array, mime: string, filename: string, limits: PdfLimits = defaultPdfLimits): Promise<string | Unreadable> => {
   const kind = kindOf(bytes, mime, filename)
   if (kind instanceof Unreadable) return Promise.resolve(kind)
-  return kind === "pdf" ? pdfText(bytes) : Promise.resolve(decodeText(bytes, kind))
+  return kind === "pdf" ? pdfText(bytes, limits) : Promise.resolve(decodeText(bytes, kind))
 }

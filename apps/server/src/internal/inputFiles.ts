@@ -1,29 +1,41 @@
 /**
  * `input_file` parts → their text, read before translation (which stays pure): `file_data` (a data URL, or
- * bare base64 typed by the file name) or `file_url` (http(s), with a size limit and a timeout). The text
+ * bare base64 typed by the file name) or `file_url` (http(s), with a size limit, a timeout and an address
+ * policy — public addresses only by default, see `FileUrlPolicy`). The text
  * reaches the model with the file's name. A file that cannot be read — unknown type, encrypted PDF,
  * `file_id` (there is no Files API), a URL that fails — is a 400 naming the part (`input[0].content[1]`).
  */
 import type { ResponsesInput } from "@parlance/schema"
 import type { ToChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
+import { lookup } from "node:dns/promises"
+import { type IncomingMessage, request as httpRequest } from "node:http"
+import { request as httpsRequest } from "node:https"
+import type { LookupFunction } from "node:net"
 import * as ApiError from "../ApiError.js"
-import { fileText, supported, Unreadable } from "./fileText.js"
-import { isPublicHost } from "./publicAddress.js"
+import { defaultPdfLimits, fileText, type PdfLimits, supported, Unreadable } from "./fileText.js"
+import { isIp, isPublic } from "./publicAddress.js"
+
+/**
+ * Which `file_url`s the server fetches: none (`off`), those whose hosts resolve to public addresses only
+ * (`public`, the default: no loopback, private, link-local, metadata… addresses), or any (`any`, for a
+ * trusted network whose file servers are private).
+ */
+export type FileUrlPolicy = "off" | "public" | "any"
 
 /** @category models */
 export interface InputFileOptions {
   /** Largest file accepted from a `file_url`, in bytes. */
   readonly maxBytes: number
-  /** How long a `file_url` may take to arrive in full, in ms. */
+  /** How long a `file_url` may take to arrive in full (redirects included), in ms. */
   readonly timeoutMs: number
-  /** Fetch from loopback and private addresses too (`--file-url-private`); off: public hosts only (no SSRF). */
-  readonly allowPrivateHosts?: boolean
+  /** Which `file_url`s are fetched at all. */
+  readonly urls: FileUrlPolicy
+  /** Caps on reading a PDF (default `defaultPdfLimits`: 200 pages, 1,000,000 characters). */
+  readonly pdf?: PdfLimits | undefined
 }
 
-const maxRedirects = 5
-
-export const defaultInputFileOptions: InputFileOptions = { maxBytes: 20 * 1024 * 1024, timeoutMs: 10_000 }
+export const defaultInputFileOptions: InputFileOptions = { maxBytes: 20 * 1024 * 1024, timeoutMs: 10_000, urls: "public" }
 
 type Item = ToChatRequest.HistoryItem
 type InputFile = ResponsesInput.InputFile
@@ -69,56 +81,114 @@ export const decodeFileData = (data: string): Bytes | Unreadable => {
   }
 }
 
-/** GET the URL: http(s) only, at most `maxBytes`, all of it within `timeoutMs`. */
-export const fetchFile = async (url: string, options: InputFileOptions): Promise<Bytes | Unreadable> => {
-  let parsed: URL
+/** The connection a URL may make: where its host resolved, checked, so the socket goes there and nowhere else. */
+interface Pinned {
+  readonly address: string
+  readonly family: number
+}
+
+/** How `fetchFile` resolves hosts and judges addresses; tests inject their own. */
+export interface FetchDeps {
+  readonly resolve: (host: string) => Promise<ReadonlyArray<Pinned>>
+  readonly isPublic: (address: string) => boolean
+}
+
+const systemDeps: FetchDeps = { resolve: (host) => lookup(host, { all: true, verbatim: true }), isPublic }
+
+const maxRedirects = 3
+const redirects = new Set([301, 302, 303, 307, 308])
+const publicOnly = "this server fetches files from public addresses only"
+
+/** The host's addresses (every one, so a host with one private answer is refused) → the one to connect to. */
+const pin = async (url: URL, hop: number, options: InputFileOptions, deps: FetchDeps): Promise<Pinned | Unreadable> => {
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  const addresses = isIp(host) ? [{ address: host, family: host.includes(":") ? 6 : 4 }] : await deps.resolve(host).catch(() => [])
+  if (addresses.length === 0) return new Unreadable(`has a file_url whose host does not resolve`)
+  if (options.urls === "public" && !addresses.every((a) => deps.isPublic(a.address))) {
+    return new Unreadable(`has a file_url ${hop === 0 ? "whose host" : "that redirects to a host that"} is not a public address; ${publicOnly}`)
+  }
+  return addresses[0]!
+}
+
+/** One GET whose socket connects to `to` (a literal IP host is connected to as is: it is what was checked). */
+const get = (url: URL, to: Pinned, signal: AbortSignal): Promise<IncomingMessage> =>
+  new Promise((resolve, reject) => {
+    const pinned: LookupFunction = (_host, lookupOptions, callback) =>
+      lookupOptions.all === true ? (callback as any)(null, [to]) : callback(null, to.address, to.family)
+    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(
+      url,
+      { method: "GET", signal, lookup: pinned, agent: false, headers: { "accept-encoding": "identity", "user-agent": "parlance" } },
+      resolve
+    )
+    request.on("error", reject)
+    request.end()
+  })
+
+/**
+ * GET the URL: http(s) only, at most `maxBytes`, all of it (redirects included) within `timeoutMs`. Under the
+ * `public` policy every host — the first and each of at most 3 redirects, followed here and not by the HTTP
+ * client — must resolve to public addresses only, and the socket connects to the address that was checked,
+ * so a DNS answer that changes between check and connect (rebinding) cannot point it elsewhere.
+ */
+export const fetchFile = async (url: string, options: InputFileOptions, deps: FetchDeps = systemDeps): Promise<Bytes | Unreadable> => {
+  let current: URL
   try {
-    parsed = new URL(url)
+    current = new URL(url)
   } catch {
     return new Unreadable("has a file_url that is not a URL")
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return new Unreadable("has a file_url that is not http(s)")
   const signal = AbortSignal.timeout(options.timeoutMs)
   const tooLarge = new Unreadable(`has a file_url larger than the server's limit of ${options.maxBytes} bytes`)
   const late = new Unreadable(`has a file_url that did not arrive within ${options.timeoutMs} ms`)
+  let response: IncomingMessage | undefined
   try {
-    // Redirects are followed by hand, so that every hop's host is checked.
-    let response: Response
     for (let hop = 0; ; hop++) {
-      if (options.allowPrivateHosts !== true && !(await isPublicHost(parsed.hostname))) {
-        return new Unreadable("has a file_url whose host is not a public address")
+      if (current.protocol !== "http:" && current.protocol !== "https:") {
+        return new Unreadable(hop === 0 ? "has a file_url that is not http(s)" : "has a file_url that redirects to a URL that is not http(s)")
       }
-      response = await fetch(parsed, { signal, redirect: "manual" })
-      const location = response.headers.get("location")
-      if (response.status < 300 || response.status >= 400 || location === null) break
-      await response.body?.cancel()
-      if (hop >= maxRedirects) return new Unreadable("has a file_url that redirects too often")
-      parsed = new URL(location, parsed)
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return new Unreadable("has a file_url that redirects to a URL that is not http(s)")
+      const to = await pin(current, hop, options, deps)
+      if (to instanceof Unreadable) return to
+      response = await get(current, to, signal)
+      const status = response.statusCode ?? 0
+      if (!redirects.has(status)) break
+      response.destroy()
+      const location = response.headers.location
+      if (location === undefined) return new Unreadable(`has a file_url that answered HTTP ${status} without a location`)
+      if (hop === maxRedirects) return new Unreadable(`has a file_url that redirects too often (more than ${maxRedirects} times)`)
+      try {
+        current = new URL(location, current)
+      } catch {
+        return new Unreadable("has a file_url that redirects to something that is not a URL")
+      }
     }
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel()
-      return new Unreadable(`has a file_url that answered HTTP ${response.status}`)
+    if (response.statusCode! < 200 || response.statusCode! >= 300) {
+      response.destroy()
+      return new Unreadable(`has a file_url that answered HTTP ${response.statusCode}`)
     }
-    if (Number(response.headers.get("content-length") ?? 0) > options.maxBytes) {
-      await response.body.cancel()
+    const encoding = (response.headers["content-encoding"] ?? "identity").trim().toLowerCase()
+    if (encoding !== "identity" && encoding !== "") {
+      response.destroy()
+      return new Unreadable(`has a file_url served with content-encoding '${encoding}'; the server asks for (and reads) identity only`)
+    }
+    if (Number(response.headers["content-length"] ?? 0) > options.maxBytes) {
+      response.destroy()
       return tooLarge
     }
     const chunks: Array<Uint8Array> = []
     let size = 0
-    const reader = response.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.byteLength
       if (size > options.maxBytes) {
-        await reader.cancel()
+        response.destroy()
         return tooLarge
       }
-      chunks.push(value)
+      chunks.push(chunk)
     }
-    return { bytes: Buffer.concat(chunks), mime: response.headers.get("content-type") ?? "" }
+    if (!response.complete) return signal.aborted ? late : new Unreadable("has a file_url whose answer was cut short")
+    const type = response.headers["content-type"]
+    return { bytes: Buffer.concat(chunks), mime: type ?? "" }
   } catch {
+    response?.destroy()
     return signal.aborted ? late : new Unreadable("has a file_url that could not be fetched")
   }
 }
@@ -146,12 +216,14 @@ const readOne = async (part: InputFile, options: InputFileOptions): Promise<stri
     part.file_data != null
       ? decodeFileData(part.file_data)
       : part.file_url != null
-        ? await fetchFile(part.file_url, options)
+        ? options.urls === "off"
+          ? new Unreadable("has a file_url, but this server does not fetch URLs; send the file as file_data (a data URL)")
+          : await fetchFile(part.file_url, options)
         : part.file_id != null
           ? new Unreadable("names a file_id, but this server has no Files API; send file_data (a data URL) or file_url")
           : new Unreadable(`has no file_data or file_url (${supported} files are read from either)`)
   if (source instanceof Unreadable) return source
-  const text = await fileText(source.bytes, source.mime, filename)
+  const text = await fileText(source.bytes, source.mime, filename, options.pdf ?? defaultPdfLimits)
   return text instanceof Unreadable ? text : asModelText(filename, text)
 }
 

@@ -1,66 +1,31 @@
 /**
- * Which hosts the server may fetch on a client's behalf (`input_file.file_url`): public addresses only, so a
- * client cannot make the server read its loopback services (the upstream, a database), the private network
- * or a cloud metadata endpoint (169.254.169.254) and hand the answer to the model — server-side request
- * forgery. Every address a name resolves to must be public; a redirect is checked again at each hop.
+ * Whether an IP address is a public one the server may fetch a `file_url` from. Deny by default: an address
+ * passes only if ipaddr.js (the classifier Express's proxy-addr uses) files it under no special range —
+ * loopback, private (RFC 1918, fc00::/7), link-local, CGNAT, unspecified, broadcast, multicast, documentation,
+ * benchmarking, NAT64/6to4/Teredo (they embed IPv4 addresses) and the rest are refused. IPv6 must also be
+ * global unicast (2000::/3), so IPv4-compatible `::a.b.c.d` and unassigned space are refused too; an
+ * IPv4-mapped IPv6 address is judged as the IPv4 address it maps.
  */
-import { lookup } from "node:dns/promises"
-import { isIP } from "node:net"
+import ipaddr from "ipaddr.js"
 
-const v4 = (address: string): ReadonlyArray<number> => address.split(".").map(Number)
-
-const privateV4 = (address: string): boolean => {
-  const [a = 0, b = 0] = v4(address)
-  return (
-    a === 0 || // "this network"
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) || // link-local, cloud metadata
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) || // IETF protocol assignments, 192.0.0.0/24 (and 192.0.2.0/24 documentation)
-    (a === 198 && (b === 18 || b === 19)) || // benchmarking
-    a >= 224 // multicast, reserved, broadcast
-  )
+/** The address without URL brackets and zone (`[fe80::1%eth0]` → `fe80::1`), or undefined if it is not an IP. */
+const parse = (address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined => {
+  const bare = address.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "")
+  // isValid accepts IPv4 shorthand (`127.1`); a resolver or WHATWG URL hands over the four-part form.
+  return ipaddr.IPv4.isValidFourPartDecimal(bare) ? ipaddr.IPv4.parse(bare) : ipaddr.IPv6.isValid(bare) ? ipaddr.IPv6.parse(bare) : undefined
 }
 
-const privateV6 = (address: string): boolean => {
-  const lower = address.toLowerCase()
-  // IPv4-mapped, dotted (::ffff:127.0.0.1) or as the URL parser writes it (::ffff:7f00:1).
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)
-  if (mapped) return privateV4(mapped[1]!)
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower)
-  if (hex) {
-    const hi = parseInt(hex[1]!, 16)
-    const lo = parseInt(hex[2]!, 16)
-    return privateV4(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`)
-  }
-  return (
-    lower.startsWith("::") || // unspecified, loopback, and the deprecated IPv4-compatible ::a.b.c.d
-    lower.startsWith("0:0:0:0:0:") ||
-    /^f[cd]/.test(lower) || // unique local fc00::/7
-    /^fe[89ab]/.test(lower) || // link-local fe80::/10
-    /^ff/.test(lower) || // multicast
-    lower.startsWith("64:ff9b:") || // NAT64 (may embed a private v4)
-    lower.startsWith("2001:db8:") // documentation
-  )
+const globalUnicast = ipaddr.IPv6.parseCIDR("2000::/3")
+
+export const isIp = (address: string): boolean => parse(address) !== undefined
+
+export const isPublic = (address: string): boolean => {
+  const ip = parse(address)
+  if (ip === undefined) return false
+  if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) return isPublic((ip as ipaddr.IPv6).toIPv4Address().toString())
+  if (ip.range() !== "unicast") return false
+  return ip.kind() === "ipv4" || (ip as ipaddr.IPv6).match(globalUnicast)
 }
 
-/** True for an IP literal that is not a public unicast address. */
-export const isPrivateAddress = (address: string): boolean => {
-  const family = isIP(address)
-  return family === 4 ? privateV4(address) : family === 6 ? privateV6(address) : true
-}
-
-/** Resolves `hostname` (an IP literal resolves to itself); true when every address is public. */
-export const isPublicHost = async (hostname: string): Promise<boolean> => {
-  const bare = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname
-  if (isIP(bare) !== 0) return !isPrivateAddress(bare)
-  try {
-    const addresses = await lookup(bare, { all: true, verbatim: true })
-    return addresses.length > 0 && addresses.every((a) => !isPrivateAddress(a.address))
-  } catch {
-    return false
-  }
-}
+/** True for anything that is not a public address (names included): the complement of `isPublic`. */
+export const isPrivateAddress = (address: string): boolean => !isPublic(address)
