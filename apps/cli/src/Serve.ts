@@ -122,7 +122,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
   Effect.gen(function* () {
     yield* keepGracefulShutdown
     const { backend, model, demo } = yield* makeBackend(config)
-    const { Backend, Server, ServerConfig } = yield* loadServer
+    const { Backend, Server } = yield* loadServer
     const apiKey = optional(config.apiKey)
     const cors = optional(config.cors)
     const server = Server.layer({
@@ -135,7 +135,6 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       inputFiles: { urls: config.fileUrls, maxBytes: config.fileUrlMaxBytes, timeoutMs: config.fileUrlTimeout },
       heartbeatMs: config.heartbeatInterval,
       staleAfterMs: config.staleAfter,
-      inputFiles: { ...ServerConfig.defaultInputFiles, allowPrivateHosts: config.fileUrlPrivate },
       store: config.store,
       dataDir: config.dataDir,
       recordDir: optional(config.recordDir),

@@ -41,7 +41,6 @@ export const serveOptions = {
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
   heartbeatInterval: integer("heartbeat-interval", 5_000, "Milliseconds between this replica's heartbeats on its in-progress responses (and sweeps for dead replicas' ones)"),
   staleAfter: integer("stale-after", 15_000, "Milliseconds after which an in-progress response whose owner stopped its heartbeat is marked failed"),
-  fileUrlPrivate: flag("file-url-private", "Let input_file.file_url fetch from loopback and private addresses (off: public hosts only, no SSRF)"),
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
   bodyLimit: integer("body-limit", 33_554_432, "Largest request body in bytes, also after decompression (413 past it)"),
   fileUrls: choice(
