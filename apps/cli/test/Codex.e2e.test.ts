@@ -174,7 +174,11 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
       expect(s.violations, s.file).toEqual([])
       expect(s.events.at(-1).type).toBe("response.completed")
     }
-    const call = streams[0].events.at(-1).response.output.find((i: any) => i.type === "function_call")
+    // The recordings are named by random response ids, so directory order says nothing: the first turn is the
+    // stream whose request carries no tool output yet.
+    const first = streams.find((s) => !s.request.input.some((i: any) => i.type === "function_call_output"))
+    expect(first, streams.map((s) => s.file).join(", ")).toBeDefined()
+    const call = first!.events.at(-1).response.output.find((i: any) => i.type === "function_call")
     expect(call).toMatchObject({ name: "exec_command", status: "completed" })
     expect(JSON.parse(call.arguments).cmd.trim()).toBe("find")
     const answered = streams.map((s) => s.request).find((r) => r.input.some((i: any) => i.type === "function_call_output"))
