@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
+import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 import { bin, freePort, runCli, tempDir } from "./cliHarness.js"
 
 const releases = [
@@ -30,12 +31,12 @@ interface Served {
   readonly stop: () => Promise<number | null>
 }
 
-const serve = async (upstream: string): Promise<Served> => {
+const serve = async (backend: ReadonlyArray<string>): Promise<Served> => {
   const port = await freePort()
   const recordDir = tempDir("codex-ready-record")
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, "serve", "--port", String(port), "--store", "memory", "--record-dir", recordDir, "--drain-timeout", "500", "--data-dir", tempDir("codex-ready-data"), "--upstream", upstream],
+    [bin, "serve", "--port", String(port), "--store", "memory", "--record-dir", recordDir, "--drain-timeout", "500", "--data-dir", tempDir("codex-ready-data"), ...backend],
     { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
   )
   let out = ""
@@ -64,16 +65,17 @@ const serve = async (upstream: string): Promise<Served> => {
  * A CODEX_HOME with the README's config. `compaction`: the provider is named "OpenAI", which is what makes
  * Codex compact remotely (through Parlance) instead of locally, with a low auto-compact limit.
  */
-const codexHome = (baseUrl: string, options: { compaction?: boolean } = {}) => {
+const codexHome = (baseUrl: string, options: { compaction?: boolean; model?: string; top?: ReadonlyArray<string>; features?: ReadonlyArray<string>; tail?: ReadonlyArray<string> } = {}) => {
   const home = tempDir("codex-ready-home")
   mkdirSync(home, { recursive: true })
   writeFileSync(
     join(home, "config.toml"),
     [
-      `model = "fake-model"`,
+      `model = "${options.model ?? "fake-model"}"`,
       `model_provider = "parlance"`,
       `check_for_update_on_startup = false`,
       ...(options.compaction ? ["model_auto_compact_token_limit = 2000"] : []),
+      ...(options.top ?? []),
       "",
       "[model_providers.parlance]",
       `name = "${options.compaction ? "OpenAI" : "Parlance"}"`,
@@ -86,6 +88,8 @@ const codexHome = (baseUrl: string, options: { compaction?: boolean } = {}) => {
       "",
       "[features]",
       "api_key_model_discovery = true",
+      ...(options.features ?? []),
+      ...(options.tail ?? []),
       ""
     ].join("\n")
   )
@@ -108,7 +112,7 @@ const loudHome = () => {
 }
 
 /** `codex exec …` with its own CODEX_HOME, in `work` (`resume --last` finds the last session of that folder); only loopback is reachable. Killed by process group (the bin is a Node wrapper). */
-const runCodex = (codexJs: string, home: string, work: string, args: ReadonlyArray<string>, userHome?: string) => {
+const runCodex = (codexJs: string, home: string, work: string, args: ReadonlyArray<string>, userHome?: string, timeoutMs = 90_000) => {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENAI_|CODEX_)/.test(k)) env[k] = v
   Object.assign(env, {
@@ -136,7 +140,7 @@ const runCodex = (codexJs: string, home: string, work: string, args: ReadonlyArr
       } catch {
         child.kill("SIGKILL")
       }
-    }, 90_000)
+    }, timeoutMs)
     child.on("close", (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -173,7 +177,7 @@ afterAll(() => upstream.close())
 for (const release of releases) {
   describe.skipIf(release.version === undefined)(`Codex ${release.name} (${release.version ?? "absent"}) against parlance serve`, () => {
     it("reads the catalog: a tool turn, then `exec resume`, with no warning or error event", { timeout: 240_000 }, async () => {
-      const served = await serve(upstream.url)
+      const served = await serve(["--upstream", upstream.url])
       const home = codexHome(served.url)
       let first: Awaited<ReturnType<typeof runCodex>>
       let second: Awaited<ReturnType<typeof runCodex>>
@@ -203,7 +207,7 @@ for (const release of releases) {
     })
 
     it("compacts through Parlance (compaction_trigger → one compaction item) and continues, also after `exec resume`", { timeout: 240_000 }, async () => {
-      const served = await serve(upstream.url)
+      const served = await serve(["--upstream", upstream.url])
       const home = codexHome(served.url, { compaction: true })
       const user = loudHome()
       let first: Awaited<ReturnType<typeof runCodex>>
@@ -239,3 +243,36 @@ for (const release of releases) {
     })
   })
 }
+
+// The scripted engine model (tooling/tiny-model) with the latest Codex and the catalog: the catalog says the
+// engine's real context (--ctx-size) and Codex runs the model's tool call with no warning. Codex's prompt is cut
+// down as in Codex.e2e.test.ts (the scripted model evaluates a few hundred tokens/s on one thread).
+const latest = releases.find((r) => r.name === "latest")!
+describe.skipIf(latest.version === undefined)("Codex latest on the embedded engine (scripted model) with the catalog", () => {
+  it("the model calls Codex's shell tool, Codex runs it, the model answers; no warning or error event", { timeout: 300_000 }, async () => {
+    const served = await serve(["--model", await ensureScriptedModel(), "--model-name", "scripted", "--ctx-size", "32768", "--threads", "1"])
+    const instructions = join(tempDir("codex-ready-instructions"), "instructions.md")
+    writeFileSync(instructions, "You are a coding agent. Run shell commands with exec_command.\n")
+    const home = codexHome(served.url, {
+      model: "scripted",
+      top: [`model_instructions_file = "${instructions}"`, `web_search = "disabled"`],
+      features: ["goals = false", "view_image = false"],
+      tail: ["[agents]", "enabled = false", "[tools.experimental_request_user_input]", "enabled = false", "[skills]", "include_instructions = false"]
+    })
+    let result: Awaited<ReturnType<typeof runCodex>>
+    try {
+      const catalog = await (await fetch(`${served.url}/models`)).json()
+      expect(catalog.models).toEqual([expect.objectContaining({ slug: "scripted", context_window: 32768, input_modalities: ["text"] })])
+      result = await runCodex(latest.js, home, tempDir("codex-ready-work"), ["please run find"], undefined, 240_000)
+    } finally {
+      expect(await served.stop()).toBe(0)
+    }
+    const events = codexEvents(result.stdout)
+    expect(problems(events), result.stdout + result.stderr).toEqual([])
+    expect(result.code, result.stderr).toBe(0)
+    const items = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string; command?: string })
+    expect(items.find((i) => i.type === "command_execution")?.command).toContain("find")
+    expect(items.find((i) => i.type === "agent_message")?.text).toBe(ScriptedModel.TOOL_RESULT_TEXT)
+    for (const s of recorded(served.recordDir)) expect(s.violations, s.file).toEqual([])
+  })
+})
