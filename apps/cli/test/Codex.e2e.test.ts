@@ -5,12 +5,12 @@
  * Skips only when the codex binary cannot run on this platform.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Sse, validateStream } from "@parlance/translate"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { tempDir } from "./cliHarness.js"
+import { codexEvents, recordedStreams } from "./codexOutput.js"
 import { serveParlance } from "./spawnServe.js"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 
@@ -77,23 +77,6 @@ const runCodex = (baseUrl: string, model: string, prompt: string, timeoutMs = 45
     })
   })
 }
-
-/** Every recorded stream: the raw `<id>.sse` the client got, validated with its event names. */
-const recordedStreams = (dir: string) =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith(".sse"))
-    .map((f) => {
-      const messages = Sse.decodeText(readFileSync(join(dir, f), "utf8"))
-      const events = messages.map((m) => JSON.parse(m.data))
-      const recording = JSON.parse(readFileSync(join(dir, f.replace(/\.sse$/, ".json")), "utf8"))
-      return { file: f, events, request: recording.request, violations: validateStream(events, { eventNames: messages.map((m) => m.event), strict: true }) }
-    })
-
-const codexEvents = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown })
 
 let upstream: FakeUpstream
 beforeAll(async () => {

@@ -7,13 +7,13 @@
  * obeys the grammar. Skips only when a codex binary cannot run on this platform.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Sse, validateStream } from "@parlance/translate"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 import { bin, freePort, runCli, tempDir } from "./cliHarness.js"
+import { codexEvents, recordedStreams } from "./codexOutput.js"
 
 const releases = [
   { name: "pinned", js: join(import.meta.dirname, "../node_modules/@openai/codex/bin/codex.js") },
@@ -148,25 +148,9 @@ const runCodex = (codexJs: string, home: string, work: string, args: ReadonlyArr
   })
 }
 
-const codexEvents = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type: string; item?: { type: string; text?: string; message?: string }; [k: string]: unknown })
-
 /** Anything Codex reports as a problem: error events, failed turns, and `error` items (its warnings, e.g. "Model metadata … not found"). */
 const problems = (events: ReturnType<typeof codexEvents>) =>
   events.filter((e) => e.type === "error" || e.type === "turn.failed" || e.item?.type === "error")
-
-const recorded = (dir: string) =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith(".sse"))
-    .map((f) => {
-      const messages = Sse.decodeText(readFileSync(join(dir, f), "utf8"))
-      const events = messages.map((m) => JSON.parse(m.data))
-      const recording = JSON.parse(readFileSync(join(dir, f.replace(/\.sse$/, ".json")), "utf8"))
-      return { file: f, events, request: recording.request, violations: validateStream(events, { eventNames: messages.map((m) => m.event), strict: true }) }
-    })
 
 let upstream: FakeUpstream
 beforeAll(async () => {
@@ -196,7 +180,7 @@ for (const release of releases) {
       }
       const answers = codexEvents(second.stdout).filter((e) => e.item?.type === "agent_message").map((e) => e.item!.text)
       expect(answers.at(-1)).toMatch(/^tool said: /)
-      const streams = recorded(served.recordDir)
+      const streams = recordedStreams(served.recordDir)
       expect(streams.length).toBeGreaterThanOrEqual(4)
       for (const s of streams) expect(s.violations, s.file).toEqual([])
       // The resumed turn carries the first one: Codex replays the whole conversation (store: false).
@@ -225,7 +209,7 @@ for (const release of releases) {
         expect(events.map((e) => e.type)).toContain("turn.completed")
         expect(run.code, run.stderr).toBe(0)
       }
-      const streams = recorded(served.recordDir)
+      const streams = recordedStreams(served.recordDir)
       for (const s of streams) expect(s.violations, s.file).toEqual([])
       const compactions = streams.filter((s) => s.request.input.some((i: any) => i.type === "compaction_trigger"))
       expect(compactions.length, "compaction requests").toBeGreaterThanOrEqual(1)
@@ -273,6 +257,6 @@ describe.skipIf(latest.version === undefined)("Codex latest on the embedded engi
     const items = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string; command?: string })
     expect(items.find((i) => i.type === "command_execution")?.command).toContain("find")
     expect(items.find((i) => i.type === "agent_message")?.text).toBe(ScriptedModel.TOOL_RESULT_TEXT)
-    for (const s of recorded(served.recordDir)) expect(s.violations, s.file).toEqual([])
+    for (const s of recordedStreams(served.recordDir)) expect(s.violations, s.file).toEqual([])
   })
 })
