@@ -99,7 +99,10 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Pull, BackendError, Scope.Scope> =>
     Effect.gen(function* () {
       const exchange = poster.post("/chat/completions", JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } }))
-      yield* Effect.addFinalizer(() => Effect.sync(exchange.abort))
+      // Read to its end (`[DONE]`), the connection is kept for the next request; otherwise it is cut.
+      let complete = false
+      let failed = false
+      yield* Effect.addFinalizer(() => Effect.sync(() => (complete ? exchange.finish() : exchange.abort())))
       const response = yield* Effect.tryPromise({ try: () => exchange.response, catch: (error) => error }).pipe(
         Effect.catchAll((error) => {
           const failure = error instanceof UpstreamHttp.ConnectTimeout ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
@@ -117,14 +120,15 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
+          if (complete) return
           exchange.abort()
           batches.return(undefined).catch(() => undefined)
         })
       )
       // The batch travels as is, never element by element.
       return Effect.flatMap(
-        Effect.tryPromise({ try: () => batches.next(), catch: (error) => Option.some(error instanceof BackendError ? error : UpstreamErrors.broken()) }),
-        (result) => (result.done === true ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(result.value)))
+        Effect.tryPromise({ try: () => batches.next(), catch: (error) => ((failed = true), Option.some(error instanceof BackendError ? error : UpstreamErrors.broken())) }),
+        (result) => (result.done === true ? ((complete = !failed), Effect.fail(Option.none())) : Effect.succeed(Chunk.unsafeFromArray(result.value)))
       )
     })
 

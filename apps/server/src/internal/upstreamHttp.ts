@@ -13,7 +13,16 @@ export interface Exchange {
   readonly response: Promise<Http.IncomingMessage>
   /** Ends the exchange now (client gone, cancel): the socket is destroyed, a pending read fails. */
   readonly abort: () => void
+  /**
+   * The body was read to its logical end (`[DONE]`): what is left of it (the chunked terminator) drains, so
+   * the socket goes back to the keep-alive pool instead of a new connection per request. Destroyed if it
+   * does not end soon.
+   */
+  readonly finish: () => void
 }
+
+/** How long a finished body may take to end before its socket is destroyed. */
+const finishMs = 1_000
 
 export interface Poster {
   readonly post: (path: string, body: string) => Exchange
@@ -38,9 +47,11 @@ export const make = (baseUrl: string, headers: Readonly<Record<string, string>>,
       const timer = setTimeout(() => request.destroy(new ConnectTimeout()), connectTimeoutMs)
       // Once the answer was read to its end, the socket is back in the pool (maybe serving another request).
       let ended = false
+      let answered: Http.IncomingMessage | undefined
       const response = new Promise<Http.IncomingMessage>((resolve, reject) => {
         request.once("response", (answer) => {
           clearTimeout(timer)
+          answered = answer
           answer.once("end", () => (ended = true))
           resolve(answer)
         })
@@ -55,6 +66,16 @@ export const make = (baseUrl: string, headers: Readonly<Record<string, string>>,
         abort: () => {
           clearTimeout(timer)
           if (!ended) request.destroy()
+        },
+        finish: () => {
+          clearTimeout(timer)
+          if (ended) return
+          if (answered === undefined) return void request.destroy()
+          const late = setTimeout(() => request.destroy(), finishMs)
+          late.unref()
+          answered.once("end", () => clearTimeout(late))
+          answered.once("close", () => clearTimeout(late))
+          answered.resume()
         }
       }
     }
