@@ -8,7 +8,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.js"
 import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
@@ -99,10 +99,21 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Pull, BackendError, Scope.Scope> =>
     Effect.gen(function* () {
       const exchange = poster.post("/chat/completions", JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } }))
-      // Read to its end (`[DONE]`), the connection is kept for the next request; otherwise it is cut.
+      // Read to its end (`[DONE]`), the connection is kept for the next request; otherwise it is cut. An
+      // async generator's `return()` waits for the read it is suspended in — through a stalled upstream, until
+      // the idle timeout — so aborting first ends that read, and a client who leaves frees the upstream now.
+      // (Scope.addFinalizer, not Effect.addFinalizer: no fiber-refs diff per request.)
       let complete = false
       let failed = false
-      yield* Effect.addFinalizer(() => Effect.sync(() => (complete ? exchange.finish() : exchange.abort())))
+      let batches: ReturnType<typeof readChunks> | undefined
+      yield* Scope.addFinalizer(
+        yield* Effect.scope,
+        Effect.sync(() => {
+          if (complete) return exchange.finish()
+          exchange.abort()
+          batches?.return(undefined).catch(() => undefined)
+        })
+      )
       const response = yield* Effect.tryPromise({ try: () => exchange.response, catch: (error) => error }).pipe(
         Effect.catchAll((error) => {
           const failure = error instanceof UpstreamHttp.ConnectTimeout ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
@@ -115,19 +126,10 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
         const text = yield* Effect.promise(() => UpstreamHttp.text(response))
         return yield* Effect.fail(UpstreamErrors.fromStatus(status, text))
       }
-      const batches = readChunks(response, idleTimeoutMs)
-      // An async generator's `return()` waits for the read it is suspended in — through a stalled upstream,
-      // until the idle timeout. Aborting first ends that read, so a client who leaves frees the upstream now.
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          if (complete) return
-          exchange.abort()
-          batches.return(undefined).catch(() => undefined)
-        })
-      )
+      const reading = (batches = readChunks(response, idleTimeoutMs))
       // The batch travels as is, never element by element.
       return Effect.flatMap(
-        Effect.tryPromise({ try: () => batches.next(), catch: (error) => ((failed = true), Option.some(error instanceof BackendError ? error : UpstreamErrors.broken())) }),
+        Effect.tryPromise({ try: () => reading.next(), catch: (error) => ((failed = true), Option.some(error instanceof BackendError ? error : UpstreamErrors.broken())) }),
         (result) => (result.done === true ? ((complete = !failed), Effect.fail(Option.none())) : Effect.succeed(Chunk.unsafeFromArray(result.value)))
       )
     })

@@ -10,6 +10,7 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
@@ -143,9 +144,11 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const running = Effect.gen(function* () {
       yield* s.generations.register(responseId, { stop, finished })
       s.metrics.streamOpened()
-      yield* Effect.addFinalizer(() => close)
+      // Scope.addFinalizer, not Effect.addFinalizer: no fiber-refs diff per request.
+      const scope = yield* Effect.scope
+      yield* Scope.addFinalizer(scope, close)
       // Runs first on the way out: the backend is released before the closing writes.
-      yield* Effect.addFinalizer(() => backend.release)
+      yield* Scope.addFinalizer(scope, backend.release)
       if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
       const created = driver.opening[0]
       if (created?.type === "response.created") yield* persistence.begin(created.response)
