@@ -1,15 +1,11 @@
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { chatTemplate } from "./chatTemplate.js"
+import { f32, str, tokenizerMetadata, u32 } from "./ggufMetadata.js"
 import { encodeGguf, type MetadataValue } from "./ggufWriter.js"
 import { HEAD_DIM } from "./residual.js"
 import { makeScriptedTensors, SCRIPTED } from "./scriptedWeights.js"
 import { ensureFile, writeAtomically } from "./tinyModel.js"
 import { makeVocabulary } from "./vocabulary.js"
-
-const u32 = (value: number): MetadataValue => ({ type: "u32", value })
-const f32 = (value: number): MetadataValue => ({ type: "f32", value })
-const str = (value: string): MetadataValue => ({ type: "string", value })
 
 export interface ScriptedModelOptions {
   /** The variant that thinks (`<think>\nOK.\n</think>`) before its plain answer. */
@@ -37,18 +33,7 @@ export const encodeScriptedModel = (options: ScriptedModelOptions = {}): Uint8Ar
     ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
     ["llama.rope.dimension_count", u32(HEAD_DIM)],
     ["llama.rope.freq_base", f32(ropeBase)],
-    ["tokenizer.ggml.model", str("llama")],
-    ["tokenizer.ggml.tokens", { type: "string[]", value: vocab.tokens }],
-    ["tokenizer.ggml.scores", { type: "f32[]", value: vocab.scores }],
-    ["tokenizer.ggml.token_type", { type: "i32[]", value: vocab.types }],
-    ["tokenizer.ggml.bos_token_id", u32(vocab.bos)],
-    ["tokenizer.ggml.eos_token_id", u32(vocab.eos)],
-    ["tokenizer.ggml.unknown_token_id", u32(vocab.unk)],
-    ["tokenizer.ggml.padding_token_id", u32(vocab.pad)],
-    ["tokenizer.ggml.add_bos_token", { type: "bool", value: false }],
-    ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
-    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
-    ["tokenizer.chat_template", str(chatTemplate)]
+    ...tokenizerMetadata(vocab)
   ]
   return encodeGguf(metadata, makeScriptedTensors(vocab, { think }))
 }
