@@ -72,8 +72,9 @@ if (role === "upstream") {
 const gc = (globalThis as { gc?: () => void }).gc
 process.on("message", (message) => {
   if (message !== "stats") return
-  gc?.()
+  // CPU first: the collection this measurement forces is not the participant's work.
   const cpu = process.cpuUsage()
+  gc?.()
   const memory = process.memoryUsage()
   process.send?.({ cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed })
 })

@@ -1,38 +1,47 @@
 /**
  * `Backend`: the service that generates — the embedded engine or an upstream Chat Completions server. Any
  * `ChatBackend` serves; one that can forward a raw request unchanged (an upstream) also offers `passthrough`,
- * which the `/v1/chat/completions` route prefers, and `open`, the pull its stream is made of.
+ * which the `/v1/chat/completions` route prefers, and `open`, the source its stream is made of.
  * @since 0.1.0
  */
 import type { ChatBackend, ChatCompletions } from "@parlance/schema"
-import type * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
+import type { Readable } from "node:stream"
+import * as Sources from "./internal/source.js"
 
-/** The raw HTTP exchange, for the `/v1/chat/completions` pass-through. @category models */
+/** The raw HTTP exchange, for the `/v1/chat/completions` pass-through: a Node stream, piped as it comes. @category models */
 export interface RawResponse {
   readonly status: number
   readonly contentType: string
-  readonly body: Stream.Stream<Uint8Array, ChatBackend.BackendError>
+  readonly body: Readable
 }
 
-/** The next batch of chunks; `None` once the completion ended. @category models */
-export type Pull = Effect.Effect<Chunk.Chunk<ChatCompletions.ChatCompletionChunk>, Option.Option<ChatBackend.BackendError>>
+/**
+ * A completion being generated, read batch by batch. The server's hot path: plain promises, so that a
+ * token costs no Effect machinery (the fibers, scopes and streams around it cost more than the token).
+ * @category models
+ */
+export type Source = Sources.Source
+/** @category models */
+export type SourceBatch = Sources.Batch
 
 /** @category models */
 export interface BackendService extends ChatBackend.ChatBackend {
   /**
-   * `stream` without the stream: the pull of its batches, open for the scope. A backend whose stream is
-   * built from such a pull offers it, so the server's hot path reads it directly (one stream layer less).
+   * `stream` as a Source, open once the backend accepted the request (an upstream's 2xx headers). A backend
+   * whose stream is built from one offers it, so the hot path reads it directly; others are read through
+   * `stream` (see `open`).
    */
-  readonly open?: (request: ChatCompletions.ChatCompletionRequest) => Effect.Effect<Pull, ChatBackend.BackendError, Scope.Scope>
+  readonly open?: (request: ChatCompletions.ChatCompletionRequest) => Effect.Effect<Source, ChatBackend.BackendError>
   /** Forward a body unchanged to `path` and hand back the answer unchanged. */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
 }
+
+/** The backend's Source for `request`: its own `open`, or its `stream` read through a pull. @category utils */
+export const open = (backend: BackendService, request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Source, ChatBackend.BackendError> =>
+  backend.open !== undefined ? backend.open(request) : Sources.fromStream(backend.stream(request))
 
 /** @category tags */
 export class Backend extends Context.Tag("@parlance/server/Backend")<Backend, BackendService>() {}

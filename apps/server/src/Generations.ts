@@ -23,6 +23,8 @@ export interface Running {
 export interface GenerationsService {
   /** Registers `id` for the life of the scope. */
   readonly register: (id: string, running: Running) => Effect.Effect<void, never, Scope.Scope>
+  /** Registers `id` until the returned function is called (the generation's hot path: no scope). */
+  readonly add: (id: string, running: Running) => () => void
   readonly get: (id: string) => Running | undefined
   /** True once the drain began: new generations are refused (503). */
   readonly isDraining: () => boolean
@@ -41,18 +43,18 @@ export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
   const idle = yield* Effect.makeLatch(true)
   let draining = false
 
-  const register = (id: string, entry: Running) =>
-    Effect.acquireRelease(
-      Effect.suspend(() => {
-        running.set(id, entry)
-        return running.size === 1 ? idle.close : Effect.void
-      }),
-      () =>
-        Effect.suspend(() => {
-          running.delete(id)
-          return running.size === 0 ? idle.open : Effect.void
-        })
-    )
+  const add = (id: string, entry: Running) => {
+    running.set(id, entry)
+    if (running.size === 1) idle.unsafeClose()
+    let removed = false
+    return () => {
+      if (removed) return
+      removed = true
+      running.delete(id)
+      if (running.size === 0) idle.unsafeOpen()
+    }
+  }
+  const register = (id: string, entry: Running) => Effect.map(Effect.acquireRelease(Effect.sync(() => add(id, entry)), (remove) => Effect.sync(remove)), () => undefined)
 
   const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => r.stop, { discard: true }))
 
@@ -67,7 +69,7 @@ export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
       yield* idleWithin(Duration.seconds(5))
     })
 
-  return { register, get: (id) => running.get(id), isDraining: () => draining, size: () => running.size, drain }
+  return { register, add, get: (id) => running.get(id), isDraining: () => draining, size: () => running.size, drain }
 })
 
 /** @category layers */

@@ -4,16 +4,15 @@
  * @since 0.1.0
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
-import * as Chunk from "effect/Chunk"
+import { Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
+import { Pool } from "undici"
 import * as Backend from "./Backend.js"
-import { IdleTimeout, readChunks, withIdleTimeout } from "./internal/upstreamBody.js"
+import * as Source from "./internal/source.js"
+import * as UpstreamCompletion from "./internal/upstreamCompletion.js"
 import * as UpstreamErrors from "./internal/upstreamErrors.js"
-import * as UpstreamHttp from "./internal/upstreamHttp.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -40,6 +39,8 @@ export type RawResponse = Backend.RawResponse
 export interface UpstreamBackend extends Backend.BackendService {
   readonly baseUrl: string
   readonly passthrough: NonNullable<Backend.BackendService["passthrough"]>
+  /** Closes the connection pool (idle connections do not keep the process alive meanwhile). */
+  readonly close: () => Promise<void>
 }
 
 export const normalizeBaseUrl = (url: string): string => {
@@ -59,83 +60,33 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {})
   }
 
-  /**
-   * POST and wait for the upstream's headers. `abort` (when given) cancels the request and its body later:
-   * the stream's finalizer uses it on client disconnect or cancel.
-   */
-  const post = (path: string, body: string, abort?: AbortController): Effect.Effect<Response, BackendError> =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const controller = abort ?? new AbortController()
-        signal.addEventListener("abort", () => controller.abort(), { once: true })
-        const timer = setTimeout(() => controller.abort(new ConnectTimeout()), connectTimeoutMs)
-        try {
-          return await fetch(`${baseUrl}${path}`, { method: "POST", headers, body, signal: controller.signal })
-        } finally {
-          clearTimeout(timer)
+  const base = new URL(baseUrl)
+  const prefix = base.pathname.replace(/\/+$/, "")
+  // One keep-alive pool per upstream (undici: no fetch, no web streams; see internal/upstreamCompletion.ts).
+  const pool = new Pool(base.origin, { connect: { timeout: connectTimeoutMs } })
+
+  /** The address and the socket's words go to the log, never to the client. */
+  const logged = (path: string, failure: BackendError, error: unknown) =>
+    Effect.zipRight(Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`), Effect.fail(failure))
+
+  /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
+  const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Source, BackendError> =>
+    Effect.async<Backend.Source, BackendError>((resume) => {
+      const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
+      const abort = UpstreamCompletion.open(
+        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, decoder: Sse.makeDecoder },
+        (opened) => {
+          if ("error" in opened) return resume(logged("/chat/completions", UpstreamCompletion.openFailure(opened.error, connectTimeoutMs), opened.error))
+          if (opened.source !== undefined) return resume(Effect.succeed(opened.source))
+          resume(Effect.fail(UpstreamErrors.fromStatus(opened.status, opened.text ?? "")))
         }
-      },
-      catch: (error) => error
-    }).pipe(
-      Effect.catchAll((error) => {
-        const timedOut = error instanceof ConnectTimeout || (error as Error)?.name === "TimeoutError" || (error as { cause?: unknown })?.cause instanceof ConnectTimeout
-        const failure = timedOut ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
-        // The address and the socket's words go to the log, not to the client.
-        return Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`).pipe(Effect.zipRight(Effect.fail(failure)))
-      })
-    )
-
-  const bodyBytes = (response: Response): Stream.Stream<Uint8Array, BackendError> =>
-    response.body === null
-      ? Stream.empty
-      : Stream.fromReadableStream(
-          () => withIdleTimeout(response.body!, idleTimeoutMs),
-          (error) => (error instanceof IdleTimeout ? UpstreamErrors.idleTimeout(idleTimeoutMs) : UpstreamErrors.broken())
-        )
-
-  const poster = UpstreamHttp.make(baseUrl, headers, connectTimeoutMs)
-
-  /** Sends the request and hands back the pull of its batches, one per network read; the scope ends it. */
-  const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Pull, BackendError, Scope.Scope> =>
-    Effect.gen(function* () {
-      const exchange = poster.post("/chat/completions", JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } }))
-      // Read to its end (`[DONE]`), the connection is kept for the next request; otherwise it is cut. An
-      // async generator's `return()` waits for the read it is suspended in — through a stalled upstream, until
-      // the idle timeout — so aborting first ends that read, and a client who leaves frees the upstream now.
-      // (Scope.addFinalizer, not Effect.addFinalizer: no fiber-refs diff per request.)
-      let complete = false
-      let failed = false
-      let batches: ReturnType<typeof readChunks> | undefined
-      yield* Scope.addFinalizer(
-        yield* Effect.scope,
-        Effect.sync(() => {
-          if (complete) return exchange.finish()
-          exchange.abort()
-          batches?.return(undefined).catch(() => undefined)
-        })
       )
-      const response = yield* Effect.tryPromise({ try: () => exchange.response, catch: (error) => error }).pipe(
-        Effect.catchAll((error) => {
-          const failure = error instanceof UpstreamHttp.ConnectTimeout ? UpstreamErrors.connectTimeout(connectTimeoutMs) : UpstreamErrors.unreachable()
-          // The address and the socket's words go to the log, not to the client.
-          return Effect.logWarning(`upstream ${baseUrl}/chat/completions: ${failure.message} ${UpstreamErrors.detail(error)}`).pipe(Effect.zipRight(Effect.fail(failure)))
-        })
-      )
-      const status = response.statusCode ?? 0
-      if (status < 200 || status >= 300) {
-        const text = yield* Effect.promise(() => UpstreamHttp.text(response))
-        return yield* Effect.fail(UpstreamErrors.fromStatus(status, text))
-      }
-      const reading = (batches = readChunks(response, idleTimeoutMs))
-      // The batch travels as is, never element by element.
-      return Effect.flatMap(
-        Effect.tryPromise({ try: () => reading.next(), catch: (error) => ((failed = true), Option.some(error instanceof BackendError ? error : UpstreamErrors.broken())) }),
-        (result) => (result.done === true ? ((complete = !failed), Effect.fail(Option.none())) : Effect.succeed(Chunk.unsafeFromArray(result.value)))
-      )
+      // The client left before the upstream answered.
+      return Effect.sync(abort)
     })
 
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
-    Stream.unwrapScoped(Effect.map(open(request), Stream.repeatEffectChunkOption))
+    Source.toStream(open(request))
 
   const models = Effect.tryPromise({
     try: (signal) => fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))),
@@ -157,19 +108,22 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     )
   )
 
-  const passthrough = (path: string, body: string) =>
-    post(path, body).pipe(
-      Effect.map((response) => ({
-        status: response.status,
-        contentType: response.headers.get("content-type") ?? "application/json",
-        body: bodyBytes(response)
-      }))
+  /** The body as it comes (undici's stream: a client who leaves destroys it, which aborts the request). */
+  const passthrough = (path: string, body: string): Effect.Effect<Backend.RawResponse, BackendError> =>
+    Effect.tryPromise({
+      try: (signal) =>
+        pool.request({ path: `${prefix}${path}`, method: "POST", headers, body, signal, headersTimeout: connectTimeoutMs, bodyTimeout: idleTimeoutMs }),
+      catch: (error) => error
+    }).pipe(
+      Effect.catchAll((error) => logged(path, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)),
+      Effect.map((answer) => {
+        const type = answer.headers["content-type"]
+        return { status: answer.statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json", body: answer.body }
+      })
     )
 
-  return { kind: "upstream", baseUrl, models, stream, open, passthrough }
+  return { kind: "upstream", baseUrl, models, stream, open, passthrough, close: () => pool.close() }
 }
-
-class ConnectTimeout extends Error {}
 
 interface UpstreamModel {
   readonly id?: string
@@ -194,4 +148,5 @@ const reportedContext = (m: UpstreamModel): number | undefined => {
 }
 
 /** The upstream as the server's Backend. @category layers */
-export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> => Layer.sync(Backend.Backend, () => make(options))
+export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> =>
+  Layer.scoped(Backend.Backend, Effect.acquireRelease(Effect.sync(() => make(options)), (backend) => Effect.promise(backend.close)))

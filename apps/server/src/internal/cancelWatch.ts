@@ -1,18 +1,27 @@
 /**
  * Cancel watching: a cancel may come through another replica sharing the store, as a flag it leaves there.
- * While the generation runs, the flag is read every 250 ms; when set, `stop` completes. Stores have no
- * notifications, so this is the one poll left, and only for stored responses.
+ * While the generation runs, the flag is read every 250 ms; when set, `stop` is called. Stores have no
+ * notifications, so this is the one poll left, and only for stored responses. A timer, not a fiber: it
+ * costs nothing between reads.
  */
 import * as Effect from "effect/Effect"
-import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Runtime from "effect/Runtime"
 import type { ResponseStoreService } from "../ResponseStore.js"
 
-export const watch = (store: ResponseStoreService, id: string, stop: Effect.Effect<void>): Effect.Effect<void, never, Scope.Scope> =>
-  store.isCancelRequested(id).pipe(
-    Effect.flatMap((requested) => (requested ? stop : Effect.void)),
-    Effect.catchAll(() => Effect.void),
-    Effect.repeat(Schedule.spaced("250 millis")),
-    Effect.forkScoped,
-    Effect.asVoid
-  )
+const everyMs = 250
+
+/** Starts watching; returns the function that stops it. */
+export const watch = (runtime: Runtime.Runtime<never>, store: ResponseStoreService, id: string, stop: () => void): (() => void) => {
+  const read = store.isCancelRequested(id).pipe(Effect.orElseSucceed(() => false))
+  let reading = false
+  const timer = setInterval(() => {
+    if (reading) return
+    reading = true
+    Runtime.runPromise(runtime)(read).then((requested) => {
+      reading = false
+      if (requested) stop()
+    }, () => (reading = false))
+  }, everyMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

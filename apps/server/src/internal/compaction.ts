@@ -5,11 +5,8 @@
  * `CompactedResponse`: the user messages, then the compaction item. Nothing is stored.
  */
 import type { ResponseObject } from "@parlance/schema"
-import { Sequencer } from "@parlance/translate"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as ApiError from "../ApiError.js"
 import type { StoredItem } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
@@ -35,8 +32,7 @@ export const compactResponse = (deps: Services) =>
     const fields = Object.fromEntries(Object.entries(body).filter(([key]) => compactFields.includes(key)))
     const prepared = yield* prepare({ ...fields, stream: false, store: false }, deps.store, { ...deps.config, compact: true })
     const generation = yield* Generation.start(deps, prepared)
-    const events = yield* Stream.runCollect(generation.events)
-    const response = Sequencer.terminalResponse(Chunk.unsafeLast(events))
+    const response = yield* generation.response
     if (response === undefined) return yield* Effect.fail(ApiError.internal())
     const compaction = response.output.find((item) => item.type === "compaction")
     if (response.status !== "completed" || compaction === undefined) {

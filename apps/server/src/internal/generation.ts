@@ -1,40 +1,44 @@
 /**
- * One generation: the backend's chunks driven through the sequencer fold (drive.ts), with the concerns beside
+ * One generation: the backend's Source driven through the sequencer fold (drive.ts), with the concerns beside
  * it, each in its own module: persistence (persist.ts), cancel watching (cancelWatch.ts), the registry of
  * running generations (Generations), metrics, recording (recording.ts). Cancel, drain and a client gone all
- * end in exactly one terminal event. Streaming and non-streaming consume the same stream (DESIGN §3).
+ * end in exactly one terminal event. Streaming and non-streaming run the same steps (DESIGN §3).
+ *
+ * The hot path is plain code: a step is one read of the Source, one fold, one encode, one write — no fiber,
+ * scope or stream per batch. Effect is at the edges: opening the backend (an HTTP error if it fails before its
+ * first batch), and the store and recorder writes, run on the app's runtime.
  */
 import type { ResponseEvents, ResponseObject } from "@parlance/schema"
 import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
-import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import * as FiberId from "effect/FiberId"
+import * as Runtime from "effect/Runtime"
+import { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
+import * as Backend from "../Backend.js"
 import * as CancelWatch from "./cancelWatch.js"
-import { drive } from "./drive.js"
+import { drive, type Driver } from "./drive.js"
 import * as Persist from "./persist.js"
 import type { Prepared } from "./prepare.js"
-import { openFirst, pullFirst } from "./pullFirst.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
 import type { Services } from "./services.js"
+import type * as Source from "./source.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
 
 export interface Generation {
   readonly responseId: string
-  /** Every event, `response.created` first, exactly one terminal event last; one chunk per batch. Never fails. */
-  readonly events: Stream.Stream<Event>
-  /** The same events as SSE bytes: one buffer per batch, each event encoded once. */
-  readonly sse: Stream.Stream<Uint8Array>
+  /**
+   * The events as SSE bytes, `response.created` first and exactly one terminal event last: one buffer per
+   * batch, each event encoded once, read as the client takes it (backpressure). Destroying it (a client gone)
+   * ends the generation, and the stored response says so.
+   */
+  readonly sse: () => Readable
   /** Runs it to the end without streaming: the terminal event's Response (non-streaming requests). */
   readonly response: Effect.Effect<ResponseObject.Response | undefined>
 }
-
-const encoder = new TextEncoder()
 
 /** What the response seals: its compaction summary, or its reasoning when the request includes it. */
 const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | undefined): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
@@ -49,8 +53,15 @@ const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | unde
       : {}
 }
 
+/** The first batch, released if the waiter leaves (a client gone before the backend produced anything). */
+const firstBatch = (source: Source.Source) =>
+  Effect.async<Source.Batch>((resume) => {
+    source.next().then((batch) => resume(Effect.succeed(batch)))
+    return Effect.sync(source.release)
+  })
+
 /**
- * Starts the backend and waits for its first chunk, so that a backend that fails before producing anything
+ * Starts the backend and waits for its first batch, so that a backend that fails before producing anything
  * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
  */
 export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation, ApiError.ApiError> =>
@@ -58,12 +69,12 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const startedAt = s.now()
     const responseId = s.config.ids("resp")
     const tape = Recording.make(s.recorder, prepared)
-    // The clock's reading is kept for the recording, so that a replay reproduces `completed_at` exactly.
-    let completedAt: number | undefined
+    const clock = { completedAt: undefined as number | undefined }
     const ctx: Sequencer.Context = {
       responseId,
       createdAt: Math.floor(startedAt / 1000),
-      clock: () => (completedAt = Math.floor(s.now() / 1000)),
+      // The clock's reading is kept for the recording, so that a replay reproduces `completed_at` exactly.
+      clock: () => (clock.completedAt = Math.floor(s.now() / 1000)),
       model: prepared.model,
       ids: tape === undefined ? s.config.ids : tape.ids(s.config.ids),
       echo: prepared.request,
@@ -71,117 +82,182 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       reasoning: prepared.plan.reasoning,
       ...sealing(s.config.sealer, prepared, tape)
     }
-
-    const request = prepared.plan.request
-    const backend = yield* (s.backend.open === undefined ? pullFirst(s.backend.stream(request)) : openFirst(s.backend.open(request))).pipe(
-      Effect.mapError((error) => ApiError.fromBackend(error, ResponsesParam.fromChat))
-    )
+    const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) => ApiError.fromBackend(error, ResponsesParam.fromChat)
+    const source = yield* Backend.open(s.backend, prepared.plan.request).pipe(Effect.mapError(toApi))
+    const first = yield* firstBatch(source)
+    if (first._tag === "Failed") {
+      source.release()
+      return yield* Effect.fail(toApi(first.error))
+    }
     s.metrics.ttft((s.now() - startedAt) / 1000)
-
-    const stored = prepared.request.store !== false
-    const persistence = Persist.make(s.store, prepared.input, stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
-    const finished = yield* Deferred.make<ResponseObject.Response>()
-    let stopped = false
-    const stop = Effect.sync(() => void (stopped = true))
-
-    // The inputs: the backend's batches, then exactly one ending (its end, its failure, or a stop).
-    let outcome: Sequencer.Control | undefined
-    let first: Chunk.Chunk<Sequencer.Input> | undefined = backend.first
-    const ending = (control: Sequencer.Control) => Effect.succeed(Chunk.of<Sequencer.Input>((outcome = control)))
-    const inputs = Effect.suspend((): Effect.Effect<Chunk.Chunk<Sequencer.Input>> => {
-      if (stopped) return ending(Sequencer.aborted("The response was cancelled."))
-      if (first !== undefined && Chunk.isNonEmpty(first)) {
-        const batch = first
-        first = undefined
-        return Effect.succeed(batch)
-      }
-      return Effect.matchEffect(backend.pull, {
-        onSuccess: (batch) => {
-          if (tape !== undefined) for (const chunk of batch) tape.chunk(chunk)
-          return Effect.succeed<Chunk.Chunk<Sequencer.Input>>(batch)
-        },
-        onFailure: (error) => {
-          if (Option.isNone(error)) return ending(Sequencer.end)
-          const { code, message } = ApiError.failureOf(error.value)
-          return ending(Sequencer.failed(code, message))
-        }
-      })
-    })
-    if (tape !== undefined) for (const chunk of backend.first) tape.chunk(chunk)
-    const driver = drive(ctx, inputs)
-
-    let ended = false
-    /** The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves. */
-    const end = (response: ResponseObject.Response) => {
-      ended = true
-      const usage = response.usage
-      if (usage) s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
-      return Effect.zipRight(persistence.end(response), Deferred.succeed(finished, response))
-    }
-    /** Per batch, not per event: the terminal event is always the last of its batch. */
-    const onBatch = (batch: Chunk.Chunk<Event>): Effect.Effect<Chunk.Chunk<Event>> => {
-      tape?.events(batch)
-      const response = Chunk.isNonEmpty(batch) ? Sequencer.terminalResponse(Chunk.lastNonEmpty(batch)) : undefined
-      return response === undefined ? Effect.succeed(batch) : Effect.as(end(response), batch)
-    }
-
-    const close = Effect.gen(function* () {
-      s.metrics.streamClosed()
-      if (!ended) {
-        // The client went away: generation stops here, and the stored response says so.
-        const gone = Sequencer.aborted("The client disconnected.")
-        const closing = driver.finish(gone)
-        tape?.events(closing)
-        const last = closing[closing.length - 1]
-        const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
-        if (response !== undefined) yield* end(response)
-        outcome ??= gone
-      }
-      if (tape !== undefined) yield* tape.save({ backend: s.backend.kind, startedAt, ctx, completedAt, outcome })
-    })
-
-    /** For the life of the scope: registered, counted, watched for a cancel, its in-progress record written. */
-    const running = Effect.gen(function* () {
-      yield* s.generations.register(responseId, { stop, finished })
-      s.metrics.streamOpened()
-      // Scope.addFinalizer, not Effect.addFinalizer: no fiber-refs diff per request.
-      const scope = yield* Effect.scope
-      yield* Scope.addFinalizer(scope, close)
-      // Runs first on the way out: the backend is released before the closing writes.
-      yield* Scope.addFinalizer(scope, backend.release)
-      if (stored) yield* CancelWatch.watch(s.store, responseId, stop)
-      const created = driver.opening[0]
-      if (created?.type === "response.created") yield* persistence.begin(created.response)
-    })
-    const step = Effect.flatMap(driver.next, onBatch)
-
-    /** The one stream of this generation, each batch mapped by `f` (events as they are, or SSE bytes). */
-    const run = <A>(f: (batch: Chunk.Chunk<Event>) => Chunk.Chunk<A>): Stream.Stream<A> =>
-      Stream.unwrapScoped(Effect.as(running, Stream.repeatEffectChunkOption(Effect.map(step, f))))
-    const events = run((batch) => batch)
-    const sse = run((batch) => {
-      let text = ""
-      for (const event of batch) text += Sse.encodeEvent(event)
-      tape?.sse(text, batch.length)
-      return Chunk.of(encoder.encode(text))
-    })
-    // Non-streaming: the same steps in a plain loop, no stream around them (a stream's set-up costs more
-    // than a small response's whole fold).
-    const response = Effect.scoped(
-      Effect.zipRight(
-        running,
-        Effect.suspend(() => {
-          let last: ResponseObject.Response | undefined
-          return step.pipe(
-            Effect.tap((batch) => {
-              const response = Chunk.isNonEmpty(batch) ? Sequencer.terminalResponse(Chunk.lastNonEmpty(batch)) : undefined
-              if (response !== undefined) last = response
-            }),
-            Effect.forever,
-            Effect.catchAll(() => Effect.succeed(last))
-          )
-        })
-      )
-    )
-    return { responseId, events, sse, response }
+    const run = new Run(s, prepared, ctx, source, first, tape, startedAt, clock)
+    return { responseId, sse: () => run.readable(), response: run.toEnd() }
   })
+
+/** One generation's steps and its concerns; `close` runs once, however it ended. */
+class Run {
+  private readonly driver: Driver
+  private readonly persistence: Persist.Persistence
+  private readonly finished = Deferred.unsafeMake<ResponseObject.Response>(FiberId.none)
+  private readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>
+  private first: Source.Batch | undefined
+  private opened = false
+  private stopped = false
+  private ended = false
+  private closed = false
+  private outcome: Sequencer.Control | undefined
+  private unregister: () => void = () => undefined
+  private unwatch: () => void = () => undefined
+
+  constructor(
+    private readonly s: Services,
+    private readonly prepared: Prepared,
+    private readonly ctx: Sequencer.Context,
+    private readonly source: Source.Source,
+    first: Source.Batch,
+    private readonly tape: Recording.Tape | undefined,
+    private readonly startedAt: number,
+    private readonly clock: { completedAt: number | undefined }
+  ) {
+    this.driver = drive(ctx)
+    this.first = first
+    this.run = Runtime.runPromise(s.runtime)
+    const stored = prepared.request.store !== false
+    this.persistence = Persist.make(s.store, prepared.input, stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
+  }
+
+  /** Stops the generation (cancel, drain): it ends with its terminal event, at once. */
+  private readonly stop = (): void => {
+    this.stopped = true
+    // A pending read settles now (also through a stalled upstream), and the next step ends the response.
+    this.source.release()
+  }
+
+  /** For the life of the generation: registered, counted, watched for a cancel, its in-progress record written. */
+  private open(): void {
+    this.opened = true
+    const id = this.ctx.responseId
+    this.unregister = this.s.generations.add(id, { stop: Effect.sync(this.stop), finished: this.finished })
+    this.s.metrics.streamOpened()
+    if (this.prepared.request.store !== false) this.unwatch = CancelWatch.watch(this.s.runtime, this.s.store, id, this.stop)
+    const created = this.driver.opening[0]
+    if (created?.type === "response.created") Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
+  }
+
+  /** The next batch of events, terminal event last (made durable before it is handed out); undefined once done. */
+  async step(): Promise<ReadonlyArray<Event> | undefined> {
+    if (this.closed || this.driver.done()) return undefined
+    if (!this.opened) {
+      this.open()
+      this.tape?.events(this.driver.opening)
+      return this.driver.opening
+    }
+    const events = this.driver.fold(await this.inputs())
+    if (this.closed) return undefined
+    this.tape?.events(events)
+    const last = events[events.length - 1]
+    const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
+    if (response !== undefined) await this.end(response)
+    return events
+  }
+
+  /** The Source's next batch as sequencer inputs; the last ends with exactly one control input. */
+  private async inputs(): Promise<ReadonlyArray<Sequencer.Input>> {
+    if (this.stopped) return [this.ending(Sequencer.aborted("The response was cancelled."))]
+    let batch = this.first
+    this.first = undefined
+    batch ??= await this.source.next()
+    if (batch._tag === "Chunks") {
+      if (this.tape !== undefined) for (const chunk of batch.chunks) this.tape.chunk(chunk)
+      return batch.chunks
+    }
+    if (this.stopped) return [this.ending(Sequencer.aborted("The response was cancelled."))]
+    if (batch._tag === "End") return [this.ending(Sequencer.end)]
+    const { code, message } = ApiError.failureOf(batch.error)
+    return [this.ending(Sequencer.failed(code, message))]
+  }
+
+  private ending(control: Sequencer.Control): Sequencer.Control {
+    this.outcome = control
+    return control
+  }
+
+  /** The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves. */
+  private async end(response: ResponseObject.Response): Promise<void> {
+    this.ended = true
+    const usage = response.usage
+    if (usage) this.s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
+    await this.run(this.persistence.end(response))
+    Deferred.unsafeDone(this.finished, Effect.succeed(response))
+  }
+
+  /** Once, however it ended: the backend released first, then the closing writes. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.source.release()
+    this.unwatch()
+    if (this.opened) this.s.metrics.streamClosed()
+    if (!this.ended && this.opened) {
+      // The client went away: generation stops here, and the stored response says so.
+      const gone = Sequencer.aborted("The client disconnected.")
+      const closing = this.driver.finish(gone)
+      this.tape?.events(closing)
+      const last = closing[closing.length - 1]
+      const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
+      if (response !== undefined) await this.end(response)
+      this.outcome ??= gone
+    }
+    const tape = this.tape
+    if (tape !== undefined) {
+      await this.run(tape.save({ backend: this.s.backend.kind, startedAt: this.startedAt, ctx: this.ctx, completedAt: this.clock.completedAt, outcome: this.outcome }))
+    }
+    this.unregister()
+  }
+
+  /** Non-streaming: the same steps in a plain loop; the request's fiber interrupted is a client gone. */
+  toEnd(): Effect.Effect<ResponseObject.Response | undefined> {
+    return Effect.async((resume) => {
+      const loop = async () => {
+        let final: ResponseObject.Response | undefined
+        for (;;) {
+          const events = await this.step()
+          if (events === undefined) break
+          const last = events[events.length - 1]
+          if (last !== undefined) final = Sequencer.terminalResponse(last) ?? final
+        }
+        await this.close()
+        return final
+      }
+      loop().then((response) => resume(Effect.succeed(response)), (error) => resume(Effect.die(error)))
+      return Effect.sync(() => void this.close())
+    })
+  }
+
+  /** Streaming: each step's events as one buffer, pulled as the response is written. */
+  readable(): Readable {
+    const tape = this.tape
+    const pump = async (stream: Readable) => {
+      for (;;) {
+        const events = await this.step()
+        if (events === undefined) return void stream.push(null)
+        if (events.length === 0) continue
+        let text = ""
+        for (const event of events) text += Sse.encodeEvent(event)
+        tape?.sse(text, events.length)
+        stream.push(Buffer.from(text, "utf8"))
+        if (this.driver.done()) stream.push(null)
+        return
+      }
+    }
+    return new Readable({
+      read() {
+        pump(this).catch((error) => this.destroy(error))
+      },
+      destroy: (error, callback) => {
+        this.close().catch(() => undefined)
+        callback(error)
+      }
+    })
+  }
+}

@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
 import { isRunning, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
@@ -26,6 +27,9 @@ const encoder = new TextEncoder()
 const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
 const sse = (bytes: Stream.Stream<Uint8Array, never>) =>
   HttpServerResponse.stream(bytes, { contentType: "text/event-stream", headers: sseHeaders })
+/** A Node stream piped to the socket as it is read (the platform's `Raw` body: no Effect stream per batch). */
+const piped = (body: Readable, options: { readonly status?: number; readonly contentType: string }) =>
+  HttpServerResponse.raw(body, { ...options, headers: sseHeaders })
 
 const storeDown = () => ApiError.unavailable("The response store is unavailable.", "store_unavailable")
 
@@ -46,7 +50,7 @@ export const createResponse = (deps: Services) =>
     const prepared = yield* prepare(body, deps.store, deps.config)
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
-    if (prepared.request.stream === true) return sse(generation.sse)
+    if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })
     const response = yield* generation.response
     return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.unsafeJson(response)
   })
@@ -129,7 +133,7 @@ export const chatCompletions = (deps: Services) =>
     const { text, body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     if (deps.backend.passthrough !== undefined) {
       const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
-      return HttpServerResponse.stream(raw.body.pipe(Stream.orDie), { status: raw.status, contentType: raw.contentType, headers: sseHeaders })
+      return piped(raw.body, { status: raw.status, contentType: raw.contentType })
     }
     const decoded = decodeChat(body)
     if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
