@@ -18,12 +18,21 @@ import * as Routes from "./internal/routes.js"
 import { type Requirements, services } from "./internal/services.js"
 
 const routeLabel = (path: string): string =>
-  path
-    .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
-    .replace(/\/v1\/responses\/(?!compact$)[^/]+$/, "/v1/responses/{id}")
+  !path.startsWith("/v1/responses/")
+    ? path
+    : path
+        .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
+        .replace(/\/v1\/responses\/(?!compact$)[^/]+$/, "/v1/responses/{id}")
+
+/** A request line's path as written, without its query: the common case needs no URL parser. */
+const plainPath = /^\/[A-Za-z0-9_/-]*(?:\?.*)?$/
 
 /** The path for labels and messages; never throws, whatever the request line held. */
 const pathOf = (url: string): string => {
+  if (plainPath.test(url)) {
+    const query = url.indexOf("?")
+    return (query < 0 ? url : url.slice(0, query)).slice(0, 200)
+  }
   try {
     return new URL(url, "http://x").pathname.slice(0, 200)
   } catch {
@@ -94,14 +103,13 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
     )
   )
 
-  const authorized = Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const path = pathOf(request.url)
-    const response = yield* handled
-    const label = routeLabel(path)
-    metrics.request(known.has(label) ? label : "other", response.status)
-    return response
-  })
+  const authorized = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.map(handled, (response) => {
+      const label = routeLabel(pathOf(request.url))
+      metrics.request(known.has(label) ? label : "other", response.status)
+      return response
+    })
+  )
 
   const withCors = config.cors === undefined
     ? authorized

@@ -82,6 +82,22 @@ export const step = (state: State, input: Input): readonly [State, ReadonlyArray
 }
 
 /**
+ * Many inputs → their events: exactly `step` applied in turn, with one draft for the whole batch instead of a
+ * state per input (the hot path folds a network read's worth of chunks at a time).
+ */
+export const stepAll = (state: State, inputs: Iterable<Input>): readonly [State, ReadonlyArray<Event>] => {
+  if (state.phase === "done") return [state, []]
+  const d = S.draft(state)
+  S.ensureStarted(d)
+  for (const input of inputs) {
+    if (d.phase === "done") break
+    if (isControl(input)) terminate(d, input)
+    else stepChunk(d, input)
+  }
+  return S.finishDraft(d)
+}
+
+/**
  * How the generation ended → the closing events (open items closed, exactly one terminal event); nothing when
  * the terminal event was already sent. The explicit end of the fold for a driver that stops pulling (a client
  * gone, a drain), where there is no next `step`.

@@ -13,7 +13,7 @@ export interface Driver {
   /** `response.created` and `response.in_progress`: the first events, before any input. */
   readonly opening: ReadonlyArray<Event>
   /** The events for the next batch of inputs (the last batch ends with a control input: End, Failed, Aborted). */
-  readonly fold: (inputs: Iterable<Sequencer.Input>) => Array<Event>
+  readonly fold: (inputs: Iterable<Sequencer.Input>) => ReadonlyArray<Event>
   /** True once the terminal event was produced. */
   readonly done: () => boolean
   /** The closing events for an ending the inputs never delivered; nothing once the terminal event was made. */
@@ -23,14 +23,10 @@ export interface Driver {
 export const drive = (ctx: Sequencer.Context): Driver => {
   const [started, opening] = Sequencer.start(Sequencer.initial(ctx))
   let state = started
-  const fold = (inputs: Iterable<Sequencer.Input>): Array<Event> => {
-    const out: Array<Event> = []
-    for (const input of inputs) {
-      const [next, events] = Sequencer.step(state, input)
-      state = next
-      for (let i = 0; i < events.length; i++) out.push(events[i]!)
-    }
-    return out
+  const fold = (inputs: Iterable<Sequencer.Input>): ReadonlyArray<Event> => {
+    const [next, events] = Sequencer.stepAll(state, inputs)
+    state = next
+    return events
   }
   // Nothing is folded after `finish`, so the state it leaves is not kept.
   return { opening, fold, done: () => state.phase === "done", finish: (outcome) => Sequencer.finish(state, outcome) }

@@ -141,7 +141,7 @@ class Run {
     this.s.metrics.streamOpened()
     if (this.prepared.request.store !== false) this.unwatch = CancelWatch.watch(this.s.runtime, this.s.store, id, this.stop)
     const created = this.driver.opening[0]
-    if (created?.type === "response.created") Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
+    if (created?.type === "response.created" && this.persistence.enabled) Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
   }
 
   /** The next batch of events, terminal event last (made durable before it is handed out); undefined once done. */
@@ -187,7 +187,7 @@ class Run {
     this.ended = true
     const usage = response.usage
     if (usage) this.s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
-    await this.run(this.persistence.end(response))
+    if (this.persistence.enabled) await this.run(this.persistence.end(response))
     Deferred.unsafeDone(this.finished, Effect.succeed(response))
   }
 

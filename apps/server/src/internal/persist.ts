@@ -9,13 +9,15 @@ import * as Fiber from "effect/Fiber"
 import type { Lease, ResponseStoreService, StoredItem } from "../ResponseStore.js"
 
 export interface Persistence {
+  /** False for `store: false`: nothing to run. */
+  readonly enabled: boolean
   /** Starts the in-progress write and returns at once. */
   readonly begin: (response: ResponseObject.Response) => Effect.Effect<void>
   /** The final write; resolves once it is durable. */
   readonly end: (response: ResponseObject.Response) => Effect.Effect<void>
 }
 
-const none: Persistence = { begin: () => Effect.void, end: () => Effect.void }
+const none: Persistence = { enabled: false, begin: () => Effect.void, end: () => Effect.void }
 
 /** `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). */
 export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean, lease: () => Lease): Persistence => {
@@ -24,6 +26,7 @@ export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredIte
     store.put({ response, input }, withLease).pipe(Effect.catchAll((error) => Effect.logError("response store write failed", error)))
   let first: Fiber.Fiber<void> | undefined
   return {
+    enabled: true,
     begin: (response) => Effect.map(Effect.forkDaemon(put(response, lease())), (fiber) => void (first = fiber)),
     end: (response) => Effect.zipRight(first === undefined ? Effect.void : Fiber.join(first), put(response))
   }

@@ -7,7 +7,7 @@
  *   its `headersTimeout`.
  * - Read to `[DONE]`, the rest of the body (the chunked terminator) is drained so that the connection goes
  *   back to the keep-alive pool; released earlier (client gone, cancel), the request is aborted at once.
- * - Many chunks waiting (a slow reader) pause the socket: backpressure reaches the upstream.
+ * - Bytes piling up unread (a slow reader) pause the socket: backpressure reaches the upstream.
  */
 import type { ChatBackend, ChatCompletions } from "@parlance/schema"
 import { ChunkDecode, type Sse } from "@parlance/translate"
@@ -17,8 +17,8 @@ import * as UpstreamErrors from "./upstreamErrors.js"
 
 /** How long a body read to `[DONE]` may take to end before its connection is cut. */
 const drainMs = 1_000
-/** Chunks waiting for a read before the socket is paused (a slow reader); a read resumes it. */
-const highWater = 4096
+/** Bytes waiting for a read before the socket is paused (a slow reader); a read resumes it. */
+const highWater = 1024 * 1024
 
 export interface Opened {
   readonly status: number
@@ -48,7 +48,9 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
   let answered = false
   let status = 0
   let errorText: Array<Buffer> | undefined
-  // The Source's state: chunks decoded and not read yet, then (once known) the ending.
+  // The Source's state: bytes not decoded yet, chunks decoded and not read yet, then (once known) the ending.
+  let raw: Array<Buffer> = []
+  let rawBytes = 0
   let pending: Array<ChatCompletions.ChatCompletionChunk> = []
   let final: Source.Batch | undefined
   let waiting: ((batch: Source.Batch) => void) | undefined
@@ -63,8 +65,31 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
     answered = true
     onOpen(result)
   }
+  /**
+   * The bytes received since the last read, decoded in one go (one UTF-8 decode and SSE parse per read). The
+   * very first read decodes only up to its first event: a burst from the upstream must not hold back the
+   * response's first bytes (the rest is the next read's).
+   */
+  let first = true
+  const decodeRaw = () => {
+    if (raw.length === 0) return
+    let bytes = raw.length === 1 ? raw[0]! : Buffer.concat(raw, rawBytes)
+    raw = []
+    rawBytes = 0
+    if (first) {
+      first = false
+      const end = firstEventEnd(bytes)
+      if (end > 0 && end < bytes.length) {
+        raw = [bytes.subarray(end)]
+        rawBytes = bytes.length - end
+        bytes = bytes.subarray(0, end)
+      }
+    }
+    if (final === undefined) decode(decoder.feed(bytes))
+  }
   /** Everything read so far as one batch (chunks first, the ending after them). */
   const take = (): Source.Batch | undefined => {
+    decodeRaw()
     if (pending.length > 0) {
       const batch = Source.chunks(pending)
       pending = []
@@ -74,7 +99,7 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
     return final
   }
   // undici hands over one HTTP chunk at a time, all of a network read in one go: a waiting read is answered
-  // after them (a microtask later), so that a read of fifty frames is one batch and one write, not fifty.
+  // after them (a microtask later), so that a read of fifty frames is one decode, one batch and one write.
   const wake = () => {
     if (waiting === undefined || waking) return
     waking = true
@@ -110,8 +135,6 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
       sawDone = true
       return settle(() => Source.end)
     }
-    if (pending.length >= highWater && controller !== undefined && !controller.paused) controller.pause()
-    wake()
   }
 
   const source: Source.Source = {
@@ -129,6 +152,7 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
           setTimeout(() => bodyEnded || abort(), drainMs).unref()
         }
       }
+      raw = []
       pending = []
       settle(Source.released)
     }
@@ -145,11 +169,18 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
     },
     onResponseData: (_c, data) => {
       if (errorText !== undefined) return void errorText.push(data)
-      if (final === undefined) decode(decoder.feed(data))
+      if (final !== undefined) return
+      raw.push(data)
+      rawBytes += data.length
+      if (rawBytes >= highWater && controller !== undefined && !controller.paused) controller.pause()
+      wake()
     },
     onResponseEnd: () => {
       bodyEnded = true
       if (errorText !== undefined) return answer({ status, text: Buffer.concat(errorText).toString("utf8") })
+      // All of it now (the first event's split is for a reader waiting on the first bytes, not for the end).
+      first = false
+      decodeRaw()
       if (final === undefined) decode(decoder.end())
       // A body that ends without `[DONE]` is a dropped stream.
       settle(() => Source.failed(UpstreamErrors.noDone()))
@@ -175,6 +206,16 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
     handler
   )
   return abort
+}
+
+/** Where the first SSE event of `bytes` ends (after its blank line), or -1 when it has not ended yet. */
+export const firstEventEnd = (bytes: Buffer): number => {
+  let end = -1
+  for (const blank of ["\n\n", "\r\n\r\n", "\r\r"]) {
+    const at = bytes.indexOf(blank)
+    if (at >= 0 && (end < 0 || at + blank.length < end)) end = at + blank.length
+  }
+  return end
 }
 
 /** An error before any answer: a timeout waiting for headers, or no connection at all. */
