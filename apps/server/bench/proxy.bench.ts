@@ -5,7 +5,8 @@
  *      (`processes.ts baseline`: parse each chunk, write one delta event);
  *   3. requests/s of small non-streaming responses: Parlance vs the upstream direct;
  *   4. Parlance's RSS over a long run of mixed requests after warm-up (flat = no leak).
- * `BENCH_PROFILE=<dir>` runs Parlance under `node --cpu-prof` and writes the profile there.
+ * `BENCH_PROFILE=<dir>` runs Parlance under `node --cpu-prof` and writes the profile there;
+ * `BENCH_ONLY=ttfb,cpu,rps,rss` runs only those sections.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
@@ -66,6 +67,7 @@ const chat = (model: string, stream: boolean) => ({ model, messages: [{ role: "u
 const responses = (model: string, stream: boolean, store = false) => ({ model, input: "hi", ...(stream ? { stream: true } : {}), store })
 const direct = { url: `${upstream.url}/chat/completions`, body: chat(`bench/${CHUNKS}/${PACE}`, true) }
 const proxied = { url: `${parlance.url}/responses`, body: responses(`bench/${CHUNKS}/${PACE}`, true) }
+const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss").split(","))
 
 // Warm up every path (the JIT, connection pools) before measuring: the first hundred requests are slower.
 for (let i = 0; i < 200; i++) {
@@ -73,18 +75,32 @@ for (let i = 0; i < 200; i++) {
   await timed(proxied.url, responses("bench/5", true))
   await timed(`${baseline.url}/responses`, responses("bench/5", true))
 }
-for (let i = 0; i < 5; i++) {
-  await timed(direct.url, direct.body)
-  await timed(proxied.url, proxied.body)
+
+/**
+ * 1. Time to first byte and wall time of one streamed response at a time: the upstream direct, Parlance, and
+ * (for scale: what one more hop costs on this machine at all) the hand-written translator.
+ */
+const ttfb = async () => {
+  const translated = { url: `${baseline.url}/responses`, body: proxied.body }
+  for (let i = 0; i < 5; i++) for (const target of [direct, proxied, translated]) await timed(target.url, target.body)
+  const d: Array<{ ttfb: number; total: number }> = []
+  const p: Array<{ ttfb: number; total: number }> = []
+  const b: Array<{ ttfb: number; total: number }> = []
+  for (let i = 0; i < RUNS; i++) {
+    d.push(await timed(direct.url, direct.body))
+    p.push(await timed(proxied.url, proxied.body))
+    b.push(await timed(translated.url, translated.body))
+  }
+  const at = (xs: typeof d, key: "ttfb" | "total") => median(xs.map((x) => x[key]))
+  const row = (key: "ttfb" | "total", target: string) => {
+    const dT = at(d, key), pT = at(p, key), bT = at(b, key)
+    return { direct: dT.toFixed(2), parlance: pT.toFixed(2), "added (ms)": (pT - dT).toFixed(2), ratio: (pT / dT).toFixed(3), "translator added (ms)": (bT - dT).toFixed(2), target }
+  }
+  return () => {
+    console.log(`proxy overhead, ${CHUNKS}-chunk streamed response${PACE ? `, one chunk every ${PACE} ms` : ", back to back"}, median of ${RUNS} runs`)
+    console.table({ "time to first byte (ms)": row("ttfb", "added ≤ 1 ms"), "total wall (ms)": row("total", "") })
+  }
 }
-const d: Array<{ ttfb: number; total: number }> = []
-const p: Array<{ ttfb: number; total: number }> = []
-for (let i = 0; i < RUNS; i++) {
-  d.push(await timed(direct.url, direct.body))
-  p.push(await timed(proxied.url, proxied.body))
-}
-const dT = median(d.map((x) => x.ttfb)), pT = median(p.map((x) => x.ttfb))
-const dW = median(d.map((x) => x.total)), pW = median(p.map((x) => x.total))
 
 /** CPU the participant spent per upstream chunk while serving `STREAMS` concurrent `CHUNKS`-chunk streams. */
 const cpuPerChunk = async (who: Participant) => {
@@ -93,13 +109,22 @@ const cpuPerChunk = async (who: Participant) => {
   const after = await who.stats()
   return (after.cpuMicros - before.cpuMicros) / (STREAMS * CHUNKS)
 }
-const cpu = { parlance: [] as Array<number>, baseline: [] as Array<number> }
-// Alternate the two so that neither gets a quieter machine.
-for (let round = 0; round < 7; round++) {
-  cpu.parlance.push(await cpuPerChunk(parlance))
-  cpu.baseline.push(await cpuPerChunk(baseline))
+/** 2. CPU per chunk against the hand-written translator. */
+const cpu = async () => {
+  const rounds = { parlance: [] as Array<number>, baseline: [] as Array<number> }
+  // Alternate the two so that neither gets a quieter machine.
+  for (let round = 0; round < 7; round++) {
+    rounds.parlance.push(await cpuPerChunk(parlance))
+    rounds.baseline.push(await cpuPerChunk(baseline))
+  }
+  const cpuP = median(rounds.parlance), cpuB = median(rounds.baseline)
+  return () => {
+    console.log(`proxy CPU per streamed chunk, ${STREAMS} concurrent streams × ${CHUNKS} chunks, median of 7 rounds`)
+    console.table({
+      "CPU µs/chunk": { "hand-written translator": cpuB.toFixed(2), parlance: cpuP.toFixed(2), ratio: (cpuP / cpuB).toFixed(3), target: "ratio ≤ 1.5" }
+    })
+  }
 }
-const cpuP = median(cpu.parlance), cpuB = median(cpu.baseline)
 
 const rps = async (url: string, body: unknown, seconds = 3, concurrency = 8) => {
   let n = 0
@@ -112,60 +137,86 @@ const rps = async (url: string, body: unknown, seconds = 3, concurrency = 8) => 
   }))
   return n / seconds
 }
-const directRps = await rps(`${upstream.url}/chat/completions`, chat("bench/5", false))
-const proxiedRps = await rps(`${parlance.url}/responses`, responses("bench/5", false))
-const storedRps = await rps(`${parlance.url}/responses`, responses("bench/5", false, true))
-
-/** One of each kind of request a real client sends; stored responses are deleted again, so nothing should grow. */
-const mixed = async (i: number) => {
-  switch (i % 5) {
-    case 0:
-      return (await post(`${parlance.url}/responses`, responses("bench/20", true))).arrayBuffer()
-    case 1:
-      return (await post(`${parlance.url}/responses`, responses("bench/5", false))).arrayBuffer()
-    case 2: {
-      const stored = (await (await post(`${parlance.url}/responses`, responses("bench/5", false, true))).json()) as { id: string }
-      await (await fetch(`${parlance.url}/responses/${stored.id}`)).arrayBuffer()
-      return (await fetch(`${parlance.url}/responses/${stored.id}`, { method: "DELETE" })).arrayBuffer()
-    }
-    case 3:
-      return (await post(`${parlance.url}/chat/completions`, chat("bench/5", true))).arrayBuffer()
-    default:
-      return (await post(`${parlance.url}/responses`, { ...responses("bench/5", true), tools: [{ type: "function", name: "f" }] })).arrayBuffer()
+/** 3. Requests/s of small non-streaming responses, warmed up, then in alternating rounds (the median of each). */
+const nonStreaming = async () => {
+  const measures = {
+    direct: () => rps(`${upstream.url}/chat/completions`, chat("bench/5", false), 2),
+    proxied: () => rps(`${parlance.url}/responses`, responses("bench/5", false), 2),
+    stored: () => rps(`${parlance.url}/responses`, responses("bench/5", false, true), 2)
+  }
+  for (const measure of Object.values(measures)) await measure()
+  const rounds = { direct: [] as Array<number>, proxied: [] as Array<number>, stored: [] as Array<number> }
+  for (let round = 0; round < 3; round++) {
+    rounds.direct.push(await measures.direct())
+    rounds.proxied.push(await measures.proxied())
+    rounds.stored.push(await measures.stored())
+  }
+  const directRps = median(rounds.direct), proxiedRps = median(rounds.proxied), storedRps = median(rounds.stored)
+  return () => {
+    console.log("non-streaming small responses, 8 concurrent clients, median of 3 rounds")
+    console.table({
+      "requests/s": { direct: directRps.toFixed(0), "parlance store:false": proxiedRps.toFixed(0), "parlance stored (memory)": storedRps.toFixed(0), ratio: (proxiedRps / directRps).toFixed(3), target: "ratio ≥ 0.5" }
+    })
   }
 }
-const runMixed = async (count: number, concurrency = 8) => {
-  let next = 0
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await mixed(next++)
-  }))
-}
-await runMixed(2_000)
-const rssSamples: Array<number> = [(await parlance.stats()).rss]
-const t0 = performance.now()
-for (let done = 0; done < MIXED; done += MIXED / 4) {
-  await runMixed(MIXED / 4)
-  rssSamples.push((await parlance.stats()).rss)
-}
-const mixedSeconds = (performance.now() - t0) / 1000
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
-const rssChange = (rssSamples.at(-1)! / rssSamples[0]! - 1) * 100
 
-console.log(`proxy overhead, ${CHUNKS}-chunk streamed response${PACE ? `, one chunk every ${PACE} ms` : ", back to back"}, median of ${RUNS} runs`)
-console.table({
-  "time to first byte (ms)": { direct: dT.toFixed(2), parlance: pT.toFixed(2), "added (ms)": (pT - dT).toFixed(2), ratio: (pT / dT).toFixed(3), target: "added ≤ 1 ms" },
-  "total wall (ms)": { direct: dW.toFixed(2), parlance: pW.toFixed(2), "added (ms)": (pW - dW).toFixed(2), ratio: (pW / dW).toFixed(3), target: "" }
-})
-console.log(`proxy CPU per streamed chunk, ${STREAMS} concurrent streams × ${CHUNKS} chunks, median of 7 rounds`)
-console.table({
-  "CPU µs/chunk": { "hand-written translator": cpuB.toFixed(2), parlance: cpuP.toFixed(2), ratio: (cpuP / cpuB).toFixed(3), target: "ratio ≤ 1.5" }
-})
-console.log("non-streaming small responses, 8 concurrent clients")
-console.table({
-  "requests/s": { direct: directRps.toFixed(0), "parlance store:false": proxiedRps.toFixed(0), "parlance stored (memory)": storedRps.toFixed(0), ratio: (proxiedRps / directRps).toFixed(3), target: "ratio ≥ 0.5" }
-})
-console.log(`Parlance RSS after GC over ${MIXED} mixed requests (after 2000 to warm up), ${(MIXED / mixedSeconds).toFixed(0)} req/s`)
-console.table({
-  "RSS (MB)": { ...Object.fromEntries(rssSamples.map((r, i) => [i === 0 ? "warm" : `+${(i * MIXED) / 4}`, mb(r)])), "change (%)": rssChange.toFixed(1), target: "±10 %" }
-})
+/**
+ * 4. RSS over a long run of mixed requests, on a Parlance process of its own (what earlier sections allocated
+ * and freed would otherwise be returned to the system during this run and read as shrinking).
+ */
+const memory = async () => {
+  const server = await launch("parlance", upstream.url)
+  /** One of each kind of request a real client sends; stored responses are deleted again, so nothing should grow. */
+  const mixed = async (i: number) => {
+    switch (i % 5) {
+      case 0:
+        return (await post(`${server.url}/responses`, responses("bench/20", true))).arrayBuffer()
+      case 1:
+        return (await post(`${server.url}/responses`, responses("bench/5", false))).arrayBuffer()
+      case 2: {
+        const stored = (await (await post(`${server.url}/responses`, responses("bench/5", false, true))).json()) as { id: string }
+        await (await fetch(`${server.url}/responses/${stored.id}`)).arrayBuffer()
+        return (await fetch(`${server.url}/responses/${stored.id}`, { method: "DELETE" })).arrayBuffer()
+      }
+      case 3:
+        return (await post(`${server.url}/chat/completions`, chat("bench/5", true))).arrayBuffer()
+      default:
+        return (await post(`${server.url}/responses`, { ...responses("bench/5", true), tools: [{ type: "function", name: "f" }] })).arrayBuffer()
+    }
+  }
+  const runMixed = async (count: number, concurrency = 8) => {
+    let next = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < count) await mixed(next++)
+    }))
+  }
+  const WARM = Number(process.env.BENCH_MIXED_WARMUP ?? 5_000)
+  await runMixed(WARM)
+  const warm = await server.stats()
+  const rssSamples: Array<number> = [warm.rss]
+  const heapSamples: Array<number> = [warm.heapUsed]
+  const t0 = performance.now()
+  for (let done = 0; done < MIXED; done += MIXED / 4) {
+    await runMixed(MIXED / 4)
+    const sample = await server.stats()
+    rssSamples.push(sample.rss)
+    heapSamples.push(sample.heapUsed)
+  }
+  const mixedSeconds = (performance.now() - t0) / 1000
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
+  const change = (samples: Array<number>) => ((samples.at(-1)! / samples[0]! - 1) * 100).toFixed(1)
+  const row = (samples: Array<number>) => Object.fromEntries(samples.map((r, i) => [i === 0 ? "warm" : `+${(i * MIXED) / 4}`, mb(r)]))
+  return () => {
+    console.log(`Parlance RSS after GC over ${MIXED} mixed requests (after ${WARM} to warm up), ${(MIXED / mixedSeconds).toFixed(0)} req/s`)
+    console.table({
+      "RSS (MB)": { ...row(rssSamples), "change (%)": change(rssSamples), target: "±10 %" },
+      "heap used (MB)": { ...row(heapSamples), "change (%)": change(heapSamples), target: "" }
+    })
+  }
+}
+
+const sections = { ttfb, cpu, rps: nonStreaming, rss: memory }
+const reports: Array<() => void> = []
+for (const [name, section] of Object.entries(sections)) if (only.has(name)) reports.push(await section())
+for (const report of reports) report()
 for (const child of children) child.kill()

@@ -51,10 +51,12 @@ export const make = (options: AuthOptions): Auth => {
     return key !== undefined && timingSafeEqual(digest(key), expected)
   }
   const guard: Auth["guard"] = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-    Effect.flatMap(
-      Effect.all([HttpRouter.RouteContext, HttpServerRequest.HttpServerRequest]),
-      ([context, request]): Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R> =>
-        open.has(context.route.path) || hasKey(request.headers) ? handler : Effect.fail(ApiError.unauthorized())
+    Effect.flatMap(HttpRouter.RouteContext, (context) =>
+      open.has(context.route.path)
+        ? handler
+        : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R> =>
+            hasKey(request.headers) ? handler : Effect.fail(ApiError.unauthorized())
+          )
     )
   return { hasKey, guard }
 }

@@ -36,7 +36,7 @@ type Raw = { readonly _tag: "Ok"; readonly bytes: Buffer } | { readonly _tag: "T
  * bytes and time), because closing a socket with unread data makes the kernel reset it, and the client would
  * see a reset instead of the 413.
  */
-const readRaw = (message: IncomingMessage, limit: number): Promise<Raw> =>
+const readRaw = (message: IncomingMessage, limit: number, declared: number | undefined): Promise<Raw> =>
   new Promise((resolve) => {
     // Read already (by someone else) or gone: no event will come, so do not wait for one.
     if (message.readableEnded || message.destroyed) return resolve({ _tag: "Broken" })
@@ -63,6 +63,8 @@ const readRaw = (message: IncomingMessage, limit: number): Promise<Raw> =>
         return
       }
       parts.push(part)
+      // All the declared bytes are here: no need to wait for the stream's end (a tick later).
+      if (size === declared) resolve({ _tag: "Ok", bytes: Buffer.concat(parts, size) })
     })
     message.on("end", () => {
       clearTimeout(drainTimer)
@@ -134,7 +136,8 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
     }
     const declared = Number(request.headers["content-length"] ?? "0")
     if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
-    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request), limits.maxBytes))
+    const length = request.headers["content-length"]
+    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request), limits.maxBytes, length === undefined ? undefined : declared))
     if (raw._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
     if (raw._tag === "Broken") return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))
     let bytes = raw.bytes

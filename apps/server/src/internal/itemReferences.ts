@@ -24,11 +24,14 @@ export const resolveReferences = (
   input: ResponsesRequest.CreateResponseRequest["input"],
   chain: ReadonlyArray<Item>,
   store: ResponseStoreService
-): Effect.Effect<ReadonlyMap<string, Item>, ApiError.ApiError> =>
-  Effect.gen(function* () {
+): Effect.Effect<ReadonlyMap<string, Item>, ApiError.ApiError> => {
+  const references = typeof input === "string" || input === undefined || input === null ? [] : input.flatMap((item) => referenceId(item as Item) ?? [])
+  // Most requests reference nothing: no lookups, no index of the chain.
+  if (references.length === 0) return Effect.succeed(new Map())
+  return Effect.gen(function* () {
     const found = new Map<string, Item>()
     for (const item of chain) if ("id" in item && typeof item.id === "string") found.set(item.id, item)
-    let wanted = typeof input === "string" || input === undefined || input === null ? [] : input.flatMap((item) => referenceId(item as Item) ?? [])
+    let wanted = references
     for (let depth = 0; depth < maxDepth && wanted.length > 0; depth++) {
       const next: Array<string> = []
       for (const id of wanted) {
@@ -48,3 +51,4 @@ export const resolveReferences = (
     }
     return found
   })
+}

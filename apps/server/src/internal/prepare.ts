@@ -65,7 +65,7 @@ export const prepare = (
     if (request.stream !== true && request.stream_options != null) {
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
-    const history = yield* conversation(store, request.previous_response_id ?? undefined)
+    const history = request.previous_response_id == null ? [] : yield* conversation(store, request.previous_response_id)
     const byId = yield* resolveReferences(request.input, history, store)
     const fileText = yield* readInputFiles(itemsToRead(request.input, history, byId), options.inputFiles ?? defaultInputFileOptions)
     const plan = toChatRequest(request, history, {

@@ -71,6 +71,7 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
    * response's first bytes (the rest is the next read's).
    */
   let first = true
+  let firstPaused = false
   const decodeRaw = () => {
     if (raw.length === 0) return
     let bytes = raw.length === 1 ? raw[0]! : Buffer.concat(raw, rawBytes)
@@ -172,6 +173,13 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
       if (final !== undefined) return
       raw.push(data)
       rawBytes += data.length
+      // The first bytes go out before undici parses the rest of a burst: paused after the first HTTP chunk,
+      // resumed a turn later, once the first batch is on its way to the client.
+      if (first && !firstPaused && controller !== undefined) {
+        firstPaused = true
+        controller.pause()
+        setImmediate(() => isReleased || controller?.resume())
+      }
       if (rawBytes >= highWater && controller !== undefined && !controller.paused) controller.pause()
       wake()
     },
