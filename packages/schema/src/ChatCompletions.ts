@@ -43,6 +43,15 @@ export const ChatToolCall = Schema.Struct({
 })
 export type ChatToolCall = typeof ChatToolCall.Type
 
+/**
+ * What a function call's streamed arguments lack when the model produced none (a function without
+ * parameters: llama-server and node-llama-cpp stream nothing at all): `"{}"`, so that every call's arguments
+ * parse as a JSON object; otherwise nothing. The one home of this rule, for the engine's chunks and the
+ * sequencer's events alike.
+ * @category rules
+ */
+export const missingArguments = (streamed: string): string => (streamed.trim() === "" ? "{}" : "")
+
 /** @category schemas */
 export const ChatSystemMessage = Schema.Struct({
   role: Schema.Literal("system", "developer"),

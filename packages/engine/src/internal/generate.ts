@@ -6,7 +6,7 @@
  * sequence's KV cache, `completion_tokens` = sampled tokens (the sequence's token meter, leased exclusively),
  * `reasoning_tokens` = the tokens of thought segments among them.
  */
-import type { ChatDelta, ChatFinishReason, ChatUsage } from "@parlance/schema/ChatCompletions"
+import { type ChatDelta, type ChatFinishReason, type ChatUsage, missingArguments } from "@parlance/schema/ChatCompletions"
 import type { LlamaChatResponseChunk, LlamaChatResponseFunctionCallParamsChunk } from "node-llama-cpp"
 import { randomId } from "./chunks.js"
 import { makeTokenBias } from "./functions.js"
@@ -52,6 +52,13 @@ export const runGeneration = async (
     sink.delta(delta)
   }
   const calls = new Map<number, ToolCallState>()
+  /** Calls that streamed no arguments get `{}` (ChatCompletions.missingArguments: the one home of the rule). */
+  const fillMissingArguments = (): void => {
+    for (const call of calls.values()) {
+      const missing = missingArguments(call.arguments)
+      if (missing !== "") emit({ tool_calls: [{ index: call.index, function: { arguments: missing } }] })
+    }
+  }
   let reasoningTokens = 0
   const onResponseChunk = (chunk: LlamaChatResponseChunk): void => {
     if (chunk.type === "segment" && chunk.segmentType === "thought") reasoningTokens += chunk.tokens.length
@@ -120,8 +127,7 @@ export const runGeneration = async (
           })
     if (signal.aborted || result.metadata.stopReason === "abort") return { _tag: "Aborted" }
     // A call whose params are empty still gets valid JSON arguments.
-    for (const call of calls.values())
-      if (call.arguments === "") emit({ tool_calls: [{ index: call.index, function: { arguments: "{}" } }] })
+    fillMissingArguments()
     if (!started && !signal.aborted) {
       started = true
       sink.delta({ role: "assistant", content: null })
@@ -135,8 +141,7 @@ export const runGeneration = async (
     // node-llama-cpp can throw after a call's params were fully streamed (e.g. validating random bytes): the
     // client already holds the calls, so end cleanly, but only when every call's arguments are whole JSON.
     if (calls.size > 0 && [...calls.values()].every((call) => call.arguments === "" || isJson(call.arguments))) {
-      for (const call of calls.values())
-        if (call.arguments === "") emit({ tool_calls: [{ index: call.index, function: { arguments: "{}" } }] })
+      fillMissingArguments()
       return {
         _tag: "Finished",
         finishReason: "tool_calls",

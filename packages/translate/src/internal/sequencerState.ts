@@ -2,7 +2,7 @@
  * The sequencer's state and the primitives that open and close items. Each step works on a shallow draft
  * copy of the state and never mutates the input state's arrays, so the fold stays pure.
  */
-import type { ChatCompletions, ResponseEvents, ResponseObject } from "@parlance/schema"
+import { ChatCompletions, type ResponseEvents, type ResponseObject } from "@parlance/schema"
 import { type IdGenerator, prefixFor } from "../Ids.js"
 import type { RequestEcho } from "../ResponseSnapshot.js"
 import * as ToolMapping from "../ToolMapping.js"
@@ -302,9 +302,10 @@ const closeCall = (d: Draft, item: OpenItem & { kind: "call" }, status: ItemStat
   }
   let args = item.args
   // Functions without parameters: llama-server and others stream no arguments at all.
-  if (args.trim() === "") {
-    callDelta(d, item, "{}")
-    args = "{}"
+  const missing = ChatCompletions.missingArguments(args)
+  if (missing !== "") {
+    callDelta(d, item, missing)
+    args = missing
   }
   const valid = status !== "completed" || parsesAsJson(args)
   const finalStatus = valid ? status : "incomplete"
