@@ -57,7 +57,7 @@ const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | unde
 const firstBatch = (source: Source.Source) =>
   Effect.async<Source.Batch>((resume) => {
     source.next().then((batch) => resume(Effect.succeed(batch)))
-    return Effect.sync(source.release)
+    return Effect.sync(() => source.release())
   })
 
 /**

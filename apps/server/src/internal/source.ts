@@ -81,9 +81,9 @@ export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionC
 /** A Source (opened by `open`) as a Stream again, released when the stream ends. */
 export const toStream = <E>(open: Effect.Effect<Source, E>): Stream.Stream<ChatCompletions.ChatCompletionChunk, E | ChatBackend.BackendError> =>
   Stream.unwrapScoped(
-    Effect.map(Effect.acquireRelease(open, (source) => Effect.sync(source.release)), (source) =>
+    Effect.map(Effect.acquireRelease(open, (source) => Effect.sync(() => source.release())), (source) =>
       Stream.repeatEffectChunkOption(
-        Effect.flatMap(Effect.promise(source.next), (batch) =>
+        Effect.flatMap(Effect.promise(() => source.next()), (batch) =>
           batch._tag === "Chunks"
             ? Effect.succeed(Chunk.unsafeFromArray(batch.chunks))
             : Effect.fail(batch._tag === "End" ? Option.none() : Option.some(batch.error))

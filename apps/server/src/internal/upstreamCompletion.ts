@@ -43,165 +43,7 @@ export interface Options {
  * error that kept it from coming. Returns the abort for a caller who stops waiting.
  */
 export const open = (options: Options, onOpen: (result: Opened | { readonly error: unknown }) => void): (() => void) => {
-  const decoder = options.decoder()
-  let controller: Dispatcher.DispatchController | undefined
-  let answered = false
-  let status = 0
-  let errorText: Array<Buffer> | undefined
-  // The Source's state: bytes not decoded yet, chunks decoded and not read yet, then (once known) the ending.
-  let raw: Array<Buffer> = []
-  let rawBytes = 0
-  let pending: Array<ChatCompletions.ChatCompletionChunk> = []
-  let final: Source.Batch | undefined
-  let waiting: ((batch: Source.Batch) => void) | undefined
-  let waking = false
-  let sawDone = false
-  let bodyEnded = false
-  let isReleased = false
-  let abortedByUs = false
-
-  const answer = (result: Opened | { readonly error: unknown }) => {
-    if (answered) return
-    answered = true
-    onOpen(result)
-  }
-  /**
-   * The bytes received since the last read, decoded in one go (one UTF-8 decode and SSE parse per read). The
-   * very first read decodes only up to its first event: a burst from the upstream must not hold back the
-   * response's first bytes (the rest is the next read's).
-   */
-  let first = true
-  let firstPaused = false
-  const decodeRaw = () => {
-    if (raw.length === 0) return
-    let bytes = raw.length === 1 ? raw[0]! : Buffer.concat(raw, rawBytes)
-    raw = []
-    rawBytes = 0
-    if (first) {
-      first = false
-      const end = firstEventEnd(bytes)
-      if (end > 0 && end < bytes.length) {
-        raw = [bytes.subarray(end)]
-        rawBytes = bytes.length - end
-        bytes = bytes.subarray(0, end)
-      }
-    }
-    if (final === undefined) decode(decoder.feed(bytes))
-  }
-  /** Everything read so far as one batch (chunks first, the ending after them). */
-  const take = (): Source.Batch | undefined => {
-    decodeRaw()
-    if (pending.length > 0) {
-      const batch = Source.chunks(pending)
-      pending = []
-      if (controller?.paused === true) controller.resume()
-      return batch
-    }
-    return final
-  }
-  // undici hands over one HTTP chunk at a time, all of a network read in one go: a waiting read is answered
-  // after them (a microtask later), so that a read of fifty frames is one decode, one batch and one write.
-  const wake = () => {
-    if (waiting === undefined || waking) return
-    waking = true
-    queueMicrotask(() => {
-      waking = false
-      const resolve = waiting
-      const batch = take()
-      if (resolve === undefined || batch === undefined) return
-      waiting = undefined
-      resolve(batch)
-    })
-  }
-  /** The ending, made only when it is the first (a BackendError captures a stack: not for nothing). */
-  const settle = (batch: () => Source.Batch) => {
-    if (final !== undefined) return
-    final = batch()
-    wake()
-  }
-  const abort = () => {
-    abortedByUs = true
-    controller?.abort(new Error("The generation no longer reads this completion."))
-  }
-
-  /** One HTTP chunk's SSE messages → chunks pending, then the ending if they held it. */
-  const decode = (messages: ReadonlyArray<Sse.SseMessage>) => {
-    for (const message of messages) {
-      const input = ChunkDecode.fromData(message.data)
-      if (!("_tag" in input)) {
-        pending.push(input)
-        continue
-      }
-      if (input._tag === "Failed") return settle(() => Source.failed(UpstreamErrors.inStream(input.message, input.code)))
-      sawDone = true
-      return settle(() => Source.end)
-    }
-  }
-
-  const source: Source.Source = {
-    next: () => {
-      const batch = take()
-      return batch !== undefined ? Promise.resolve(batch) : new Promise((resolve) => (waiting = resolve))
-    },
-    release: () => {
-      if (isReleased) return
-      isReleased = true
-      if (!bodyEnded) {
-        if (!sawDone) abort()
-        else {
-          if (controller?.paused === true) controller.resume()
-          setTimeout(() => bodyEnded || abort(), drainMs).unref()
-        }
-      }
-      raw = []
-      pending = []
-      settle(Source.released)
-    }
-  }
-
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart: (c) => {
-      controller = c
-    },
-    onResponseStart: (_c, statusCode) => {
-      status = statusCode
-      if (statusCode >= 200 && statusCode < 300) answer({ status, source })
-      else errorText = []
-    },
-    onResponseData: (_c, data) => {
-      if (errorText !== undefined) return void errorText.push(data)
-      if (final !== undefined) return
-      raw.push(data)
-      rawBytes += data.length
-      // The first bytes go out before undici parses the rest of a burst: paused after the first HTTP chunk,
-      // resumed a turn later, once the first batch is on its way to the client.
-      if (first && !firstPaused && controller !== undefined) {
-        firstPaused = true
-        controller.pause()
-        setImmediate(() => isReleased || controller?.resume())
-      }
-      if (rawBytes >= highWater && controller !== undefined && !controller.paused) controller.pause()
-      wake()
-    },
-    onResponseEnd: () => {
-      bodyEnded = true
-      if (errorText !== undefined) return answer({ status, text: Buffer.concat(errorText).toString("utf8") })
-      // All of it now (the first event's split is for a reader waiting on the first bytes, not for the end).
-      first = false
-      decodeRaw()
-      if (final === undefined) decode(decoder.end())
-      // A body that ends without `[DONE]` is a dropped stream.
-      settle(() => Source.failed(UpstreamErrors.noDone()))
-    },
-    onResponseError: (_c, error) => {
-      bodyEnded = true
-      if (!answered) return answer({ error })
-      if (abortedByUs) return settle(Source.released)
-      const code = (error as { code?: string }).code
-      settle(() => Source.failed(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(options.idleTimeoutMs) : UpstreamErrors.broken()))
-    }
-  }
-
+  const completion = new Completion(options, onOpen)
   options.dispatcher.dispatch(
     {
       path: options.path,
@@ -211,9 +53,192 @@ export const open = (options: Options, onOpen: (result: Opened | { readonly erro
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.idleTimeoutMs
     },
-    handler
+    completion
   )
-  return abort
+  return () => completion.abort()
+}
+
+/** One exchange: undici's handler (it pushes) and the generation's Source (it reads). A class: no closures per request. */
+class Completion implements Source.Source, Dispatcher.DispatchHandler {
+  private readonly decoder: Sse.Decoder
+  private controller: Dispatcher.DispatchController | undefined
+  private answered = false
+  private status = 0
+  private errorText: Array<Buffer> | undefined
+  // Bytes not decoded yet, chunks decoded and not read yet, then (once known) the ending.
+  private raw: Array<Buffer> = []
+  private rawBytes = 0
+  private pending: Array<ChatCompletions.ChatCompletionChunk> = []
+  private final: Source.Batch | undefined
+  private waiting: ((batch: Source.Batch) => void) | undefined
+  private waking = false
+  /** The first read decodes only up to its first event (see `decodeRaw`). */
+  private first = true
+  private firstPaused = false
+  private sawDone = false
+  private bodyEnded = false
+  private isReleased = false
+  private abortedByUs = false
+
+  constructor(
+    private readonly options: Options,
+    private readonly onOpen: (result: Opened | { readonly error: unknown }) => void
+  ) {
+    this.decoder = options.decoder()
+  }
+
+  // ---------------------------------------------------------------- the Source
+
+  next(): Promise<Source.Batch> {
+    const batch = this.take()
+    return batch !== undefined ? Promise.resolve(batch) : new Promise((resolve) => (this.waiting = resolve))
+  }
+
+  release(): void {
+    if (this.isReleased) return
+    this.isReleased = true
+    if (!this.bodyEnded) {
+      if (!this.sawDone) this.abort()
+      else {
+        if (this.controller?.paused === true) this.controller.resume()
+        setTimeout(() => this.bodyEnded || this.abort(), drainMs).unref()
+      }
+    }
+    this.raw = []
+    this.pending = []
+    this.settle(Source.released)
+  }
+
+  abort(): void {
+    this.abortedByUs = true
+    this.controller?.abort(new Error("The generation no longer reads this completion."))
+  }
+
+  // ---------------------------------------------------------------- undici's handler
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode
+    if (statusCode >= 200 && statusCode < 300) this.answer({ status: statusCode, source: this })
+    else this.errorText = []
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, data: Buffer): void {
+    if (this.errorText !== undefined) return void this.errorText.push(data)
+    if (this.final !== undefined) return
+    this.raw.push(data)
+    this.rawBytes += data.length
+    // The first bytes go out before undici parses the rest of a burst: paused after the first HTTP chunk,
+    // resumed a turn later, once the first batch is on its way to the client.
+    if (this.first && !this.firstPaused) {
+      this.firstPaused = true
+      controller.pause()
+      setImmediate(() => this.isReleased || controller.resume())
+    }
+    if (this.rawBytes >= highWater && !controller.paused) controller.pause()
+    this.wake()
+  }
+
+  onResponseEnd(): void {
+    this.bodyEnded = true
+    if (this.errorText !== undefined) return this.answer({ status: this.status, text: Buffer.concat(this.errorText).toString("utf8") })
+    // All of it now (the first event's split is for a reader waiting on the first bytes, not for the end).
+    this.first = false
+    this.decodeRaw()
+    if (this.final === undefined) this.decode(this.decoder.end())
+    // A body that ends without `[DONE]` is a dropped stream.
+    this.settle(() => Source.failed(UpstreamErrors.noDone()))
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.bodyEnded = true
+    if (!this.answered) return this.answer({ error })
+    if (this.abortedByUs) return this.settle(Source.released)
+    const code = (error as { code?: string }).code
+    const idle = this.options.idleTimeoutMs
+    this.settle(() => Source.failed(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(idle) : UpstreamErrors.broken()))
+  }
+
+  // ---------------------------------------------------------------- inside
+
+  private answer(result: Opened | { readonly error: unknown }): void {
+    if (this.answered) return
+    this.answered = true
+    this.onOpen(result)
+  }
+
+  /**
+   * The bytes received since the last read, decoded in one go (one UTF-8 decode and SSE parse per read). The
+   * very first read decodes only up to its first event: a burst from the upstream must not hold back the
+   * response's first bytes (the rest is the next read's).
+   */
+  private decodeRaw(): void {
+    if (this.raw.length === 0) return
+    let bytes = this.raw.length === 1 ? this.raw[0]! : Buffer.concat(this.raw, this.rawBytes)
+    this.raw = []
+    this.rawBytes = 0
+    if (this.first) {
+      this.first = false
+      const end = firstEventEnd(bytes)
+      if (end > 0 && end < bytes.length) {
+        this.raw = [bytes.subarray(end)]
+        this.rawBytes = bytes.length - end
+        bytes = bytes.subarray(0, end)
+      }
+    }
+    if (this.final === undefined) this.decode(this.decoder.feed(bytes))
+  }
+
+  /** SSE messages → chunks pending, then the ending if they held it. */
+  private decode(messages: ReadonlyArray<Sse.SseMessage>): void {
+    for (const message of messages) {
+      const input = ChunkDecode.fromData(message.data)
+      if (!("_tag" in input)) {
+        this.pending.push(input)
+        continue
+      }
+      if (input._tag === "Failed") return this.settle(() => Source.failed(UpstreamErrors.inStream(input.message, input.code)))
+      this.sawDone = true
+      return this.settle(() => Source.end)
+    }
+  }
+
+  /** Everything read so far as one batch (chunks first, the ending after them). */
+  private take(): Source.Batch | undefined {
+    this.decodeRaw()
+    if (this.pending.length > 0) {
+      const batch = Source.chunks(this.pending)
+      this.pending = []
+      if (this.controller?.paused === true) this.controller.resume()
+      return batch
+    }
+    return this.final
+  }
+
+  // undici hands over one HTTP chunk at a time, all of a network read in one go: a waiting read is answered
+  // after them (a microtask later), so that a read of fifty frames is one decode, one batch and one write.
+  private wake(): void {
+    if (this.waiting === undefined || this.waking) return
+    this.waking = true
+    queueMicrotask(() => {
+      this.waking = false
+      const resolve = this.waiting
+      const batch = this.take()
+      if (resolve === undefined || batch === undefined) return
+      this.waiting = undefined
+      resolve(batch)
+    })
+  }
+
+  /** The ending, made only when it is the first (a BackendError captures a stack: not for nothing). */
+  private settle(batch: () => Source.Batch): void {
+    if (this.final !== undefined) return
+    this.final = batch()
+    this.wake()
+  }
 }
 
 /** Where the first SSE event of `bytes` ends (after its blank line), or -1 when it has not ended yet. */
