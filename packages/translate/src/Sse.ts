@@ -17,7 +17,25 @@ export interface SseMessage {
 
 /** One Responses event as an SSE frame: `event: <type>` then its JSON on one `data:` line. */
 export const encodeEvent = (event: ResponseEvents.ResponseStreamEvent): string =>
-  `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+  event.type === "response.output_text.delta" && isPlainTextDelta(event) ? encodeTextDelta(event) : `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+
+type TextDelta = Extract<ResponseEvents.ResponseStreamEvent, { readonly type: "response.output_text.delta" }>
+const textDeltaKeys = ["type", "item_id", "output_index", "content_index", "delta", "logprobs", "sequence_number"]
+
+/** Exactly the sequencer's text delta: these keys in this order, no logprobs (so the template below is its JSON). */
+const isPlainTextDelta = (event: TextDelta): boolean => {
+  if (event.logprobs.length !== 0) return false
+  let i = 0
+  for (const key in event) if (key !== textDeltaKeys[i++]) return false
+  return i === textDeltaKeys.length
+}
+
+/**
+ * The most frequent event (one per token), written without `JSON.stringify` walking the object: byte for byte
+ * what the generic encoding gives (property-tested), at a third of its cost.
+ */
+const encodeTextDelta = (event: TextDelta): string =>
+  `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":${JSON.stringify(event.item_id)},"output_index":${JSON.stringify(event.output_index)},"content_index":${JSON.stringify(event.content_index)},"delta":${JSON.stringify(event.delta)},"logprobs":[],"sequence_number":${JSON.stringify(event.sequence_number)}}\n\n`
 
 /** A Chat Completions chunk as the SSE frame an upstream server sends. */
 export const encodeData = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`

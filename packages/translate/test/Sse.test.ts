@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as fc from "effect/FastCheck"
 import * as Stream from "effect/Stream"
 import * as ChunkDecode from "../src/ChunkDecode.js"
 import * as Sequencer from "../src/Sequencer.js"
@@ -163,5 +164,37 @@ describe("Sse.encodeEvent", () => {
 
   it("encodeData + done produce what upstream servers send", () => {
     expect(Sse.encodeData({ a: 1 }) + Sse.done).toBe('data: {"a":1}\n\ndata: [DONE]\n\n')
+  })
+})
+
+describe("Sse.encodeEvent", () => {
+  const generic = (event: object & { type: string }) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+  const delta = fc.record({
+    type: fc.constant("response.output_text.delta" as const),
+    item_id: fc.string(),
+    output_index: fc.nat(),
+    content_index: fc.nat(),
+    delta: fc.string({ unit: "binary" }),
+    logprobs: fc.constant([]),
+    sequence_number: fc.nat()
+  })
+
+  it("writes a text delta byte for byte as JSON.stringify does (any text: quotes, escapes, lone surrogates)", () => {
+    fc.assert(
+      fc.property(delta, (event) => {
+        expect(Sse.encodeEvent(event)).toBe(generic(event))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("falls back to the generic encoding for a delta of any other shape", () => {
+    const base = { type: "response.output_text.delta" as const, item_id: "msg_1", output_index: 0, content_index: 0, delta: "hi", logprobs: [], sequence_number: 3 }
+    const variants = [
+      { ...base, obfuscation: "x" },
+      { ...base, logprobs: [{ token: "hi", logprob: -0.1, bytes: [104, 105], top_logprobs: [] }] },
+      { sequence_number: 3, type: base.type, item_id: "msg_1", output_index: 0, content_index: 0, delta: "hi", logprobs: [] }
+    ]
+    for (const event of variants) expect(Sse.encodeEvent(event as never)).toBe(generic(event))
   })
 })
