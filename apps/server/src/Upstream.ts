@@ -7,7 +7,7 @@ import { ChatBackend, type ChatCompletions } from "@parlance/schema"
 import { Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import { Pool } from "undici"
 import * as Backend from "./Backend.js"
 import * as Source from "./internal/source.js"
@@ -86,7 +86,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     })
 
   const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
-    Source.toStream(open(request))
+    Stream.unwrap(Effect.map(Source.openFirst(open(request)), Source.toStream))
 
   const models = Effect.tryPromise({
     try: (signal) => fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))),

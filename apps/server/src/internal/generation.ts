@@ -24,7 +24,7 @@ import type { Prepared } from "./prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
 import type { Services } from "./services.js"
-import type * as Source from "./source.js"
+import * as Source from "./source.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
 
@@ -53,13 +53,6 @@ const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | unde
       : {}
 }
 
-/** The first batch, released if the waiter leaves (a client gone before the backend produced anything). */
-const firstBatch = (source: Source.Source) =>
-  Effect.async<Source.Batch>((resume) => {
-    source.next().then((batch) => resume(Effect.succeed(batch)))
-    return Effect.sync(() => source.release())
-  })
-
 /**
  * Starts the backend and waits for its first batch, so that a backend that fails before producing anything
  * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
@@ -83,12 +76,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ...sealing(s.config.sealer, prepared, tape)
     }
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) => ApiError.fromBackend(error, ResponsesParam.fromChat)
-    const source = yield* Backend.open(s.backend, prepared.plan.request).pipe(Effect.mapError(toApi))
-    const first = yield* firstBatch(source)
-    if (first._tag === "Failed") {
-      source.release()
-      return yield* Effect.fail(toApi(first.error))
-    }
+    const { source, first } = yield* Source.openFirst(Backend.open(s.backend, prepared.plan.request)).pipe(Effect.mapError(toApi))
     s.metrics.ttft((s.now() - startedAt) / 1000)
     const run = new Run(s, prepared, ctx, source, first, tape, startedAt, clock)
     return { responseId, sse: () => run.readable(), response: run.toEnd() }

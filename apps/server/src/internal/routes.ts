@@ -14,13 +14,14 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
+import * as Backend from "../Backend.js"
 import { isRunning, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "./generation.js"
 import { catalog } from "./catalog.js"
 import { paginate } from "./inputItems.js"
 import { prepare } from "./prepare.js"
-import { pullFirst, toStream } from "./pullFirst.js"
+import * as Source from "./source.js"
 import type { Services } from "./services.js"
 
 const encoder = new TextEncoder()
@@ -140,9 +141,9 @@ export const chatCompletions = (deps: Services) =>
     const request = decoded.right
     if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
     const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
-    const stream = deps.backend.stream({ ...request, ...cap, stream: true, stream_options: { include_usage: true } })
     // Wait for the first chunk so that a failure before generation is an HTTP error.
-    const all = toStream(yield* pullFirst(stream).pipe(Effect.mapError(ApiError.fromBackend)))
+    const opened = Source.openFirst(Backend.open(deps.backend, { ...request, ...cap, stream: true, stream_options: { include_usage: true } }))
+    const all = Source.toStream(yield* Effect.mapError(opened, (error) => ApiError.fromBackend(error)))
     if (request.stream === true) {
       const wantUsage = request.stream_options?.include_usage === true
       const frames = all.pipe(

@@ -78,16 +78,40 @@ export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionC
     return { next, release }
   })
 
-/** A Source (opened by `open`) as a Stream again, released when the stream ends. */
-export const toStream = <E>(open: Effect.Effect<Source, E>): Stream.Stream<ChatCompletions.ChatCompletionChunk, E | ChatBackend.BackendError> =>
-  Stream.unwrapScoped(
-    Effect.map(Effect.acquireRelease(open, (source) => Effect.sync(() => source.release())), (source) =>
-      Stream.repeatEffectChunkOption(
-        Effect.flatMap(Effect.promise(() => source.next()), (batch) =>
-          batch._tag === "Chunks"
-            ? Effect.succeed(Chunk.unsafeFromArray(batch.chunks))
-            : Effect.fail(batch._tag === "End" ? Option.none() : Option.some(batch.error))
-        )
-      )
-    )
+/** The next batch as an Effect; a waiter who leaves (interruption) releases the source. */
+export const read = (source: Source): Effect.Effect<Batch> =>
+  Effect.async<Batch>((resume) => {
+    source.next().then((batch) => resume(Effect.succeed(batch)))
+    return Effect.sync(() => source.release())
+  })
+
+/** An open source and its first batch, which holds chunks or the end (never a failure). */
+export interface Opened {
+  readonly source: Source
+  readonly first: Exclude<Batch, { readonly _tag: "Failed" }>
+}
+
+/**
+ * Opens a source and waits for its first batch, so that a backend that fails before producing anything fails
+ * here (the server answers an HTTP error with the right status, not a stream that fails at once).
+ */
+export const openFirst = <E>(open: Effect.Effect<Source, E>): Effect.Effect<Opened, E | ChatBackend.BackendError> =>
+  Effect.flatMap(open, (source) =>
+    Effect.flatMap(read(source), (first): Effect.Effect<Opened, ChatBackend.BackendError> => {
+      if (first._tag !== "Failed") return Effect.succeed({ source, first })
+      source.release()
+      return Effect.fail(first.error)
+    })
   )
+
+const asPull = (batch: Batch): Effect.Effect<Chunk.Chunk<ChatCompletions.ChatCompletionChunk>, Option.Option<ChatBackend.BackendError>> =>
+  batch._tag === "Chunks"
+    ? Effect.succeed(Chunk.unsafeFromArray(batch.chunks))
+    : Effect.fail(batch._tag === "End" ? Option.none() : Option.some(batch.error))
+
+/** An opened source as a Stream again (its first batch, then the rest), released when the stream ends. */
+export const toStream = (opened: Opened): Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError> =>
+  Stream.concat(
+    Stream.fromChunk(opened.first._tag === "Chunks" ? Chunk.unsafeFromArray(opened.first.chunks) : Chunk.empty()),
+    Stream.repeatEffectChunkOption(Effect.flatMap(read(opened.source), asPull))
+  ).pipe(Stream.ensuring(Effect.sync(() => opened.source.release())))

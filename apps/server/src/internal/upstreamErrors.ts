@@ -1,6 +1,6 @@
 /**
  * Every way an upstream can fail, as a BackendError with its reason: written once, for the request (Upstream.ts)
- * and for the body it streams back (upstreamBody.ts). Statuses are the server's business (ApiError).
+ * and for the body it streams back (upstreamCompletion.ts). Statuses are the server's business (ApiError).
  * Messages go to clients: they say what happened and never where the upstream is or what the socket said —
  * that is for the log (`detail`, written by Upstream.ts).
  */
