@@ -40,6 +40,13 @@ export interface Generation {
   readonly response: Effect.Effect<ResponseObject.Response | undefined>
 }
 
+/** Events as SSE text, each encoded once. */
+const encode = (events: ReadonlyArray<Event>): string => {
+  let text = ""
+  for (const event of events) text += Sse.encodeEvent(event)
+  return text
+}
+
 /** What the response seals: its compaction summary, or its reasoning when the request includes it. */
 const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | undefined): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
   const kept = (kind: "reasoning" | "compaction") => {
@@ -76,15 +83,19 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ...sealing(s.config.sealer, prepared, tape)
     }
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) => ApiError.fromBackend(error, ResponsesParam.fromChat)
-    const { source, first } = yield* Source.openFirst(Backend.open(s.backend, prepared.plan.request)).pipe(Effect.mapError(toApi))
+    const opening = Source.openFirst(Backend.open(s.backend, prepared.plan.request)).pipe(Effect.mapError(toApi))
+    // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
+    // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
+    const driver = drive(ctx)
+    const openingText = prepared.request.stream === true ? encode(driver.opening) : undefined
+    const { source, first } = yield* opening
     s.metrics.ttft((s.now() - startedAt) / 1000)
-    const run = new Run(s, prepared, ctx, source, first, tape, startedAt, clock)
+    const run = new Run(s, prepared, ctx, driver, openingText, source, first, tape, startedAt, clock)
     return { responseId, sse: () => run.readable(), response: run.toEnd() }
   })
 
 /** One generation's steps and its concerns; `close` runs once, however it ended. */
 class Run {
-  private readonly driver: Driver
   private readonly persistence: Persist.Persistence
   private readonly finished = Deferred.unsafeMake<ResponseObject.Response>(FiberId.none)
   private readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>
@@ -101,13 +112,15 @@ class Run {
     private readonly s: Services,
     private readonly prepared: Prepared,
     private readonly ctx: Sequencer.Context,
+    private readonly driver: Driver,
+    /** The opening events' SSE text, encoded before the backend answered (streaming only). */
+    private openingText: string | undefined,
     private readonly source: Source.Source,
     first: Source.Batch,
     private readonly tape: Recording.Tape | undefined,
     private readonly startedAt: number,
     private readonly clock: { completedAt: number | undefined }
   ) {
-    this.driver = drive(ctx)
     this.first = first
     this.run = Runtime.runPromise(s.runtime)
     const stored = prepared.request.store !== false
@@ -132,14 +145,19 @@ class Run {
     if (created?.type === "response.created" && this.persistence.enabled) Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
   }
 
+  /** The opening events, once: the generation's concerns start with them. */
+  private begin(): ReadonlyArray<Event> | undefined {
+    if (this.opened) return undefined
+    this.open()
+    this.tape?.events(this.driver.opening)
+    return this.driver.opening
+  }
+
   /** The next batch of events, terminal event last (made durable before it is handed out); undefined once done. */
   async step(): Promise<ReadonlyArray<Event> | undefined> {
     if (this.closed || this.driver.done()) return undefined
-    if (!this.opened) {
-      this.open()
-      this.tape?.events(this.driver.opening)
-      return this.driver.opening
-    }
+    const opening = this.begin()
+    if (opening !== undefined) return opening
     const events = this.driver.fold(await this.inputs())
     if (this.closed) return undefined
     this.tape?.events(events)
@@ -222,7 +240,10 @@ class Run {
     })
   }
 
-  /** Streaming: each step's events as one buffer, pulled as the response is written. */
+  /**
+   * Streaming: each step's events as one buffer, pulled as the response is written. The opening events are
+   * in the buffer before the platform pipes it, so they leave with the headers, without a step first.
+   */
   readable(): Readable {
     const tape = this.tape
     const pump = async (stream: Readable) => {
@@ -230,15 +251,14 @@ class Run {
         const events = await this.step()
         if (events === undefined) return void stream.push(null)
         if (events.length === 0) continue
-        let text = ""
-        for (const event of events) text += Sse.encodeEvent(event)
+        const text = encode(events)
         tape?.sse(text, events.length)
         stream.push(Buffer.from(text, "utf8"))
         if (this.driver.done()) stream.push(null)
         return
       }
     }
-    return new Readable({
+    const stream = new Readable({
       read() {
         pump(this).catch((error) => this.destroy(error))
       },
@@ -247,5 +267,13 @@ class Run {
         callback(error)
       }
     })
+    const opening = this.begin()
+    if (opening !== undefined) {
+      const text = this.openingText ?? encode(opening)
+      this.openingText = undefined
+      tape?.sse(text, opening.length)
+      stream.push(Buffer.from(text, "utf8"))
+    }
+    return stream
   }
 }

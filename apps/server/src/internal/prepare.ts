@@ -81,7 +81,17 @@ export const prepare = (
     // Lossy but legal steps (skipped items and tools, foreign blobs): the request goes on, the operator sees why.
     for (const warning of plan.right.warnings) yield* Effect.logWarning(warning)
     const capped = withDefaultCap(plan.right, options.defaultMaxOutputTokens)
-    return { request, plan: capped, input: withIds(request.input, options.ids), model: capped.request.model }
+    // The input items with ids are for the store (and compaction's answer): made when first read, so that a
+    // `store: false` request never builds them.
+    let input: ReadonlyArray<StoredItem> | undefined
+    return {
+      request,
+      plan: capped,
+      model: capped.request.model,
+      get input() {
+        return (input ??= withIds(request.input, options.ids))
+      }
+    }
   })
 
 /** Every item translation will read (the chain, the input, what its references point at), with its param. */
