@@ -34,14 +34,23 @@ export interface BackendService extends ChatBackend.ChatBackend {
    * whose stream is built from one offers it, so the hot path reads it directly; others are read through
    * `stream` (see `open`).
    */
-  readonly open?: (request: ChatCompletions.ChatCompletionRequest) => Effect.Effect<Source, ChatBackend.BackendError>
+  readonly open?: (request: ChatCompletions.ChatCompletionRequest, options?: OpenOptions) => Effect.Effect<Source, ChatBackend.BackendError>
   /** Forward a body unchanged to `path` and hand back the answer unchanged. */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
 }
 
+/** @category models */
+export interface OpenOptions {
+  /**
+   * The client reads the events as they come (a streamed response): the first event is handed over before
+   * the rest of a burst is read, so that the first bytes leave at once. Without it, a burst is read whole.
+   */
+  readonly firstEventFirst?: boolean
+}
+
 /** The backend's Source for `request`: its own `open`, or its `stream` read through a pull. @category utils */
-export const open = (backend: BackendService, request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Source, ChatBackend.BackendError> =>
-  backend.open !== undefined ? backend.open(request) : Sources.fromStream(backend.stream(request))
+export const open = (backend: BackendService, request: ChatCompletions.ChatCompletionRequest, options?: OpenOptions): Effect.Effect<Source, ChatBackend.BackendError> =>
+  backend.open !== undefined ? backend.open(request, options) : Sources.fromStream(backend.stream(request))
 
 /** @category tags */
 export class Backend extends Context.Tag("@parlance/server/Backend")<Backend, BackendService>() {}

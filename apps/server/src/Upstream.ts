@@ -70,11 +70,11 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     Effect.zipRight(Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`), Effect.fail(failure))
 
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
-  const open = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<Backend.Source, BackendError> =>
+  const open = (request: ChatCompletions.ChatCompletionRequest, options?: Backend.OpenOptions): Effect.Effect<Backend.Source, BackendError> =>
     Effect.async<Backend.Source, BackendError>((resume) => {
       const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
       const abort = UpstreamCompletion.open(
-        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, decoder: Sse.makeDecoder },
+        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, decoder: Sse.makeDecoder, firstEventFirst: options?.firstEventFirst === true },
         (opened) => {
           if ("error" in opened) return resume(logged("/chat/completions", UpstreamCompletion.openFailure(opened.error, connectTimeoutMs), opened.error))
           if (opened.source !== undefined) return resume(Effect.succeed(opened.source))

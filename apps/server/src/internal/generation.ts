@@ -83,11 +83,12 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       ...sealing(s.config.sealer, prepared, tape)
     }
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) => ApiError.fromBackend(error, ResponsesParam.fromChat)
-    const opening = Source.openFirst(Backend.open(s.backend, prepared.plan.request)).pipe(Effect.mapError(toApi))
+    const streaming = prepared.request.stream === true
+    const opening = Source.openFirst(Backend.open(s.backend, prepared.plan.request, { firstEventFirst: streaming })).pipe(Effect.mapError(toApi))
     // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const driver = drive(ctx)
-    const openingText = prepared.request.stream === true ? encode(driver.opening) : undefined
+    const openingText = streaming ? encode(driver.opening) : undefined
     const { source, first } = yield* opening
     s.metrics.ttft((s.now() - startedAt) / 1000)
     const run = new Run(s, prepared, ctx, driver, openingText, source, first, tape, startedAt, clock)

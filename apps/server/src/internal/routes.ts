@@ -142,7 +142,7 @@ export const chatCompletions = (deps: Services) =>
     if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
     const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
     // Wait for the first chunk so that a failure before generation is an HTTP error.
-    const opened = Source.openFirst(Backend.open(deps.backend, { ...request, ...cap, stream: true, stream_options: { include_usage: true } }))
+    const opened = Source.openFirst(Backend.open(deps.backend, { ...request, ...cap, stream: true, stream_options: { include_usage: true } }, { firstEventFirst: request.stream === true }))
     const all = Source.toStream(yield* Effect.mapError(opened, (error) => ApiError.fromBackend(error)))
     if (request.stream === true) {
       const wantUsage = request.stream_options?.include_usage === true

@@ -36,6 +36,8 @@ export interface Options {
   readonly headersTimeoutMs: number
   readonly idleTimeoutMs: number
   readonly decoder: () => Sse.Decoder
+  /** Hand over the first event before the rest of a burst (Backend.OpenOptions). */
+  readonly firstEventFirst: boolean
 }
 
 /**
@@ -72,8 +74,8 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
   private final: Source.Batch | undefined
   private waiting: ((batch: Source.Batch) => void) | undefined
   private waking = false
-  /** The first read decodes only up to its first event (see `decodeRaw`). */
-  private first = true
+  /** The first read decodes only up to its first event (see `decodeRaw`); only when the client streams. */
+  private first: boolean
   private firstPaused = false
   private sawDone = false
   private bodyEnded = false
@@ -85,6 +87,7 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     private readonly onOpen: (result: Opened | { readonly error: unknown }) => void
   ) {
     this.decoder = options.decoder()
+    this.first = options.firstEventFirst
   }
 
   // ---------------------------------------------------------------- the Source
