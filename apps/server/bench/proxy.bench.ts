@@ -69,8 +69,10 @@ const direct = { url: `${upstream.url}/chat/completions`, body: chat(`bench/${CH
 const proxied = { url: `${parlance.url}/responses`, body: responses(`bench/${CHUNKS}/${PACE}`, true) }
 const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss").split(","))
 
-// Warm up every path (the JIT, connection pools) before measuring: the first hundred requests are slower.
-for (let i = 0; i < 200; i++) {
+// Warm up every path (the JIT, connection pools) before measuring: the first thousand requests are slower
+// (V8 optimises the hot functions only after many calls).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000)
+for (let i = 0; i < WARMUP; i++) {
   await timed(direct.url, chat("bench/5", true))
   await timed(proxied.url, responses("bench/5", true))
   await timed(`${baseline.url}/responses`, responses("bench/5", true))
