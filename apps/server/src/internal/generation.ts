@@ -125,7 +125,8 @@ class Run {
     this.first = first
     this.run = Runtime.runPromise(s.runtime)
     const stored = prepared.request.store !== false
-    this.persistence = Persist.make(s.store, prepared.input, stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
+    // `input` is read only when stored: for `store: false` the stored items are never built.
+    this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
   }
 
   /** Stops the generation (cancel, drain): it ends with its terminal event, at once. */
