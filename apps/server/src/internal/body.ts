@@ -134,9 +134,9 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
         )
       )
     }
-    const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
     const length = request.headers["content-length"]
+    const declared = Number(length ?? "0")
+    if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
     const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request), limits.maxBytes, length === undefined ? undefined : declared))
     if (raw._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
     if (raw._tag === "Broken") return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))

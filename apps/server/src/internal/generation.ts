@@ -47,6 +47,12 @@ const encode = (events: ReadonlyArray<Event>): string => {
   return text
 }
 
+/** The Response of the terminal event that ends `events`, if it ends with one. */
+const terminalOf = (events: ReadonlyArray<Event>): ResponseObject.Response | undefined => {
+  const last = events[events.length - 1]
+  return last === undefined ? undefined : Sequencer.terminalResponse(last)
+}
+
 /** What the response seals: its compaction summary, or its reasoning when the request includes it. */
 const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | undefined): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
   const kept = (kind: "reasoning" | "compaction") => {
@@ -142,7 +148,7 @@ class Run {
     const id = this.ctx.responseId
     this.unregister = this.s.generations.add(id, { stop: Effect.sync(this.stop), finished: this.finished })
     this.s.metrics.streamOpened()
-    if (this.prepared.request.store !== false) this.unwatch = CancelWatch.watch(this.s.runtime, this.s.store, id, this.stop)
+    if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.runtime, this.s.store, id, this.stop)
     const created = this.driver.opening[0]
     if (created?.type === "response.created" && this.persistence.enabled) Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
   }
@@ -163,8 +169,7 @@ class Run {
     const events = this.driver.fold(await this.inputs())
     if (this.closed) return undefined
     this.tape?.events(events)
-    const last = events[events.length - 1]
-    const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
+    const response = terminalOf(events)
     if (response !== undefined) await this.end(response)
     return events
   }
@@ -211,8 +216,7 @@ class Run {
       const gone = Sequencer.aborted("The client disconnected.")
       const closing = this.driver.finish(gone)
       this.tape?.events(closing)
-      const last = closing[closing.length - 1]
-      const response = last === undefined ? undefined : Sequencer.terminalResponse(last)
+      const response = terminalOf(closing)
       if (response !== undefined) await this.end(response)
       this.outcome ??= gone
     }
@@ -231,8 +235,7 @@ class Run {
         for (;;) {
           const events = await this.step()
           if (events === undefined) break
-          const last = events[events.length - 1]
-          if (last !== undefined) final = Sequencer.terminalResponse(last) ?? final
+          final = terminalOf(events) ?? final
         }
         await this.close()
         return final
@@ -247,15 +250,17 @@ class Run {
    * in the buffer before the platform pipes it, so they leave with the headers, without a step first.
    */
   readable(): Readable {
-    const tape = this.tape
+    /** One batch of events as one buffer, kept on the tape as sent. */
+    const write = (stream: Readable, events: ReadonlyArray<Event>, text = encode(events)) => {
+      this.tape?.sse(text, events.length)
+      stream.push(Buffer.from(text, "utf8"))
+    }
     const pump = async (stream: Readable) => {
       for (;;) {
         const events = await this.step()
         if (events === undefined) return void stream.push(null)
         if (events.length === 0) continue
-        const text = encode(events)
-        tape?.sse(text, events.length)
-        stream.push(Buffer.from(text, "utf8"))
+        write(stream, events)
         if (this.driver.done()) stream.push(null)
         return
       }
@@ -271,10 +276,8 @@ class Run {
     })
     const opening = this.begin()
     if (opening !== undefined) {
-      const text = this.openingText ?? encode(opening)
+      write(stream, opening, this.openingText)
       this.openingText = undefined
-      tape?.sse(text, opening.length)
-      stream.push(Buffer.from(text, "utf8"))
     }
     return stream
   }
