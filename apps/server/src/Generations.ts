@@ -10,7 +10,6 @@ import type * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 
 /** A generation running here. @category models */
 export interface Running {
@@ -21,9 +20,7 @@ export interface Running {
 
 /** @category models */
 export interface GenerationsService {
-  /** Registers `id` for the life of the scope. */
-  readonly register: (id: string, running: Running) => Effect.Effect<void, never, Scope.Scope>
-  /** Registers `id` until the returned function is called (the generation's hot path: no scope). */
+  /** Registers `id` until the returned function is called (a plain callback: no scope on the hot path). */
   readonly add: (id: string, running: Running) => () => void
   readonly get: (id: string) => Running | undefined
   /** True once the drain began: new generations are refused (503). */
@@ -54,7 +51,6 @@ export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
       if (running.size === 0) idle.unsafeOpen()
     }
   }
-  const register = (id: string, entry: Running) => Effect.map(Effect.acquireRelease(Effect.sync(() => add(id, entry)), (remove) => Effect.sync(remove)), () => undefined)
 
   const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => r.stop, { discard: true }))
 
@@ -69,7 +65,7 @@ export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
       yield* idleWithin(Duration.seconds(5))
     })
 
-  return { register, add, get: (id) => running.get(id), isDraining: () => draining, size: () => running.size, drain }
+  return { add, get: (id) => running.get(id), isDraining: () => draining, size: () => running.size, drain }
 })
 
 /** @category layers */
