@@ -4,7 +4,6 @@
  * @since 0.1.0
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
-import { Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -74,7 +73,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     Effect.async<Backend.Source, BackendError>((resume) => {
       const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
       const abort = UpstreamCompletion.open(
-        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, decoder: Sse.makeDecoder, firstEventFirst: options?.firstEventFirst === true },
+        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, firstEventFirst: options?.firstEventFirst === true },
         (opened) => {
           if ("error" in opened) return resume(logged("/chat/completions", UpstreamCompletion.openFailure(opened.error, connectTimeoutMs), opened.error))
           if (opened.source !== undefined) return resume(Effect.succeed(opened.source))

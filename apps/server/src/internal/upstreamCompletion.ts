@@ -1,6 +1,6 @@
 /**
  * A streamed completion from an upstream, as a Source: undici's `dispatch` pushes each network read into a
- * handler, which decodes it (SSE → chunks) at once and hands the batch to a waiting read. No fetch, web
+ * handler, and a waiting read gets all of it decoded in one go (SSE → chunks) as one batch. No fetch, web
  * streams, async iterators or Effect per batch: on Node 20 `http.request` costs ~2× and `fetch` ~5× the CPU
  * of a dispatch, and this runs once per token.
  * - The idle limit is undici's `bodyTimeout` (the longest silence between two reads), the wait for headers
@@ -10,7 +10,7 @@
  * - Bytes piling up unread (a slow reader) pause the socket: backpressure reaches the upstream.
  */
 import type { ChatBackend, ChatCompletions } from "@parlance/schema"
-import { ChunkDecode, type Sse } from "@parlance/translate"
+import { ChunkDecode, Sse } from "@parlance/translate"
 import type { Dispatcher } from "undici"
 import * as Source from "./source.js"
 import * as UpstreamErrors from "./upstreamErrors.js"
@@ -35,7 +35,6 @@ export interface Options {
   readonly body: string
   readonly headersTimeoutMs: number
   readonly idleTimeoutMs: number
-  readonly decoder: () => Sse.Decoder
   /** Hand over the first event before the rest of a burst (Backend.OpenOptions). */
   readonly firstEventFirst: boolean
 }
@@ -86,7 +85,7 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     private readonly options: Options,
     private readonly onOpen: (result: Opened | { readonly error: unknown }) => void
   ) {
-    this.decoder = options.decoder()
+    this.decoder = Sse.makeDecoder()
     this.first = options.firstEventFirst
   }
 
@@ -245,7 +244,7 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
 }
 
 /** Where the first SSE event of `bytes` ends (after its blank line), or -1 when it has not ended yet. */
-export const firstEventEnd = (bytes: Buffer): number => {
+const firstEventEnd = (bytes: Buffer): number => {
   let end = -1
   for (const blank of ["\n\n", "\r\n\r\n", "\r\r"]) {
     const at = bytes.indexOf(blank)
