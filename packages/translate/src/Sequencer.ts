@@ -72,14 +72,7 @@ export const start = (state: State): readonly [State, ReadonlyArray<Event>] => {
 }
 
 /** One input → the events it implies. Inputs after the terminal event yield nothing. */
-export const step = (state: State, input: Input): readonly [State, ReadonlyArray<Event>] => {
-  if (state.phase === "done") return [state, []]
-  const d = S.draft(state)
-  S.ensureStarted(d)
-  if (isControl(input)) terminate(d, input)
-  else stepChunk(d, input)
-  return S.finishDraft(d)
-}
+export const step = (state: State, input: Input): readonly [State, ReadonlyArray<Event>] => stepAll(state, [input])
 
 /**
  * Many inputs → their events: exactly `step` applied in turn, with one draft for the whole batch instead of a
