@@ -23,7 +23,7 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from "./ChatCompletio
  * - `internal`: the backend itself failed (an engine error)
  * @category models
  */
-export const BackendErrorReason = Schema.Literal(
+export const BackendErrorReason = Schema.Literals([
   "bad_request",
   "context_overflow",
   "not_found",
@@ -33,7 +33,7 @@ export const BackendErrorReason = Schema.Literal(
   "timeout",
   "upstream_error",
   "internal"
-)
+])
 /** @category models */
 export type BackendErrorReason = typeof BackendErrorReason.Type
 

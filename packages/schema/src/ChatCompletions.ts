@@ -32,7 +32,7 @@ export const ChatFilePart = Schema.Struct({
 /** @category schemas */
 export const ChatRefusalPart = Schema.Struct({ type: Schema.Literal("refusal"), refusal: Schema.String })
 /** @category schemas */
-export const ChatContentPart = Schema.Union(ChatTextPart, ChatImagePart, ChatAudioPart, ChatFilePart, ChatRefusalPart)
+export const ChatContentPart = Schema.Union([ChatTextPart, ChatImagePart, ChatAudioPart, ChatFilePart, ChatRefusalPart])
 export type ChatContentPart = typeof ChatContentPart.Type
 
 /** @category schemas */
@@ -54,36 +54,36 @@ export const missingArguments = (streamed: string): string => (streamed.trim() =
 
 /** @category schemas */
 export const ChatSystemMessage = Schema.Struct({
-  role: Schema.Literal("system", "developer"),
-  content: Schema.Union(Schema.String, Schema.Array(ChatContentPart)),
+  role: Schema.Literals(["system", "developer"]),
+  content: Schema.Union([Schema.String, Schema.Array(ChatContentPart)]),
   name: Schema.optional(Schema.String)
 })
 /** @category schemas */
 export const ChatUserMessage = Schema.Struct({
   role: Schema.Literal("user"),
-  content: Schema.Union(Schema.String, Schema.Array(ChatContentPart)),
+  content: Schema.Union([Schema.String, Schema.Array(ChatContentPart)]),
   name: Schema.optional(Schema.String)
 })
 /** @category schemas */
 export const ChatAssistantMessage = Schema.Struct({
   role: Schema.Literal("assistant"),
-  content: opt(Schema.Union(Schema.String, Schema.Array(ChatContentPart))),
+  content: opt(Schema.Union([Schema.String, Schema.Array(ChatContentPart)])),
   /** llama-server / DeepSeek convention for the model's thinking; vLLM / Ollama call it `reasoning`. */
   reasoning_content: opt(Schema.String),
   refusal: opt(Schema.String),
   tool_calls: opt(Schema.Array(ChatToolCall)),
   name: Schema.optional(Schema.String),
   /** The Responses `phase`, for upstreams that read it (sent only when the server is told they do). */
-  phase: Schema.optional(Schema.Literal("commentary", "final_answer"))
+  phase: Schema.optional(Schema.Literals(["commentary", "final_answer"]))
 })
 /** @category schemas */
 export const ChatToolMessage = Schema.Struct({
   role: Schema.Literal("tool"),
   tool_call_id: Schema.String,
-  content: Schema.Union(Schema.String, Schema.Array(ChatContentPart))
+  content: Schema.Union([Schema.String, Schema.Array(ChatContentPart)])
 })
 /** @category schemas */
-export const ChatMessage = Schema.Union(ChatSystemMessage, ChatUserMessage, ChatAssistantMessage, ChatToolMessage)
+export const ChatMessage = Schema.Union([ChatSystemMessage, ChatUserMessage, ChatAssistantMessage, ChatToolMessage])
 export type ChatMessage = typeof ChatMessage.Type
 
 /** @category schemas */
@@ -99,14 +99,14 @@ export const ChatFunctionTool = Schema.Struct({
 export type ChatFunctionTool = typeof ChatFunctionTool.Type
 
 /** @category schemas */
-export const ChatToolChoice = Schema.Union(
-  Schema.Literal("none", "auto", "required"),
+export const ChatToolChoice = Schema.Union([
+  Schema.Literals(["none", "auto", "required"]),
   Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) })
-)
+])
 export type ChatToolChoice = typeof ChatToolChoice.Type
 
 /** @category schemas */
-export const ChatResponseFormat = Schema.Union(
+export const ChatResponseFormat = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text") }),
   Schema.Struct({ type: Schema.Literal("json_object") }),
   Schema.Struct({
@@ -118,7 +118,7 @@ export const ChatResponseFormat = Schema.Union(
       strict: opt(Schema.Boolean)
     })
   })
-)
+])
 export type ChatResponseFormat = typeof ChatResponseFormat.Type
 
 /** @category schemas */
@@ -136,19 +136,19 @@ export const ChatCompletionRequest = Schema.Struct({
   temperature: opt(Schema.Number),
   top_p: opt(Schema.Number),
   n: opt(Schema.Number),
-  stop: opt(Schema.Union(Schema.String, Schema.Array(Schema.String))),
+  stop: opt(Schema.Union([Schema.String, Schema.Array(Schema.String)])),
   seed: opt(Schema.Number),
   presence_penalty: opt(Schema.Number),
   frequency_penalty: opt(Schema.Number),
-  logit_bias: opt(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  logit_bias: opt(Schema.Record(Schema.String, Schema.Number)),
   logprobs: opt(Schema.Boolean),
   top_logprobs: opt(Schema.Number),
   user: opt(Schema.String),
   reasoning_effort: opt(Schema.String),
-  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
+  metadata: opt(Schema.Record(Schema.String, Schema.String)),
   store: opt(Schema.Boolean),
   service_tier: opt(Schema.String)
-}).annotations({ identifier: "ChatCompletionRequest" })
+}).annotate({ identifier: "ChatCompletionRequest" })
 export type ChatCompletionRequest = typeof ChatCompletionRequest.Type
 
 // ---------------------------------------------------------------- usage
@@ -166,7 +166,7 @@ export type ChatUsage = typeof ChatUsage.Type
 // ---------------------------------------------------------------- response
 
 /** @category schemas */
-export const ChatFinishReason = Schema.Literal("stop", "length", "tool_calls", "content_filter", "function_call")
+export const ChatFinishReason = Schema.Literals(["stop", "length", "tool_calls", "content_filter", "function_call"])
 export type ChatFinishReason = typeof ChatFinishReason.Type
 
 /** @category schemas */
@@ -194,7 +194,7 @@ export const ChatCompletion = Schema.Struct({
   ),
   usage: Schema.optional(ChatUsage),
   system_fingerprint: opt(Schema.String)
-}).annotations({ identifier: "ChatCompletion" })
+}).annotate({ identifier: "ChatCompletion" })
 export type ChatCompletion = typeof ChatCompletion.Type
 
 // ---------------------------------------------------------------- stream chunk
@@ -242,5 +242,5 @@ export const ChatCompletionChunk = Schema.Struct({
   system_fingerprint: opt(Schema.String),
   choices: Schema.Array(ChatChunkChoice),
   usage: opt(ChatUsage)
-}).annotations({ identifier: "ChatCompletionChunk" })
+}).annotate({ identifier: "ChatCompletionChunk" })
 export type ChatCompletionChunk = typeof ChatCompletionChunk.Type

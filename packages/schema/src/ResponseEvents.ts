@@ -35,7 +35,7 @@ export const OutputItemDoneEvent = Schema.Struct({
   ...seq
 })
 
-const Part = Schema.Union(OutputText, Refusal, ReasoningText)
+const Part = Schema.Union([OutputText, Refusal, ReasoningText])
 /** @category schemas */
 export const ContentPartAddedEvent = Schema.Struct({ type: Schema.Literal("response.content_part.added"), part: Part, ...part })
 /** @category schemas */
@@ -134,7 +134,7 @@ export const ErrorEvent = Schema.Struct({
 })
 
 /** @category schemas */
-export const ResponseStreamEvent = Schema.Union(
+export const ResponseStreamEvent = Schema.Union([
   ResponseCreatedEvent,
   ResponseQueuedEvent,
   ResponseInProgressEvent,
@@ -160,7 +160,7 @@ export const ResponseStreamEvent = Schema.Union(
   ReasoningSummaryTextDeltaEvent,
   ReasoningSummaryTextDoneEvent,
   ErrorEvent
-).annotations({ identifier: "ResponseStreamEvent" })
+]).annotate({ identifier: "ResponseStreamEvent" })
 export type ResponseStreamEvent = typeof ResponseStreamEvent.Type
 export type ResponseStreamEventType = ResponseStreamEvent["type"]
 /** Narrow the union by `type`. */

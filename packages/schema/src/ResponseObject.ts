@@ -7,7 +7,7 @@ import { Json } from "./internal/fields.js"
 import { Phase } from "./ResponsesInput.js"
 import { BuiltinTool, CustomTool, ToolChoice } from "./ResponsesTools.js"
 
-const ItemStatus = Schema.Literal("in_progress", "completed", "incomplete")
+const ItemStatus = Schema.Literals(["in_progress", "completed", "incomplete"])
 
 /** @category schemas */
 export const OutputText = Schema.Struct({
@@ -33,7 +33,7 @@ export const OutputMessage = Schema.Struct({
   id: Schema.String,
   status: ItemStatus,
   role: Schema.Literal("assistant"),
-  content: Schema.Array(Schema.Union(OutputText, Refusal)),
+  content: Schema.Array(Schema.Union([OutputText, Refusal])),
   /** Present when known (an assistant message replayed as input keeps the client's). */
   phase: Schema.optional(Schema.NullOr(Phase))
 })
@@ -86,7 +86,7 @@ export const Compaction = Schema.Struct({
 export type Compaction = typeof Compaction.Type
 
 /** @category schemas */
-export const OutputItem = Schema.Union(OutputMessage, FunctionCall, CustomToolCall, Reasoning, Compaction).annotations({
+export const OutputItem = Schema.Union([OutputMessage, FunctionCall, CustomToolCall, Reasoning, Compaction]).annotate({
   identifier: "OutputItem"
 })
 export type OutputItem = typeof OutputItem.Type
@@ -120,16 +120,18 @@ export const NamespaceToolEcho = Schema.Struct({
   type: Schema.Literal("namespace"),
   name: Schema.String,
   description: Schema.String,
-  tools: Schema.Array(Schema.Union(FunctionToolEcho, CustomTool))
+  tools: Schema.Array(Schema.Union([FunctionToolEcho, CustomTool]))
 })
 export type NamespaceToolEcho = typeof NamespaceToolEcho.Type
 
 /** @category schemas */
-export const ToolEcho = Schema.Union(FunctionToolEcho, CustomTool, NamespaceToolEcho, BuiltinTool).annotations({ identifier: "ToolEcho" })
+export const ToolEcho = Schema.Union([FunctionToolEcho, CustomTool, NamespaceToolEcho, BuiltinTool]).annotate({
+  identifier: "ToolEcho"
+})
 export type ToolEcho = typeof ToolEcho.Type
 
 /** `text.format` as echoed: a json_schema format always has `description` (or null) and `strict`. @category schemas */
-export const TextFormatEcho = Schema.Union(
+export const TextFormatEcho = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text") }),
   Schema.Struct({ type: Schema.Literal("json_object") }),
   Schema.Struct({
@@ -139,11 +141,18 @@ export const TextFormatEcho = Schema.Union(
     description: Schema.NullOr(Schema.String),
     strict: Schema.Boolean
   })
-).annotations({ identifier: "TextFormatEcho" })
+]).annotate({ identifier: "TextFormatEcho" })
 export type TextFormatEcho = typeof TextFormatEcho.Type
 
 /** @category schemas */
-export const ResponseStatus = Schema.Literal("completed", "failed", "in_progress", "cancelled", "queued", "incomplete")
+export const ResponseStatus = Schema.Literals([
+  "completed",
+  "failed",
+  "in_progress",
+  "cancelled",
+  "queued",
+  "incomplete"
+])
 export type ResponseStatus = typeof ResponseStatus.Type
 
 /** @category schemas */
@@ -163,7 +172,9 @@ export const Response = Schema.Struct({
   status: ResponseStatus,
   background: Schema.Boolean,
   error: Schema.NullOr(ResponseError),
-  incomplete_details: Schema.NullOr(Schema.Struct({ reason: Schema.Literal("max_output_tokens", "content_filter") })),
+  incomplete_details: Schema.NullOr(
+    Schema.Struct({ reason: Schema.Literals(["max_output_tokens", "content_filter"]) })
+  ),
   instructions: Schema.NullOr(Schema.String),
   max_output_tokens: Schema.NullOr(Schema.Number),
   max_tool_calls: Schema.NullOr(Schema.Number),
@@ -185,9 +196,9 @@ export const Response = Schema.Struct({
   tools: Schema.Array(ToolEcho),
   top_logprobs: Schema.Number,
   top_p: Schema.NullOr(Schema.Number),
-  truncation: Schema.Literal("auto", "disabled"),
+  truncation: Schema.Literals(["auto", "disabled"]),
   usage: Schema.NullOr(Usage),
   user: Schema.NullOr(Schema.String),
-  metadata: Schema.Record({ key: Schema.String, value: Schema.String })
-}).annotations({ identifier: "Response" })
+  metadata: Schema.Record(Schema.String, Schema.String)
+}).annotate({ identifier: "Response" })
 export type Response = typeof Response.Type

@@ -11,14 +11,14 @@ import * as Schema from "effect/Schema"
 import { opt } from "./internal/fields.js"
 import { Tool } from "./ResponsesTools.js"
 
-const Status = Schema.Literal("in_progress", "completed", "incomplete")
+const Status = Schema.Literals(["in_progress", "completed", "incomplete"])
 
 /**
  * Where an assistant message sits in its turn: a preamble before tool calls, or the turn's answer. Clients
  * (Codex) resend it on every assistant message; models stop early or repeat preambles when it is dropped.
  * @category schemas
  */
-export const Phase = Schema.Literal("commentary", "final_answer")
+export const Phase = Schema.Literals(["commentary", "final_answer"])
 export type Phase = typeof Phase.Type
 
 /** @category schemas */
@@ -52,15 +52,22 @@ export const OutputTextInput = Schema.Struct({
 export const RefusalInput = Schema.Struct({ type: Schema.Literal("refusal"), refusal: Schema.String })
 
 /** @category schemas */
-export const InputContentPart = Schema.Union(InputText, InputImage, InputFile, InputAudio, OutputTextInput, RefusalInput)
+export const InputContentPart = Schema.Union([
+  InputText,
+  InputImage,
+  InputFile,
+  InputAudio,
+  OutputTextInput,
+  RefusalInput
+])
 export type InputContentPart = typeof InputContentPart.Type
 
 /** A message, typed (`type: "message"`) or easy (`{ role, content }`). @category schemas */
 export const MessageInput = Schema.Struct({
   type: Schema.optional(Schema.Literal("message")),
   id: opt(Schema.String),
-  role: Schema.Literal("user", "assistant", "system", "developer"),
-  content: Schema.Union(Schema.String, Schema.Array(InputContentPart)),
+  role: Schema.Literals(["user", "assistant", "system", "developer"]),
+  content: Schema.Union([Schema.String, Schema.Array(InputContentPart)]),
   status: opt(Status),
   phase: opt(Phase)
 })
@@ -74,12 +81,12 @@ export const FunctionCallInput = Schema.Struct({
   name: Schema.String,
   namespace: opt(Schema.String),
   /** A JSON string on the wire; some clients send the parsed object. */
-  arguments: Schema.Union(Schema.String, Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  arguments: Schema.Union([Schema.String, Schema.Record(Schema.String, Schema.Unknown)]),
   status: opt(Status)
 })
 export type FunctionCallInput = typeof FunctionCallInput.Type
 
-const ToolOutput = Schema.Union(Schema.String, Schema.Array(InputContentPart))
+const ToolOutput = Schema.Union([Schema.String, Schema.Array(InputContentPart)])
 
 /** @category schemas */
 export const FunctionCallOutputInput = Schema.Struct({
@@ -179,11 +186,11 @@ export const UnusableItemTypes = [
 ] as const
 
 /** @category schemas */
-export const UnusableItemInput = Schema.Struct({ type: Schema.Literal(...UnusableItemTypes), id: opt(Schema.String) })
+export const UnusableItemInput = Schema.Struct({ type: Schema.Literals(UnusableItemTypes), id: opt(Schema.String) })
 export type UnusableItemInput = typeof UnusableItemInput.Type
 
 /** @category schemas */
-export const InputItem = Schema.Union(
+export const InputItem = Schema.Union([
   MessageInput,
   FunctionCallInput,
   FunctionCallOutputInput,
@@ -195,5 +202,5 @@ export const InputItem = Schema.Union(
   CompactionTriggerInput,
   AdditionalToolsInput,
   UnusableItemInput
-).annotations({ identifier: "InputItem" })
+]).annotate({ identifier: "InputItem" })
 export type InputItem = typeof InputItem.Type

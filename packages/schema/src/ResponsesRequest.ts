@@ -10,7 +10,7 @@ import { Tool, ToolChoice } from "./ResponsesTools.js"
 
 
 /** @category schemas */
-export const TextFormat = Schema.Union(
+export const TextFormat = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text") }),
   Schema.Struct({ type: Schema.Literal("json_object") }),
   Schema.Struct({
@@ -20,38 +20,38 @@ export const TextFormat = Schema.Union(
     description: opt(Schema.String),
     strict: opt(Schema.Boolean)
   })
-).annotations({ identifier: "TextFormat" })
+]).annotate({ identifier: "TextFormat" })
 export type TextFormat = typeof TextFormat.Type
 
 /** @category schemas */
 export const TextConfig = Schema.Struct({
   format: opt(TextFormat),
-  verbosity: opt(Schema.Literal("low", "medium", "high"))
+  verbosity: opt(Schema.Literals(["low", "medium", "high"]))
 })
 export type TextConfig = typeof TextConfig.Type
 
 /** @category schemas */
 export const ReasoningConfig = Schema.Struct({
-  effort: opt(Schema.Literal("none", "minimal", "low", "medium", "high", "xhigh")),
-  summary: opt(Schema.Literal("auto", "concise", "detailed")),
+  effort: opt(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh"])),
+  summary: opt(Schema.Literals(["auto", "concise", "detailed"])),
   /** Deprecated alias of `summary`. */
-  generate_summary: opt(Schema.Literal("auto", "concise", "detailed"))
+  generate_summary: opt(Schema.Literals(["auto", "concise", "detailed"]))
 })
 export type ReasoningConfig = typeof ReasoningConfig.Type
 
 /** The largest `max_output_tokens` accepted (llama.cpp counts tokens in an int32); beyond the model's context it is clamped. */
 export const MAX_OUTPUT_TOKENS_LIMIT = 2_147_483_647
 
-const outputTokensMessage = () => `Expected an integer from 1 to ${MAX_OUTPUT_TOKENS_LIMIT}`
-const MaxOutputTokens = Schema.Number.pipe(
-  Schema.int({ message: outputTokensMessage }),
-  Schema.between(1, MAX_OUTPUT_TOKENS_LIMIT, { message: outputTokensMessage })
+const outputTokensMessage = `Expected an integer from 1 to ${MAX_OUTPUT_TOKENS_LIMIT}`
+const MaxOutputTokens = Schema.Number.check(
+  Schema.isInt({ message: outputTokensMessage }),
+  Schema.isBetween({ minimum: 1, maximum: MAX_OUTPUT_TOKENS_LIMIT }, { message: outputTokensMessage })
 )
 
 /** @category schemas */
 export const CreateResponseRequest = Schema.Struct({
   model: Schema.optional(Schema.String),
-  input: Schema.optional(Schema.Union(Schema.String, Schema.Array(InputItem))),
+  input: Schema.optional(Schema.Union([Schema.String, Schema.Array(InputItem)])),
   instructions: opt(Schema.String),
   tools: opt(Schema.Array(Tool)),
   tool_choice: opt(ToolChoice),
@@ -60,19 +60,19 @@ export const CreateResponseRequest = Schema.Struct({
   reasoning: opt(ReasoningConfig),
   max_output_tokens: opt(MaxOutputTokens),
   max_tool_calls: opt(Schema.Number),
-  temperature: opt(Schema.Number.pipe(Schema.between(0, 2))),
-  top_p: opt(Schema.Number.pipe(Schema.between(0, 1))),
-  presence_penalty: opt(Schema.Number.pipe(Schema.between(-2, 2))),
-  frequency_penalty: opt(Schema.Number.pipe(Schema.between(-2, 2))),
+  temperature: opt(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
+  top_p: opt(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  presence_penalty: opt(Schema.Number.check(Schema.isBetween({ minimum: -2, maximum: 2 }))),
+  frequency_penalty: opt(Schema.Number.check(Schema.isBetween({ minimum: -2, maximum: 2 }))),
   top_logprobs: opt(Schema.Number),
   stream: opt(Schema.Boolean),
   stream_options: opt(Schema.Struct({ include_obfuscation: opt(Schema.Boolean) })),
   store: opt(Schema.Boolean),
   previous_response_id: opt(Schema.String),
   conversation: opt(Schema.Unknown),
-  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
+  metadata: opt(Schema.Record(Schema.String, Schema.String)),
   user: opt(Schema.String),
-  truncation: opt(Schema.Literal("auto", "disabled")),
+  truncation: opt(Schema.Literals(["auto", "disabled"])),
   include: opt(Schema.Array(Schema.String)),
   background: opt(Schema.Boolean),
   prompt: opt(Schema.Unknown),
@@ -82,5 +82,5 @@ export const CreateResponseRequest = Schema.Struct({
   service_tier: opt(Schema.String),
   /** Not in OpenAI's reference; llama-server style sampling seed, passed through. */
   seed: opt(Schema.Number)
-}).annotations({ identifier: "CreateResponseRequest" })
+}).annotate({ identifier: "CreateResponseRequest" })
 export type CreateResponseRequest = typeof CreateResponseRequest.Type

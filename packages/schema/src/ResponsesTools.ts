@@ -32,7 +32,7 @@ export const NamespaceTool = Schema.Struct({
   type: Schema.Literal("namespace"),
   name: Schema.String,
   description: opt(Schema.String),
-  tools: Schema.Array(Schema.Union(FunctionTool, CustomTool))
+  tools: Schema.Array(Schema.Union([FunctionTool, CustomTool]))
 })
 export type NamespaceTool = typeof NamespaceTool.Type
 
@@ -56,23 +56,25 @@ export const BuiltinToolTypes = [
 ] as const
 
 /** @category schemas */
-export const BuiltinTool = Schema.Struct({ type: Schema.Literal(...BuiltinToolTypes) })
+export const BuiltinTool = Schema.Struct({ type: Schema.Literals(BuiltinToolTypes) })
 export type BuiltinTool = typeof BuiltinTool.Type
 
 /** @category schemas */
-export const Tool = Schema.Union(FunctionTool, CustomTool, NamespaceTool, BuiltinTool).annotations({ identifier: "Tool" })
+export const Tool = Schema.Union([FunctionTool, CustomTool, NamespaceTool, BuiltinTool]).annotate({
+  identifier: "Tool"
+})
 export type Tool = typeof Tool.Type
 
 /** @category schemas */
-export const ToolChoice = Schema.Union(
-  Schema.Literal("none", "auto", "required"),
+export const ToolChoice = Schema.Union([
+  Schema.Literals(["none", "auto", "required"]),
   Schema.Struct({ type: Schema.Literal("function"), name: Schema.String }),
   Schema.Struct({ type: Schema.Literal("custom"), name: Schema.String }),
   Schema.Struct({
     type: Schema.Literal("allowed_tools"),
-    mode: Schema.Literal("auto", "required"),
+    mode: Schema.Literals(["auto", "required"]),
     tools: Schema.Array(Schema.Struct({ type: Schema.String, name: Schema.optional(Schema.String) }))
   }),
-  Schema.Struct({ type: Schema.Literal(...BuiltinToolTypes) })
-).annotations({ identifier: "ToolChoice" })
+  Schema.Struct({ type: Schema.Literals(BuiltinToolTypes) })
+]).annotate({ identifier: "ToolChoice" })
 export type ToolChoice = typeof ToolChoice.Type

@@ -3,14 +3,14 @@
  * llama-server, vLLM, Ollama and OpenAI answer (complete responses and stream chunks).
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { ChatCompletions, OpenAiError, ResponsesRequest } from "../src/index.js"
 
-const decodeOk = <A, I>(schema: Schema.Schema<A, I>, body: unknown): A => {
-  const result = Schema.decodeUnknownEither(schema)(body)
-  if (Either.isLeft(result)) throw new Error(JSON.stringify(OpenAiError.fromParseError(result.left)))
-  return result.right
+const decodeOk = <A, I>(schema: Schema.Codec<A, I>, body: unknown): A => {
+  const result = Schema.decodeUnknownResult(schema)(body)
+  if (Result.isFailure(result)) throw new Error(JSON.stringify(OpenAiError.fromParseError(result.failure)))
+  return result.success
 }
 const chunk = (body: unknown) => decodeOk(ChatCompletions.ChatCompletionChunk, body)
 
@@ -88,9 +88,16 @@ describe("Chat Completions requests", () => {
   })
 
   it("rejects a message with an unknown role, naming it", () => {
-    const result = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)({ model: "m", messages: [{ role: "user", content: "a" }, { role: "robot", content: "b" }] })
-    expect(Either.isLeft(result)).toBe(true)
-    if (Either.isLeft(result)) expect(OpenAiError.fromParseError(result.left).error.param).toMatch(/^messages\[1\]/)
+    const result = Schema.decodeUnknownResult(ChatCompletions.ChatCompletionRequest)({
+      model: "m",
+      messages: [
+        { role: "user", content: "a" },
+        { role: "robot", content: "b" }
+      ]
+    })
+    expect(Result.isFailure(result)).toBe(true)
+    if (Result.isFailure(result))
+      expect(OpenAiError.fromParseError(result.failure).error.param).toMatch(/^messages\[1\]/)
   })
 })
 
@@ -263,13 +270,17 @@ describe("ChatCompletionChunk as servers stream it", () => {
   })
 
   it("a chunk without `choices` is refused (ChunkDecode handles it before the schema)", () => {
-    expect(Either.isLeft(Schema.decodeUnknownEither(ChatCompletions.ChatCompletionChunk)({ id: "x", object: "chat.completion.chunk" }))).toBe(true)
+    expect(
+      Result.isFailure(
+        Schema.decodeUnknownResult(ChatCompletions.ChatCompletionChunk)({ id: "x", object: "chat.completion.chunk" })
+      )
+    ).toBe(true)
   })
 })
 
 describe("OpenAiError.fromParseError", () => {
   it("an unknown content part type → a 400 body naming input[2].content[0].type", () => {
-    const result = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest)({
+    const result = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)({
       model: "m",
       input: [
         { role: "user", content: "a" },
@@ -277,19 +288,19 @@ describe("OpenAiError.fromParseError", () => {
         { role: "user", content: [{ type: "input_video", video_url: "https://example.com/v.mp4" }] }
       ]
     })
-    expect(Either.isLeft(result)).toBe(true)
-    if (Either.isRight(result)) return
-    const body = OpenAiError.fromParseError(result.left)
+    expect(Result.isFailure(result)).toBe(true)
+    if (Result.isSuccess(result)) return
+    const body = OpenAiError.fromParseError(result.failure)
     expect(body).toEqual({
       error: { message: expect.stringContaining("input[2].content[0].type"), type: "invalid_request_error", param: "input[2].content[0].type", code: "invalid_value" }
     })
-    expect(Either.isRight(Schema.decodeUnknownEither(OpenAiError.ErrorBody)(body))).toBe(true)
+    expect(Result.isSuccess(Schema.decodeUnknownResult(OpenAiError.ErrorBody)(body))).toBe(true)
   })
 
   it("an unknown item type → input[i].type; a bad field → its path", () => {
     const param = (body: unknown) => {
-      const result = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest)(body)
-      return Either.isLeft(result) ? OpenAiError.fromParseError(result.left).error.param : "decoded"
+      const result = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)(body)
+      return Result.isFailure(result) ? OpenAiError.fromParseError(result.failure).error.param : "decoded"
     }
     expect(param({ model: "m", input: [{ role: "user", content: "a" }, { type: "mystery_call", id: "ws_1", status: "completed" }] })).toBe("input[1].type")
     expect(param({ model: "m", input: "hi", temperature: 3 })).toBe("temperature")

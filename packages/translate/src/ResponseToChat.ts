@@ -3,8 +3,14 @@
  * Responses request, so that `/v1/chat/completions` can be served over a Responses-only backend.
  * @since 0.1.0
  */
-import type { ChatCompletions, ResponseObject, ResponsesInput, ResponsesRequest, ResponsesTools } from "@parlance/schema"
-import * as Either from "effect/Either"
+import type {
+  ChatCompletions,
+  ResponseObject,
+  ResponsesInput,
+  ResponsesRequest,
+  ResponsesTools
+} from "@parlance/schema"
+import * as Result from "effect/Result"
 import * as ChatAggregate from "./ChatAggregate.js"
 import * as FinishReason from "./FinishReason.js"
 import * as ToolMapping from "./ToolMapping.js"
@@ -56,13 +62,13 @@ export const toChatCompletion = (response: ResponseObject.Response): ChatComplet
 const efforts = ["none", "minimal", "low", "medium", "high", "xhigh"] as const
 const isEffort = (value: string): value is (typeof efforts)[number] => (efforts as ReadonlyArray<string>).includes(value)
 
-const refuse = (param: string, message: string) => Either.left(new UnsupportedFeature({ param, message }))
+const refuse = (param: string, message: string) => Result.fail(new UnsupportedFeature({ param, message }))
 
 const partsToInput = (
   content: string | ReadonlyArray<ChatCompletions.ChatContentPart>,
   param: string
-): Either.Either<string | Array<ResponsesInput.InputContentPart>, TranslateError> => {
-  if (typeof content === "string") return Either.right(content)
+): Result.Result<string | Array<ResponsesInput.InputContentPart>, TranslateError> => {
+  if (typeof content === "string") return Result.succeed(content)
   const parts: Array<ResponsesInput.InputContentPart> = []
   for (const [j, part] of content.entries()) {
     switch (part.type) {
@@ -79,7 +85,7 @@ const partsToInput = (
         return refuse(`${param}[${j}]`, `Content parts of type '${part.type}' are not supported.`)
     }
   }
-  return Either.right(parts)
+  return Result.succeed(parts)
 }
 
 const textOf = (content: string | ReadonlyArray<ChatCompletions.ChatContentPart> | null | undefined): string =>
@@ -88,7 +94,7 @@ const textOf = (content: string | ReadonlyArray<ChatCompletions.ChatContentPart>
 /** A Chat Completions request as the equivalent Responses request (not stored, as chat completions are not). */
 export const toResponsesRequest = (
   chat: ChatCompletions.ChatCompletionRequest
-): Either.Either<ResponsesRequest.CreateResponseRequest, TranslateError> => {
+): Result.Result<ResponsesRequest.CreateResponseRequest, TranslateError> => {
   if ((chat.n ?? 1) > 1) return refuse("n", "n > 1 is not supported.")
   if (chat.stop != null) return refuse("stop", "Stop sequences have no Responses equivalent.")
   const effort = chat.reasoning_effort ?? undefined
@@ -101,8 +107,8 @@ export const toResponsesRequest = (
       case "developer":
       case "user": {
         const content = partsToInput(message.content, `${param}.content`)
-        if (Either.isLeft(content)) return Either.left(content.left)
-        input.push({ role: message.role, content: content.right })
+        if (Result.isFailure(content)) return Result.fail(content.failure)
+        input.push({ role: message.role, content: content.success })
         break
       }
       case "assistant": {
@@ -127,7 +133,7 @@ export const toResponsesRequest = (
   const choice = chat.tool_choice
   const format = chat.response_format
   const maxTokens = chat.max_completion_tokens ?? chat.max_tokens
-  return Either.right({
+  return Result.succeed({
     model: chat.model,
     input,
     store: false,

@@ -89,7 +89,8 @@ export const decodeStream = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stre
   Stream.suspend(() => {
     const decoder = makeDecoder()
     return bytes.pipe(
-      Stream.mapConcat((chunk) => decoder.feed(chunk)),
+      Stream.map((chunk) => decoder.feed(chunk)),
+      Stream.flattenIterable,
       Stream.concat(Stream.suspend(() => Stream.fromIterable(decoder.end())))
     )
   })

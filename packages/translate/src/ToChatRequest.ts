@@ -3,7 +3,7 @@
  * @since 0.1.0
  */
 import type { ChatCompletions, ResponsesRequest, ResponsesTools } from "@parlance/schema"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { type FileText, type HistoryItem, itemsToMessages, type Unsealed } from "./internal/itemsToMessages.js"
 import { type ChatTools, toChatTools } from "./internal/toolsToChat.js"
 import type * as ToolMapping from "./ToolMapping.js"
@@ -51,7 +51,7 @@ export interface ChatRequestPlan {
   readonly compaction: boolean
 }
 
-const refuse = (param: string, message: string) => Either.left(new UnsupportedFeature({ param, message }))
+const refuse = (param: string, message: string) => Result.fail(new UnsupportedFeature({ param, message }))
 
 const supportedIncludes = new Set(["reasoning.encrypted_content", "message.output_text.logprobs"])
 
@@ -59,7 +59,7 @@ export const toChatRequest = (
   request: ResponsesRequest.CreateResponseRequest,
   history: ReadonlyArray<HistoryItem> = [],
   options: Options = {}
-): Either.Either<ChatRequestPlan, TranslateError> => {
+): Result.Result<ChatRequestPlan, TranslateError> => {
   if (request.background === true) return refuse("background", "Background responses are not supported yet.")
   if (request.conversation != null) return refuse("conversation", "Conversations are not supported; use previous_response_id.")
   if (request.prompt != null) return refuse("prompt", "Stored prompt templates are not supported.")
@@ -74,10 +74,15 @@ export const toChatRequest = (
   const input = request.input ?? []
   const compaction = options.compact === true || (typeof input !== "string" && input.some((item) => item.type === "compaction_trigger"))
   // A summary is text: no tools are offered for it.
-  const tools: Either.Either<ChatTools, TranslateError> = compaction
-    ? Either.right({ tools: [], toolChoice: undefined, map: new Map() })
-    : toChatTools(withAdditionalTools(request.tools ?? [], history, input), request.tool_choice, options.strictTools === true, warnings)
-  if (Either.isLeft(tools)) return Either.left(tools.left)
+  const tools: Result.Result<ChatTools, TranslateError> = compaction
+    ? Result.succeed({ tools: [], toolChoice: undefined, map: new Map() })
+    : toChatTools(
+        withAdditionalTools(request.tools ?? [], history, input),
+        request.tool_choice,
+        options.strictTools === true,
+        warnings
+      )
+  if (Result.isFailure(tools)) return Result.fail(tools.failure)
 
   const items = [
     ...history.map((item) => ({ item, param: "previous_response_id" })),
@@ -92,7 +97,7 @@ export const toChatRequest = (
     assistantPhase: options.assistantPhase === true,
     warnings
   })
-  if ("error" in converted) return Either.left(converted.error)
+  if ("error" in converted) return Result.fail(converted.error)
   const messages: Array<ChatCompletions.ChatMessage> = []
   if (request.instructions != null && request.instructions !== "") messages.push({ role: "system", content: request.instructions })
   messages.push(...converted.messages)
@@ -120,9 +125,11 @@ export const toChatRequest = (
     messages,
     stream: true,
     stream_options: { include_usage: true },
-    ...(tools.right.tools.length > 0 ? { tools: tools.right.tools } : {}),
-    ...(tools.right.toolChoice !== undefined ? { tool_choice: tools.right.toolChoice } : {}),
-    ...(request.parallel_tool_calls != null && tools.right.tools.length > 0 ? { parallel_tool_calls: request.parallel_tool_calls } : {}),
+    ...(tools.success.tools.length > 0 ? { tools: tools.success.tools } : {}),
+    ...(tools.success.toolChoice !== undefined ? { tool_choice: tools.success.toolChoice } : {}),
+    ...(request.parallel_tool_calls != null && tools.success.tools.length > 0
+      ? { parallel_tool_calls: request.parallel_tool_calls }
+      : {}),
     ...(responseFormat !== undefined ? { response_format: responseFormat } : {}),
     ...(request.max_output_tokens != null ? { max_tokens: request.max_output_tokens } : {}),
     ...(request.temperature != null ? { temperature: request.temperature } : {}),
@@ -134,7 +141,13 @@ export const toChatRequest = (
     ...(request.reasoning?.effort != null ? { reasoning_effort: request.reasoning.effort } : {})
   }
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary
-  return Either.right({ request: chat, tools: tools.right.map, reasoning: summary != null ? "summary" : "text", warnings, compaction })
+  return Result.succeed({
+    request: chat,
+    tools: tools.success.map,
+    reasoning: summary != null ? "summary" : "text",
+    warnings,
+    compaction
+  })
 }
 
 /**

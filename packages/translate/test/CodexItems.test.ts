@@ -6,20 +6,21 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type ChatCompletions, OpenAiError, ResponsesRequest } from "@parlance/schema"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Ids from "../src/Ids.js"
 import * as Sequencer from "../src/Sequencer.js"
 import { type ChatRequestPlan, type HistoryItem, type Options, summaryInstruction, toChatRequest } from "../src/ToChatRequest.js"
 import { validateStream } from "../src/ValidateStream.js"
 
-const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest)
+const decode = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)
 const plan = (body: unknown, options?: Options, history?: ReadonlyArray<HistoryItem>): ChatRequestPlan => {
   const decoded = decode(body)
-  if (Either.isLeft(decoded)) throw new Error(JSON.stringify(OpenAiError.fromParseError(decoded.left)))
-  const result = toChatRequest(decoded.right, history, options)
-  if (Either.isLeft(result)) throw new Error(`${result.left._tag}: ${result.left.param}: ${result.left.message}`)
-  return result.right
+  if (Result.isFailure(decoded)) throw new Error(JSON.stringify(OpenAiError.fromParseError(decoded.failure)))
+  const result = toChatRequest(decoded.success, history, options)
+  if (Result.isFailure(result))
+    throw new Error(`${result.failure._tag}: ${result.failure.param}: ${result.failure.message}`)
+  return result.success
 }
 
 const seal = (kind: string) => (text: string) => `sealed:${kind}:${text}`
@@ -52,8 +53,11 @@ describe("phase", () => {
     expect(assistants(plan(body)).map((m) => m.phase)).toEqual([undefined, undefined])
   })
   it("an unknown phase value is a 400 naming it", () => {
-    const result = decode({ model: "m", input: [{ type: "message", role: "assistant", phase: "musing", content: "x" }] })
-    expect(Either.isLeft(result) && OpenAiError.fromParseError(result.left).error.param).toMatch(/^input\[0\]/)
+    const result = decode({
+      model: "m",
+      input: [{ type: "message", role: "assistant", phase: "musing", content: "x" }]
+    })
+    expect(Result.isFailure(result) && OpenAiError.fromParseError(result.failure).error.param).toMatch(/^input\[0\]/)
   })
 })
 

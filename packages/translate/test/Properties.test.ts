@@ -7,9 +7,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ResponseEvents, type ResponseObject } from "@parlance/schema"
 import * as Effect from "effect/Effect"
-import * as fc from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as fc from "fast-check"
 import { accumulateResponse } from "openai/lib/responses/ResponseAccumulator"
 import type { Response as OpenAiResponse, ResponseStreamEvent } from "openai/resources/responses/responses"
 import * as ChunkDecode from "../src/ChunkDecode.js"
@@ -219,11 +219,10 @@ const streamed = (plan: Plan, inputs: ReadonlyArray<Sequencer.Input>): ReadonlyA
   Effect.runSync(
     Stream.fromIterable(inputs).pipe(
       Stream.concat(Stream.make(Sequencer.end)),
-      Stream.mapAccum(Sequencer.initial(contextOf(plan)), Sequencer.step),
-      Stream.flattenIterables,
+      Stream.mapAccum(() => Sequencer.initial(contextOf(plan)), Sequencer.step),
       Stream.runCollect
     )
-  ).pipe((chunk) => Array.from(chunk))
+  )
 
 type ResponseEventLike = ResponseEvents.ResponseStreamEvent
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletions } from "@parlance/schema"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ChatAggregate from "../src/ChatAggregate.js"
@@ -59,11 +59,11 @@ describe("chat request → Responses request → chat request", () => {
 
   it("keeps messages, tools, tool_choice, format and sampling", () => {
     const responses = toResponsesRequest(chat)
-    if (Either.isLeft(responses)) throw responses.left
-    expect(responses.right.store).toBe(false)
-    const back = toChatRequest(responses.right)
-    if (Either.isLeft(back)) throw back.left
-    const r = back.right.request
+    if (Result.isFailure(responses)) throw responses.failure
+    expect(responses.success.store).toBe(false)
+    const back = toChatRequest(responses.success)
+    if (Result.isFailure(back)) throw back.failure
+    const r = back.success.request
     expect(r.messages).toEqual(chat.messages)
     expect(r.tools).toEqual(chat.tools)
     expect(r.tool_choice).toEqual(chat.tool_choice)
@@ -73,10 +73,15 @@ describe("chat request → Responses request → chat request", () => {
   })
 
   it("refuses what Responses cannot express, naming the param", () => {
-    const refused = (c: Partial<ChatCompletions.ChatCompletionRequest>) => Either.flip(toResponsesRequest({ ...chat, ...c })).pipe(Either.map((e) => e.param))
-    expect(refused({ n: 2 })).toEqual(Either.right("n"))
-    expect(refused({ stop: ["\n"] })).toEqual(Either.right("stop"))
-    expect(refused({ reasoning_effort: "turbo" })).toEqual(Either.right("reasoning_effort"))
-    expect(refused({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }] })).toEqual(Either.right("messages[0].content[0]"))
+    const refused = (c: Partial<ChatCompletions.ChatCompletionRequest>) =>
+      Result.flip(toResponsesRequest({ ...chat, ...c })).pipe(Result.map((e) => e.param))
+    expect(refused({ n: 2 })).toEqual(Result.succeed("n"))
+    expect(refused({ stop: ["\n"] })).toEqual(Result.succeed("stop"))
+    expect(refused({ reasoning_effort: "turbo" })).toEqual(Result.succeed("reasoning_effort"))
+    expect(
+      refused({
+        messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }]
+      })
+    ).toEqual(Result.succeed("messages[0].content[0]"))
   })
 })

@@ -3,7 +3,7 @@
  * for every golden vector and any way of cutting its inputs into batches, the same events and the same end.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as fc from "effect/FastCheck"
+import * as fc from "fast-check"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Sequencer from "../src/Sequencer.js"

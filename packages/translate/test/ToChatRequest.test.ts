@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ChatCompletions, OpenAiError, ResponsesRequest } from "@parlance/schema"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -13,28 +13,29 @@ import type { TranslateError } from "../src/TranslateError.js"
 
 const dir = join(import.meta.dirname, "fixtures", "requests")
 const raw = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"))
-const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest)
+const decode = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)
 
 const decoded = (body: unknown): ResponsesRequest.CreateResponseRequest => {
   const result = decode(body)
-  if (Either.isLeft(result)) throw new Error(JSON.stringify(OpenAiError.fromParseError(result.left)))
-  return result.right
+  if (Result.isFailure(result)) throw new Error(JSON.stringify(OpenAiError.fromParseError(result.failure)))
+  return result.success
 }
 const plan = (body: unknown, options?: Options, history?: ReadonlyArray<HistoryItem>): ChatRequestPlan => {
   const result = toChatRequest(decoded(body), history, options)
-  if (Either.isLeft(result)) throw new Error(`${result.left._tag}: ${result.left.param}: ${result.left.message}`)
-  return result.right
+  if (Result.isFailure(result))
+    throw new Error(`${result.failure._tag}: ${result.failure.param}: ${result.failure.message}`)
+  return result.success
 }
 const refused = (body: unknown, options?: Options): TranslateError => {
   const result = toChatRequest(decoded(body), [], options)
-  if (Either.isRight(result)) throw new Error("expected a refusal")
-  return result.left
+  if (Result.isSuccess(result)) throw new Error("expected a refusal")
+  return result.failure
 }
 const parseParam = (body: unknown): string | null => {
   const result = decode(body)
-  if (Either.isRight(result)) throw new Error("expected a decode failure")
-  const error = OpenAiError.fromParseError(result.left)
-  expect(Schema.decodeUnknownEither(OpenAiError.ErrorBody)(error)._tag).toBe("Right")
+  if (Result.isSuccess(result)) throw new Error("expected a decode failure")
+  const error = OpenAiError.fromParseError(result.failure)
+  expect(Schema.decodeUnknownResult(OpenAiError.ErrorBody)(error)._tag).toBe("Success")
   expect(error.error.type).toBe("invalid_request_error")
   return error.error.param
 }
@@ -51,7 +52,7 @@ describe("every real-world fixture", () => {
   for (const file of files) {
     it(`${file} decodes and translates to a valid Chat Completions request`, () => {
       const p = plan(raw(file.replace(/\.json$/, "")))
-      expect(Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)(p.request)._tag).toBe("Right")
+      expect(Schema.decodeUnknownResult(ChatCompletions.ChatCompletionRequest)(p.request)._tag).toBe("Success")
       expect(p.request.stream).toBe(true)
       expect(p.request.stream_options).toEqual({ include_usage: true })
       // Every tool call is answered by a tool message with its id, and every tool message answers a call.
@@ -271,7 +272,9 @@ describe("refusals and references", () => {
     // Parts are matched by identity: decode first, then hand the decoded parts to fileText.
     const request = decoded(body)
     const part = (request.input as any)[0].content[1]
-    const p = Either.getOrThrow(toChatRequest(request, [], { fileText: (f) => (f === part ? "<file a.csv>" : undefined) }))
+    const p = Result.getOrThrow(
+      toChatRequest(request, [], { fileText: (f) => (f === part ? "<file a.csv>" : undefined) })
+    )
     expect(p.request.messages).toEqual([{ role: "user", content: "Read:\n<file a.csv>" }])
     const error = refused({ model: "m", input: [{ role: "user", content: [other] }] }, { fileText: () => undefined })
     expect(error).toMatchObject({ _tag: "UnsupportedFeature", param: "input[0].content[0]" })

@@ -4,8 +4,8 @@
  * sends, exact literals) is a warning: real OpenAI output itself lacks `completed_at` in older responses, sends
  * `reasoning: null`, reasoning items without `status`…, and a grammar checker must not fail it for that.
  */
-import { ResponseEvents, ResponseObject } from "@parlance/schema"
-import * as ParseResult from "effect/ParseResult"
+import { OpenAiError, ResponseEvents, ResponseObject } from "@parlance/schema"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type Ctx, strictItemTypes } from "./checkState.js"
 import { isObject, type JsonObject } from "./json.js"
@@ -34,14 +34,16 @@ const sdkRequired: ReadonlyArray<FieldCheck> = [
   ["top_p", nullOr(isNumber), "a number or null"]
 ]
 
-const describeIssues = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>): string => {
-  const shown = issues.slice(0, 4).map((i) => `${i.path.join(".") || "(root)"} (${i.message.replace(/\s+/g, " ").slice(0, 90)})`)
+const describeIssues = (issues: ReadonlyArray<OpenAiError.Issue>): string => {
+  const shown = issues
+    .slice(0, 4)
+    .map((i) => `${i.path.join(".") || "(root)"} (${i.message.replace(/\s+/g, " ").slice(0, 90)})`)
   return `${shown.join(", ")}${issues.length > 4 ? ` (+${issues.length - 4} more)` : ""}`
 }
 
-const issuesOf = <A, I>(schema: Schema.Schema<A, I>, value: unknown): ReadonlyArray<ParseResult.ArrayFormatterIssue> => {
-  const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(value)
-  return decoded._tag === "Right" ? [] : ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+const issuesOf = <A, I>(schema: Schema.Codec<A, I>, value: unknown): ReadonlyArray<OpenAiError.Issue> => {
+  const decoded = Schema.decodeUnknownResult(schema, { errors: "all", reportInput: true })(value)
+  return Result.isSuccess(decoded) ? [] : OpenAiError.issues(decoded.failure)
 }
 
 /** The Response object of a lifecycle event: SDK-required fields (violations), then the strict schema (warning). */

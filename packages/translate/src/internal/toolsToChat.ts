@@ -1,6 +1,6 @@
 /** Responses `tools` / `tool_choice` → Chat Completions tools, and the map back (custom, namespace). */
 import type { ChatCompletions, ResponsesTools } from "@parlance/schema"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as ToolMapping from "../ToolMapping.js"
 import { InvalidRequest, UnsupportedFeature, type TranslateError } from "../TranslateError.js"
 
@@ -46,7 +46,7 @@ export const toChatTools = (
   choice: ResponsesTools.ToolChoice | null | undefined,
   strict: boolean,
   warnings: Array<string>
-): Either.Either<ChatTools, TranslateError> => {
+): Result.Result<ChatTools, TranslateError> => {
   const map = new Map<string, ToolMapping.ToolTarget>()
   let chat: Array<ChatCompletions.ChatFunctionTool> = []
   for (const [i, tool] of tools.entries()) {
@@ -60,35 +60,42 @@ export const toChatTools = (
         break
       default: {
         const message = `The built-in tool '${tool.type}' cannot run on a local model.`
-        if (strict) return Either.left(new UnsupportedFeature({ param: `tools[${i}].type`, message, code: "unsupported_tool" }))
+        if (strict)
+          return Result.fail(new UnsupportedFeature({ param: `tools[${i}].type`, message, code: "unsupported_tool" }))
         warnings.push(`${message} It was skipped.`)
       }
     }
   }
   const find = (name: string, param: string) =>
     chat.some((t) => t.function.name === name)
-      ? Either.right(name)
-      : Either.left(new InvalidRequest({ param, message: `tool_choice names '${name}', which is not in tools.` }))
+      ? Result.succeed(name)
+      : Result.fail(new InvalidRequest({ param, message: `tool_choice names '${name}', which is not in tools.` }))
 
   let toolChoice: ChatCompletions.ChatToolChoice | undefined
   if (choice == null) toolChoice = undefined
   else if (typeof choice === "string") toolChoice = choice
   else if (choice.type === "function" || choice.type === "custom") {
     const name = find(choice.name, "tool_choice.name")
-    if (Either.isLeft(name)) return Either.left(name.left)
-    toolChoice = { type: "function", function: { name: name.right } }
+    if (Result.isFailure(name)) return Result.fail(name.failure)
+    toolChoice = { type: "function", function: { name: name.success } }
   } else if (choice.type === "allowed_tools") {
     const allowed = new Set(choice.tools.map((t) => t.name).filter((n): n is string => n !== undefined))
     chat = chat.filter((t) => allowed.has(t.function.name))
     toolChoice = choice.mode
   } else {
     const message = `tool_choice '${choice.type}' names a built-in tool that cannot run on a local model.`
-    if (strict) return Either.left(new UnsupportedFeature({ param: "tool_choice.type", message, code: "unsupported_tool" }))
+    if (strict)
+      return Result.fail(new UnsupportedFeature({ param: "tool_choice.type", message, code: "unsupported_tool" }))
     warnings.push(`${message} 'auto' was used.`)
     toolChoice = "auto"
   }
   if (chat.length === 0 && toolChoice !== undefined && toolChoice !== "none" && toolChoice !== "auto") {
-    return Either.left(new InvalidRequest({ param: "tool_choice", message: "tool_choice requires a tool, but no usable tool was given." }))
+    return Result.fail(
+      new InvalidRequest({
+        param: "tool_choice",
+        message: "tool_choice requires a tool, but no usable tool was given."
+      })
+    )
   }
-  return Either.right({ tools: chat, toolChoice: chat.length === 0 ? undefined : toolChoice, map })
+  return Result.succeed({ tools: chat, toolChoice: chat.length === 0 ? undefined : toolChoice, map })
 }
