@@ -46,7 +46,7 @@ const runBackend = (engine: Engine.EngineBackend, request: ChatCompletionRequest
     let last = 0
     let tokens = 0
     let cached = 0
-    yield* Stream.runForEachChunk(engine.stream(request), (batch) =>
+    yield* Stream.runForEachArray(engine.stream(request), (batch) =>
       Effect.sync(() => {
         for (const chunk of batch) {
           const delta = chunk.choices[0]?.delta

@@ -43,7 +43,7 @@ export type EngineBackend = internal.EngineBackend
  * The engine as a service.
  * @category models
  */
-export class Engine extends Context.Tag("@parlance/engine/Engine")<Engine, EngineBackend>() {}
+export class Engine extends Context.Service<Engine, EngineBackend>()("@parlance/engine/Engine") {}
 
 /**
  * Load the model and start serving; the scope disposes the context and model.
@@ -55,7 +55,7 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
  * @category layers
  */
 export const layer = (options: EngineOptions): Layer.Layer<Engine, EngineLoadError> =>
-  Layer.scoped(Engine, internal.make(options))
+  Layer.effect(Engine, internal.make(options))
 
 /**
  * The engine as a plain `ChatBackend`, for code that only needs the contract.

@@ -18,7 +18,7 @@ const weatherTool = {
     }
   }
 }
-const WeatherArgs = Schema.Struct({ city: Schema.Literal("Paris", "London", "Tokyo"), unit: Schema.String.pipe(Schema.maxLength(8)) })
+const WeatherArgs = Schema.Struct({ city: Schema.Literals(["Paris", "London", "Tokyo"]), unit: Schema.String.check(Schema.isMaxLength(8)) })
 const searchTool = {
   type: "function" as const,
   function: {
@@ -28,7 +28,7 @@ const searchTool = {
 }
 // node-llama-cpp's integer grammar allows any digits and a positive exponent (`25E43…`, an integer in JSON
 // Schema's sense, that JS parses to Infinity): check the JSON text, not the JS number.
-const SearchArgs = Schema.Struct({ query: Schema.String.pipe(Schema.maxLength(12)), limit: Schema.Number })
+const SearchArgs = Schema.Struct({ query: Schema.String.check(Schema.isMaxLength(12)), limit: Schema.Number })
 const checkSearchArgs = (text: string) => {
   Schema.decodeUnknownSync(SearchArgs)(JSON.parse(text))
   expect(text).toMatch(/"limit"\s*:\s*-?(0|[1-9]\d*)([eE]\+?\d+)?\s*[,}]/)
@@ -146,7 +146,7 @@ layer(tinyEngineLayer({ parallel: 4, queueLimit: 8 }), { excludeTestServices: tr
   it.effect("response_format json_schema yields JSON valid against the schema", () =>
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
-      const Answer = Schema.Struct({ answer: Schema.String.pipe(Schema.maxLength(10)), score: Schema.Number, ok: Schema.Boolean })
+      const Answer = Schema.Struct({ answer: Schema.String.check(Schema.isMaxLength(10)), score: Schema.Number, ok: Schema.Boolean })
       const chunks = yield* collect(
         engine,
         request({

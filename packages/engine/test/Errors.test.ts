@@ -1,4 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fs from "node:fs"
@@ -14,6 +15,13 @@ const expect400 = (error: unknown, param: string, code?: string) => {
   expect(["bad_request", "context_overflow"]).toContain(error.reason)
   expect(error.param).toBe(param)
   if (code !== undefined) expect(error.code).toBe(code)
+}
+
+/** The typed error of an exit whose cause is exactly one failure (no defect, no interruption). */
+const onlyFailure = <E>(exit: Exit.Exit<unknown, E>): E | undefined => {
+  if (Exit.isSuccess(exit) || exit.cause.reasons.length !== 1) return undefined
+  const reason = exit.cause.reasons[0]
+  return Cause.isFailReason(reason) ? reason.error : undefined
 }
 
 layer(tinyEngineLayer({ parallel: 1 }), { excludeTestServices: true, timeout: 60_000 })("Engine request errors", (it) => {
@@ -84,10 +92,11 @@ describe("Engine load errors", () => {
       const path = Path.join(Os.tmpdir(), "parlance-no-such-model.gguf")
       const exit = yield* Effect.exit(Effect.scoped(Engine.make({ model: path, threads })))
       expect(Exit.isFailure(exit)).toBe(true)
-      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
-        expect(exit.cause.error._tag).toBe("EngineLoadError")
-        expect(exit.cause.error.reason).toBe("NotFound")
-        expect(exit.cause.error.message).toContain(path)
+      const error = onlyFailure(exit)
+      if (error !== undefined) {
+        expect(error._tag).toBe("EngineLoadError")
+        expect(error.reason).toBe("NotFound")
+        expect(error.message).toContain(path)
       } else expect.fail("expected a typed failure")
     }))
 
@@ -97,10 +106,11 @@ describe("Engine load errors", () => {
       Fs.writeFileSync(path, "this is not a gguf file at all")
       const exit = yield* Effect.exit(Effect.scoped(Engine.make({ model: path, threads })))
       Fs.rmSync(path, { force: true })
-      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
-        expect(exit.cause.error.reason).toBe("Load")
-        expect(exit.cause.error.path).toBe(path)
-        expect(exit.cause.error.message).toContain(path)
+      const error = onlyFailure(exit)
+      if (error !== undefined) {
+        expect(error.reason).toBe("Load")
+        expect(error.path).toBe(path)
+        expect(error.message).toContain(path)
       } else expect.fail("expected a typed failure")
     }))
 })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as fc from "effect/FastCheck"
+import * as Result from "effect/Result"
+import * as fc from "fast-check"
 import { getLlama, type Llama, type LlamaGrammar } from "node-llama-cpp"
 import { beforeAll } from "vitest"
 import { compileJsonSchema, END_MARKER, issueParam, JSON_OBJECT_GRAMMAR } from "../src/internal/jsonSchemaGrammar.js"
@@ -13,7 +12,7 @@ beforeAll(async () => {
 })
 
 const grammarFor = (schema: unknown): Promise<LlamaGrammar> =>
-  llama.createGrammar({ grammar: Either.getOrThrow(compileJsonSchema(schema)).grammar })
+  llama.createGrammar({ grammar: Result.getOrThrow(compileJsonSchema(schema)).grammar })
 
 // llama.cpp's own matcher (node-llama-cpp's internal `_testText`): does the grammar accept the whole text?
 const accepts = (grammar: LlamaGrammar, json: string): boolean =>
@@ -21,8 +20,8 @@ const accepts = (grammar: LlamaGrammar, json: string): boolean =>
 
 const issueOf = (schema: unknown) => {
   const result = compileJsonSchema(schema)
-  if (Either.isRight(result)) throw new Error(`expected an issue for ${JSON.stringify(schema)}`)
-  return result.left
+  if (Result.isSuccess(result)) throw new Error(`expected an issue for ${JSON.stringify(schema)}`)
+  return result.failure
 }
 
 describe("integers and numbers", () => {
@@ -40,35 +39,49 @@ describe("integers and numbers", () => {
     for (const bad of ["1e999", "1e308", "1.", ".5", "1e", "NaN", "Infinity", "1234567890123456"]) expect(accepts(g, bad), bad).toBe(false)
   })
 
-  it.effect.prop(
+  it(
     "integer bounds: accepted exactly in [minimum, maximum]",
-    [fc.integer({ min: -2000, max: 2000 }), fc.integer({ min: 0, max: 3000 }), fc.array(fc.integer({ min: -6000, max: 6000 }), { minLength: 20, maxLength: 20 })],
-    ([lo, width, probes]) =>
-      Effect.promise(async () => {
-        const g = await grammarFor({ type: "integer", minimum: lo, maximum: lo + width })
-        for (const n of [...probes, lo, lo - 1, lo + width, lo + width + 1])
-          expect(accepts(g, String(n)), `${n} in [${lo}, ${lo + width}]`).toBe(n >= lo && n <= lo + width)
-      }),
-    { timeout: 120_000, fastCheck: { numRuns: 40, seed: 7 } }
+    () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -2000, max: 2000 }),
+          fc.integer({ min: 0, max: 3000 }),
+          fc.array(fc.integer({ min: -6000, max: 6000 }), { minLength: 20, maxLength: 20 }),
+          async (lo, width, probes) => {
+            const g = await grammarFor({ type: "integer", minimum: lo, maximum: lo + width })
+            for (const n of [...probes, lo, lo - 1, lo + width, lo + width + 1])
+              expect(accepts(g, String(n)), `${n} in [${lo}, ${lo + width}]`).toBe(n >= lo && n <= lo + width)
+          }
+        ),
+        { numRuns: 40, seed: 7 }
+      ),
+    120_000
   )
 
-  it.effect.prop(
+  it(
     "number bounds: every accepted decimal is inside the range",
-    [fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 60 }), fc.array(fc.double({ min: -120, max: 120, noNaN: true }), { minLength: 20, maxLength: 20 })],
-    ([lo, width, probes]) =>
-      Effect.promise(async () => {
-        const schema = { type: "number", minimum: lo - 0.5, exclusiveMaximum: lo + width + 0.25 }
-        const g = await grammarFor(schema)
-        let accepted = 0
-        for (const x of [...probes, lo, lo + width, lo - 0.5]) {
-          const text = String(Math.round(x * 100) / 100)
-          if (!accepts(g, text)) continue
-          accepted++
-          expect(Number(text) >= schema.minimum && Number(text) < schema.exclusiveMaximum, text).toBe(true)
-        }
-        expect(accepted).toBeGreaterThan(0)
-      }),
-    { timeout: 120_000, fastCheck: { numRuns: 30, seed: 11 } }
+    () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -50, max: 50 }),
+          fc.integer({ min: 0, max: 60 }),
+          fc.array(fc.double({ min: -120, max: 120, noNaN: true }), { minLength: 20, maxLength: 20 }),
+          async (lo, width, probes) => {
+            const schema = { type: "number", minimum: lo - 0.5, exclusiveMaximum: lo + width + 0.25 }
+            const g = await grammarFor(schema)
+            let accepted = 0
+            for (const x of [...probes, lo, lo + width, lo - 0.5]) {
+              const text = String(Math.round(x * 100) / 100)
+              if (!accepts(g, text)) continue
+              accepted++
+              expect(Number(text) >= schema.minimum && Number(text) < schema.exclusiveMaximum, text).toBe(true)
+            }
+            expect(accepted).toBeGreaterThan(0)
+          }
+        ),
+        { numRuns: 30, seed: 11 }
+      ),
+    120_000
   )
 })
 
@@ -236,20 +249,25 @@ describe("keywords the grammar cannot enforce: an issue naming the keyword and i
       properties: { a: { type: "string", default: "x", examples: ["y"], "x-vendor": 1, nullable: true } },
       unevaluatedProperties: false
     }
-    expect(Either.isRight(compileJsonSchema(schema))).toBe(true)
+    expect(Result.isSuccess(compileJsonSchema(schema))).toBe(true)
   })
 })
 
 describe("every generated schema compiles to a grammar llama.cpp loads", () => {
-  it.effect.prop(
+  it(
     "compile → createGrammar, and ajv accepts the schema too",
-    [schemaArbitrary],
-    ([schema]) =>
-      Effect.promise(async () => {
-        // ajv (strict) compiles the schema or throws: the generator stays within valid JSON Schema.
-        makeValidator()(schema, null)
-        await grammarFor(schema)
-      }),
-    { timeout: 120_000, fastCheck: { numRuns: 40, seed: 42 } }
+    () =>
+      fc.assert(
+        fc.asyncProperty(
+          schemaArbitrary,
+          async (schema) => {
+            // ajv (strict) compiles the schema or throws: the generator stays within valid JSON Schema.
+            makeValidator()(schema, null)
+            await grammarFor(schema)
+          }
+        ),
+        { numRuns: 40, seed: 42 }
+      ),
+    120_000
   )
 })

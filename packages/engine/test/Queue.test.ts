@@ -13,7 +13,7 @@ const long = request({ max_tokens: 1500, messages: [{ role: "user", content: "Te
 const startLong = (engine: Engine.EngineBackend) =>
   Effect.gen(function* () {
     const started = yield* Deferred.make<void>()
-    const fiber = yield* Effect.fork(
+    const fiber = yield* Effect.forkChild(
       Stream.runDrain(engine.stream(long).pipe(Stream.tap(() => Deferred.succeed(started, undefined))))
     )
     yield* Deferred.await(started)
@@ -45,7 +45,7 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
       const first = yield* startLong(engine)
-      const queued = yield* Effect.fork(collect(engine, request({ max_tokens: 4 })))
+      const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
       yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
       const t0 = Date.now()
       const error = yield* failure(engine, request({ max_tokens: 4 }))
@@ -63,7 +63,7 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
     Effect.gen(function* () {
       const engine = yield* Engine.Engine
       const first = yield* startLong(engine)
-      const queued = yield* Effect.fork(collect(engine, request({ max_tokens: 4 })))
+      const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
       yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
       yield* Fiber.interrupt(queued)
       expect((yield* engine.load).waiting).toBe(0)

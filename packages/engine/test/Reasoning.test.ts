@@ -40,7 +40,7 @@ layer(tinyEngineLayer({}), { excludeTestServices: true, timeout: 60_000 })("usag
     }), 120_000)
 })
 
-const thinkingEngineLayer = Layer.unwrapEffect(
+const thinkingEngineLayer = Layer.unwrap(
   Effect.map(
     Effect.promise(() => ensureScriptedModel({ think: true })),
     (model) => Engine.layer({ model, threads, contextSize: 2048 })

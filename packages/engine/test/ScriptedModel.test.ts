@@ -12,7 +12,7 @@ import * as Engine from "../src/Engine.js"
 import { assertWellFormed, collect, contentOf, toolCallsOf } from "./support.js"
 
 const scriptedLayer = (think: boolean): Layer.Layer<Engine.Engine, unknown> =>
-  Layer.unwrapEffect(
+  Layer.unwrap(
     Effect.map(
       Effect.promise(() => ensureScriptedModel({ think })),
       (model) => Engine.layer({ model, threads: 1, contextSize: 4096, parallel: 1, modelName: "scripted" })

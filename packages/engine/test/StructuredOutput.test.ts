@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as fc from "effect/FastCheck"
+import * as fc from "fast-check"
 import { getLlama } from "node-llama-cpp"
 import * as Engine from "../src/Engine.js"
 import { asGbnfSchema } from "../src/internal/functions.js"

@@ -2,7 +2,6 @@ import { BackendError } from "@parlance/schema/ChatBackend"
 import { ChatCompletionChunk, type ChatCompletionRequest, type ChatUsage } from "@parlance/schema/ChatCompletions"
 import { ensureTinyModel } from "@parlance/tiny-model"
 import { expect } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -15,7 +14,7 @@ export const threads = 1
 
 /** The engine on the tiny model (generated on first use). */
 export const tinyEngineLayer = (options: Omit<Engine.EngineOptions, "model">): Layer.Layer<Engine.Engine, unknown> =>
-  Layer.unwrapEffect(
+  Layer.unwrap(
     Effect.map(Effect.promise(ensureTinyModel), (model) => Engine.layer({ model, threads, contextSize: 2048, ...options }))
   )
 
@@ -31,7 +30,7 @@ export const request = (overrides: Partial<ChatCompletionRequest> = {}): ChatCom
 })
 
 export const collect = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
-  Effect.map(Stream.runCollect(engine.stream(req)), (chunks) => Chunk.toArray(chunks))
+  Stream.runCollect(engine.stream(req))
 
 export const failure = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
   Effect.flip(Stream.runDrain(engine.stream(req)))

@@ -41,8 +41,8 @@ export interface EngineBackend extends ChatBackend {
   readonly close: Effect.Effect<void>
 }
 
-export const make = (options: EngineOptions): Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> =>
-  Effect.gen(function* () {
+export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> =
+  Effect.fnUntraced(function* (options: EngineOptions) {
     const resolved = resolveOptions(options)
     const loaded = yield* load(resolved)
     const { llama, model, context } = loaded
@@ -91,7 +91,7 @@ export const make = (options: EngineOptions): Effect.Effect<EngineBackend, Engin
     }]
 
     const stream = (request: ChatCompletionRequest): Stream.Stream<ChatCompletionChunk, BackendError> =>
-      Stream.unwrapScoped(
+      Stream.unwrap(
         Effect.gen(function* () {
           const prepared = yield* prepare(prepareContext, request)
           const slot = yield* pool.lease(prepared.promptTokens)

@@ -6,7 +6,7 @@
  */
 import type { BackendError } from "@parlance/schema/ChatBackend"
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import {
   LlamaText,
   TokenBias,
@@ -74,31 +74,31 @@ export const requiredOnly = (schema: Readonly<Record<string, unknown>>): Readonl
   return { ...schema, properties: Object.fromEntries(kept) }
 }
 
-export const planFunctions = (request: ChatCompletionRequest): Either.Either<FunctionsPlan, BackendError> => {
+export const planFunctions = (request: ChatCompletionRequest): Result.Result<FunctionsPlan, BackendError> => {
   const tools = request.tools ?? []
   const choice = request.tool_choice ?? "auto"
   if (tools.length === 0) {
     if (choice === "required" || typeof choice === "object")
-      return Either.left(invalidRequest("'tool_choice' requires 'tools' to be set.", "tool_choice"))
-    return Either.right(none)
+      return Result.fail(invalidRequest("'tool_choice' requires 'tools' to be set.", "tool_choice"))
+    return Result.succeed(none)
   }
-  if (choice === "none") return Either.right(none)
+  if (choice === "none") return Result.succeed(none)
   const seen = new Set<string>()
   for (let i = 0; i < tools.length; i++) {
     const name = tools[i].function.name
     if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name))
-      return Either.left(
+      return Result.fail(
         invalidRequest(`Invalid function name '${name}': use a-z, A-Z, 0-9, '_', '.', '-' (at most 64).`, `tools[${i}].function.name`)
       )
     if (seen.has(name))
-      return Either.left(invalidRequest(`Duplicate function name '${name}'.`, `tools[${i}].function.name`))
+      return Result.fail(invalidRequest(`Duplicate function name '${name}'.`, `tools[${i}].function.name`))
     seen.add(name)
   }
   let selected = tools.map((tool, i) => [tool, i] as const)
   if (typeof choice === "object") {
     selected = selected.filter(([tool]) => tool.function.name === choice.function.name)
     if (selected.length === 0)
-      return Either.left(
+      return Result.fail(
         invalidRequest(`Tool choice '${choice.function.name}' is not one of the provided tools.`, "tool_choice")
       )
   }
@@ -113,7 +113,7 @@ export const planFunctions = (request: ChatCompletionRequest): Either.Either<Fun
       ...(params === undefined ? {} : { params })
     }
   }
-  return Either.right({
+  return Result.succeed({
     functions,
     force: choice === "required" || typeof choice === "object",
     maxParallelFunctionCalls: request.parallel_tool_calls === false ? 1 : undefined,

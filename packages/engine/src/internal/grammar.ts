@@ -7,7 +7,7 @@
 import type { BackendError } from "@parlance/schema/ChatBackend"
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { LlamaText, type GbnfJsonSchema, type Llama, type LlamaGrammar } from "node-llama-cpp"
 import { errorMessage, invalidRequest } from "./errors.js"
 import { compileJsonSchema, END_MARKER, issueParam, JSON_OBJECT_GRAMMAR } from "./jsonSchemaGrammar.js"
@@ -53,9 +53,9 @@ export const makeGrammarCache = (llama: Llama): GrammarCache => {
       const param = "response_format.json_schema.schema"
       const schema = format.json_schema.schema
       const compiled = compileJsonSchema(schema)
-      if (Either.isLeft(compiled))
-        return Effect.fail(invalidRequest(`Unsupported JSON schema: ${compiled.left.message}`, issueParam(param, compiled.left), "invalid_json_schema"))
-      return fromGbnf(`gbnf:${compiled.right.grammar}`, compiled.right.grammar, param)
+      if (Result.isFailure(compiled))
+        return Effect.fail(invalidRequest(`Unsupported JSON schema: ${compiled.failure.message}`, issueParam(param, compiled.failure), "invalid_json_schema"))
+      return fromGbnf(`gbnf:${compiled.success.grammar}`, compiled.success.grammar, param)
     },
     validate: (schema, param) => Effect.asVoid(fromSchema(schema, param))
   }

@@ -5,14 +5,14 @@
  */
 import type { BackendError } from "@parlance/schema/ChatBackend"
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "@parlance/schema/ChatCompletions"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelResponse } from "node-llama-cpp"
 import { invalidRequest } from "./errors.js"
 
 type Content = string | ReadonlyArray<ChatContentPart>
 
-const contentText = (content: Content, param: string): Either.Either<string, BackendError> => {
-  if (typeof content === "string") return Either.right(content)
+const contentText = (content: Content, param: string): Result.Result<string, BackendError> => {
+  if (typeof content === "string") return Result.succeed(content)
   const texts: Array<string> = []
   for (let j = 0; j < content.length; j++) {
     const part = content[j]
@@ -20,7 +20,7 @@ const contentText = (content: Content, param: string): Either.Either<string, Bac
     else if (part.type === "refusal") texts.push(part.refusal)
     else {
       const what = part.type === "image_url" ? "image" : part.type === "input_audio" ? "audio" : "file"
-      return Either.left(
+      return Result.fail(
         invalidRequest(
           `This model is text-only: ${what} input (${part.type}) is not supported.`,
           `${param}[${j}]`,
@@ -29,7 +29,7 @@ const contentText = (content: Content, param: string): Either.Either<string, Bac
       )
     }
   }
-  return Either.right(texts.join("\n"))
+  return Result.succeed(texts.join("\n"))
 }
 
 const parseArguments = (text: string): unknown => {
@@ -58,15 +58,15 @@ interface PendingCall {
 /** Build the history; fails with a 400 naming the offending `messages[…]` param. */
 export const toChatHistory = (
   messages: ReadonlyArray<ChatMessage>
-): Either.Either<Array<ChatHistoryItem>, BackendError> => {
-  if (messages.length === 0) return Either.left(invalidRequest("'messages' must contain at least one message.", "messages"))
+): Result.Result<Array<ChatHistoryItem>, BackendError> => {
+  if (messages.length === 0) return Result.fail(invalidRequest("'messages' must contain at least one message.", "messages"))
   const history: Array<ChatHistoryItem> = []
   let openModel: ChatModelResponse | undefined // the model item tool results and continuations attach to
   let pending = new Map<string, PendingCall>()
-  const unanswered = (): Either.Either<void, BackendError> => {
+  const unanswered = (): Result.Result<void, BackendError> => {
     for (const [id, p] of pending) {
       if (!p.answered)
-        return Either.left(
+        return Result.fail(
           invalidRequest(
             `An assistant message with 'tool_calls' must be followed by tool messages responding to each ` +
               `'tool_call_id'. The following tool_call_id did not have a response message: ${id}`,
@@ -74,7 +74,7 @@ export const toChatHistory = (
           )
         )
     }
-    return Either.right(undefined)
+    return Result.succeed(undefined)
   }
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]
@@ -82,7 +82,7 @@ export const toChatHistory = (
     if (message.role === "tool") {
       const p = pending.get(message.tool_call_id)
       if (p === undefined)
-        return Either.left(
+        return Result.fail(
           invalidRequest(
             `Messages with role 'tool' must be a response to a preceding message with 'tool_calls' ` +
               `(unknown tool_call_id '${message.tool_call_id}').`,
@@ -90,14 +90,14 @@ export const toChatHistory = (
           )
         )
       const text = contentText(message.content, param)
-      if (Either.isLeft(text)) return Either.left(text.left)
-      p.call.result = parseResult(text.right)
+      if (Result.isFailure(text)) return Result.fail(text.failure)
+      p.call.result = parseResult(text.success)
       p.answered = true
       continue
     }
     if (message.role === "assistant") {
       const check = unanswered()
-      if (Either.isLeft(check)) return Either.left(check.left)
+      if (Result.isFailure(check)) return Result.fail(check.failure)
       const afterToolResults = openModel !== undefined && pending.size > 0
       const item: ChatModelResponse = afterToolResults && openModel !== undefined ? openModel : { type: "model", response: [] }
       if (!afterToolResults) history.push(item)
@@ -110,8 +110,8 @@ export const toChatHistory = (
       }
       if (message.content != null) {
         const text = contentText(message.content, param)
-        if (Either.isLeft(text)) return Either.left(text.left)
-        if (text.right !== "") item.response.push(text.right)
+        if (Result.isFailure(text)) return Result.fail(text.failure)
+        if (text.success !== "") item.response.push(text.success)
       }
       if (message.refusal != null && message.refusal !== "") item.response.push(message.refusal)
       const calls: ReadonlyArray<ChatToolCall> = message.tool_calls ?? []
@@ -130,14 +130,14 @@ export const toChatHistory = (
       continue
     }
     const check = unanswered()
-    if (Either.isLeft(check)) return Either.left(check.left)
+    if (Result.isFailure(check)) return Result.fail(check.failure)
     pending = new Map()
     openModel = undefined
     const text = contentText(message.content, param)
-    if (Either.isLeft(text)) return Either.left(text.left)
-    history.push(message.role === "user" ? { type: "user", text: text.right } : { type: "system", text: text.right })
+    if (Result.isFailure(text)) return Result.fail(text.failure)
+    history.push(message.role === "user" ? { type: "user", text: text.success } : { type: "system", text: text.success })
   }
   const check = unanswered()
-  if (Either.isLeft(check)) return Either.left(check.left)
-  return Either.right(history)
+  if (Result.isFailure(check)) return Result.fail(check.failure)
+  return Result.succeed(history)
 }

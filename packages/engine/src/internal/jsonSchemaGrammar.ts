@@ -6,7 +6,7 @@
  * something the grammar cannot enforce is refused with its path; annotations and keywords outside the
  * JSON Schema vocabulary are ignored (they assert nothing).
  */
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { BASE_RULES, literal, MAX_UINT, numberRange } from "./gbnf.js"
 import { FORMATS, OCTET } from "./jsonFormats.js"
 import { canonical, isObject, type JsonType, overlaps, type Signature, TYPES, typeOfValue } from "./jsonSchemaOverlap.js"
@@ -318,8 +318,8 @@ class Compiler {
       if (typeof schema.pattern !== "string") return fail(path, "pattern", "'pattern' must be a string.")
       if (lengths) fail(path, schema.maxLength !== undefined ? "maxLength" : "minLength", "Lengths next to 'pattern' cannot be enforced; put the length in the pattern.")
       const contents = patternGrammar(schema.pattern)
-      if (Either.isLeft(contents)) return fail(path, "pattern", `The pattern cannot be enforced: it uses ${contents.left}.`)
-      return this.rule("pattern", `"\\"" ${contents.right} "\\""`)
+      if (Result.isFailure(contents)) return fail(path, "pattern", `The pattern cannot be enforced: it uses ${contents.failure}.`)
+      return this.rule("pattern", `"\\"" ${contents.success} "\\""`)
     }
     if (!lengths) return "string"
     return this.rule("string", `"\\"" char{${min},${max ?? ""}} "\\""`)
@@ -409,12 +409,12 @@ class Compiler {
 }
 
 /** The grammar for answers valid for `schema`, or the first keyword it cannot enforce. */
-export const compileJsonSchema = (schema: unknown): Either.Either<CompiledGrammar, SchemaIssue> => {
+export const compileJsonSchema = (schema: unknown): Result.Result<CompiledGrammar, SchemaIssue> => {
   const compiler = new Compiler(schema)
   try {
-    return Either.right({ grammar: compiler.text(compiler.compile(schema, [])) })
+    return Result.succeed({ grammar: compiler.text(compiler.compile(schema, [])) })
   } catch (cause) {
-    if (cause instanceof Issue) return Either.left(cause.issue)
+    if (cause instanceof Issue) return Result.fail(cause.issue)
     throw cause
   }
 }

@@ -3,6 +3,7 @@
  * node-llama-cpp's `resolveModelFile`, one context with `parallel` sequences.
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import {
@@ -86,8 +87,8 @@ export interface Loaded {
 }
 
 /** Load everything; the scope disposes the context and the model. */
-export const load = (options: ResolvedOptions) =>
-  Effect.gen(function* () {
+export const load: (options: ResolvedOptions) => Effect.Effect<Loaded, EngineLoadError, Scope.Scope> =
+  Effect.fnUntraced(function* (options: ResolvedOptions) {
     const modelPath = yield* resolveModelPath(options.model, options.modelsDirectory, options.downloadProgress, options.allowDownload)
     const llama = yield* loadLlama(options.gpu, options.logger, options.threads)
     const model = yield* Effect.acquireRelease(

@@ -1,16 +1,18 @@
 /**
  * A minimal single-consumer bridge from node-llama-cpp's synchronous callbacks to an Effect `Stream`.
- * `offer` only pushes to an array; the consumer takes everything buffered as one `Chunk`. Per token this costs
- * one array push; the Effect side (fiber resume, channel step, the consumer's own work) runs once per batch.
+ * `offer` only pushes to an array; each pull takes everything buffered as one array (the stream's own chunk, no
+ * copy). Per token this costs one array push; the Effect side (fiber resume, pull, the consumer's own work) runs
+ * once per batch.
  *
  * Wake-ups are throttled: the consumer is woken on a later macrotask (never synchronously, so the Effect
  * consumer never runs between two of node-llama-cpp's steps), at once when it has not been woken for
  * `interval` ms (the first token, slow generation: no added latency), else `interval` ms after the previous
  * wake-up (fast generation: the tokens of that time slice arrive as one batch). End and failure wake it at once.
  */
-import * as Channel from "effect/Channel"
-import * as Chunk from "effect/Chunk"
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import type * as Pull from "effect/Pull"
 import * as Stream from "effect/Stream"
 
 export interface Mailbox<A, E> {
@@ -61,7 +63,7 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
     wake()
   }
 
-  const awaitData: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const awaitData: Effect.Effect<void> = Effect.callback<void>((resume) => {
     waiter = resume
     if (buffer.length > 0 || !open) wake()
     return Effect.sync(() => {
@@ -73,15 +75,15 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
     })
   })
 
-  // Write what is buffered, else end / fail / wait; one `suspend` step per batch.
-  const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.suspend(() => {
+  // Take what is buffered, else end / fail / wait; one `suspend` step per batch.
+  const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
     if (buffer.length > 0) {
-      const taken = buffer
+      const taken = buffer as unknown as Arr.NonEmptyReadonlyArray<A>
       buffer = []
-      return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(taken)), loop)
+      return Effect.succeed(taken)
     }
-    if (open) return Channel.zipRight(Channel.fromEffect(awaitData), loop)
-    return failure === undefined ? Channel.void : Channel.fail(failure.error)
+    if (open) return Effect.flatMap(awaitData, () => pull)
+    return failure === undefined ? Cause.done() : Effect.fail(failure.error)
   })
 
   return {
@@ -98,6 +100,6 @@ export const makeMailbox = <A, E>(interval: number = DEFAULT_WAKE_INTERVAL): Mai
       failure = { error }
       close()
     },
-    stream: Stream.fromChannel(loop)
+    stream: Stream.fromPull(Effect.succeed(pull))
   }
 }

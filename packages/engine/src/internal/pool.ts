@@ -76,7 +76,7 @@ export const makePool = (slots: ReadonlyArray<Slot>, queueLimit: number): Sequen
       const free = best(prompt)
       if (free !== undefined) return Effect.succeed(take(free))
       if (waiters.length >= queueLimit) return Effect.fail(serverBusy(busyCount(), waiters.length))
-      return Effect.async<Slot>((resume) => {
+      return Effect.callback<Slot>((resume) => {
         const waiter: Waiter = { resume: (slot) => resume(Effect.succeed(slot)), assigned: undefined }
         waiters.push(waiter)
         // Interrupted while queued: leave the queue, or hand back a sequence that was assigned meanwhile.

@@ -70,15 +70,15 @@ const positiveInt = (value: number | null | undefined, param: string): Effect.Ef
       ? Effect.succeed(value)
       : Effect.fail(invalidRequest(`'${param}' must be a positive integer, got ${value}.`, param, "invalid_value"))
 
-export const prepare = (ctx: PrepareContext, request: ChatCompletionRequest): Effect.Effect<Prepared, BackendError> =>
-  Effect.gen(function* () {
+export const prepare: (ctx: PrepareContext, request: ChatCompletionRequest) => Effect.Effect<Prepared, BackendError> =
+  Effect.fnUntraced(function* (ctx: PrepareContext, request: ChatCompletionRequest) {
     if (request.n != null && request.n !== 1)
       return yield* Effect.fail(invalidRequest("Only n=1 is supported by this engine.", "n", "unsupported_value"))
     const requestedMax =
       (yield* positiveInt(request.max_completion_tokens, "max_completion_tokens")) ??
       (yield* positiveInt(request.max_tokens, "max_tokens"))
-    const history = yield* toChatHistory(request.messages)
-    const plan = yield* planFunctions(request)
+    const history = yield* Effect.fromResult(toChatHistory(request.messages))
+    const plan = yield* Effect.fromResult(planFunctions(request))
     for (const [param, schema] of plan.schemas) yield* ctx.grammars.validate(schema, param)
     const forcedPrefix = plan.force ? callPrefixTokens(ctx.chatWrapper, ctx.model.tokenizer) : undefined
     if (plan.force && forcedPrefix === undefined)

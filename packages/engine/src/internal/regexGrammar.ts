@@ -5,7 +5,7 @@
  * pattern holds. Regex features a grammar cannot express (lookaround, backreferences, word boundaries,
  * Unicode properties, anchors inside the pattern) are refused with a reason.
  */
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { complement, jsonStringChar, normalize, type Range } from "./gbnf.js"
 
 type Node =
@@ -271,17 +271,17 @@ const render = (node: Node): string => {
 }
 
 /** The GBNF for the contents (between the quotes) of a JSON string matching `pattern`, or why not. */
-export const patternGrammar = (pattern: string): Either.Either<string, string> => {
+export const patternGrammar = (pattern: string): Result.Result<string, string> => {
   try {
     // The regex must be valid first (ajv compiles it with the `u` flag).
     new RegExp(pattern, "u")
   } catch (cause) {
-    return Either.left(`an invalid regular expression (${cause instanceof Error ? cause.message : String(cause)})`)
+    return Result.fail(`an invalid regular expression (${cause instanceof Error ? cause.message : String(cause)})`)
   }
   try {
-    return Either.right(render(parse(pattern)))
+    return Result.succeed(render(parse(pattern)))
   } catch (cause) {
-    if (cause instanceof Refused) return Either.left(cause.reason)
+    if (cause instanceof Refused) return Result.fail(cause.reason)
     throw cause
   }
 }
