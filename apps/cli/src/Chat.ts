@@ -4,8 +4,8 @@
  * `/exit` or end of input quits. Errors are printed and the chat goes on.
  * @since 0.1.0
  */
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -14,28 +14,31 @@ import * as Render from "./internal/chatRender.js"
 import { type Endpoint, errorLine, firstModel, postResponses } from "./internal/responsesClient.js"
 
 /** @category options */
-export const baseUrlOption: Options.Options<string> = Options.text("base-url").pipe(
-  Options.withDescription("Responses API base URL [env PARLANCE_BASE_URL] (default http://127.0.0.1:8080/v1)"),
-  Options.withFallbackConfig(Config.string("PARLANCE_BASE_URL")),
-  Options.withDefault("http://127.0.0.1:8080/v1")
+export const baseUrlOption: Flag.Flag<string> = Flag.String("base-url").pipe(
+  Flag.withDescription("Responses API base URL [env PARLANCE_BASE_URL] (default http://127.0.0.1:8080/v1)"),
+  Flag.withFallbackConfig(Config.String("PARLANCE_BASE_URL")),
+  Flag.withDefault("http://127.0.0.1:8080/v1")
 )
 /** @category options */
-export const apiKeyOption: Options.Options<Option.Option<string>> = Options.text("api-key").pipe(
-  Options.withDescription("Sent as Authorization: Bearer … [env PARLANCE_API_KEY]"),
-  Options.withFallbackConfig(Config.string("PARLANCE_API_KEY")),
-  Options.optional
+export const apiKeyOption: Flag.Flag<Option.Option<string>> = Flag.String("api-key").pipe(
+  Flag.withDescription("Sent as Authorization: Bearer … [env PARLANCE_API_KEY]"),
+  Flag.withFallbackConfig(Config.String("PARLANCE_API_KEY")),
+  Flag.optional
 )
 /** @category options */
-export const modelOption: Options.Options<Option.Option<string>> = Options.text("model").pipe(
-  Options.withDescription("Model id (default: the first one GET /models lists)"),
-  Options.optional
+export const modelOption: Flag.Flag<Option.Option<string>> = Flag.String("model").pipe(
+  Flag.withDescription("Model id (default: the first one GET /models lists)"),
+  Flag.optional
 )
 
 const chatOptions = {
   baseUrl: baseUrlOption,
   model: modelOption,
   apiKey: apiKeyOption,
-  instructions: Options.text("instructions").pipe(Options.withDescription("System instructions sent with every turn"), Options.optional)
+  instructions: Flag.String("instructions").pipe(
+    Flag.withDescription("System instructions sent with every turn"),
+    Flag.optional
+  )
 }
 
 /** The model to use: the flag, else the server's first listed model, else "default". */

@@ -5,9 +5,9 @@
  * behaviour is checked. Exit status: 0 all passed, 1 a scenario failed, 2 the server could not be reached.
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -19,19 +19,38 @@ import { scenarios } from "./internal/checkScenarios.js"
 import { type Endpoint, normalizeBaseUrl, postResponses } from "./internal/responsesClient.js"
 
 const checkOptions = {
-  baseUrl: Args.text({ name: "base-url" }).pipe(Args.withDescription("The server's base URL, e.g. http://127.0.0.1:8080/v1")),
+  baseUrl: Argument.String("base-url").pipe(
+    Argument.withDescription("The server's base URL, e.g. http://127.0.0.1:8080/v1")
+  ),
   model: modelOption,
   apiKey: apiKeyOption,
-  json: Options.boolean("json").pipe(Options.withDescription("Print a machine-readable JSON report instead of the table")),
-  strict: Options.boolean("strict").pipe(
-    Options.withDescription("Count warnings (departures real OpenAI output also shows, e.g. no completed_at) as violations")
+  json: Flag.Boolean("json").pipe(
+    Flag.withDescription("Print a machine-readable JSON report instead of the table"),
+    Flag.withDefault(false)
   ),
-  save: Options.directory("save").pipe(Options.withDescription("Write each scenario's raw SSE capture to DIR/<scenario>.sse"), Options.optional),
-  only: Options.text("only").pipe(Options.withDescription(`Run only these scenarios, comma-separated: ${scenarios.map((s) => s.name).join(", ")}`), Options.optional),
-  timeout: Options.integer("timeout").pipe(Options.withDescription("Seconds allowed per request (default 120)"), Options.withDefault(120)),
-  maxOutputTokens: Options.integer("max-output-tokens").pipe(
-    Options.withDescription("max_output_tokens sent with every scenario that sets none, so a slow model stays bounded (default 1024; 0 = none)"),
-    Options.withDefault(1024)
+  strict: Flag.Boolean("strict").pipe(
+    Flag.withDescription(
+      "Count warnings (departures real OpenAI output also shows, e.g. no completed_at) as violations"
+    ),
+    Flag.withDefault(false)
+  ),
+  save: Flag.Directory("save").pipe(
+    Flag.withDescription("Write each scenario's raw SSE capture to DIR/<scenario>.sse"),
+    Flag.optional
+  ),
+  only: Flag.String("only").pipe(
+    Flag.withDescription(`Run only these scenarios, comma-separated: ${scenarios.map((s) => s.name).join(", ")}`),
+    Flag.optional
+  ),
+  timeout: Flag.Int("timeout").pipe(
+    Flag.withDescription("Seconds allowed per request (default 120)"),
+    Flag.withDefault(120)
+  ),
+  maxOutputTokens: Flag.Int("max-output-tokens").pipe(
+    Flag.withDescription(
+      "max_output_tokens sent with every scenario that sets none, so a slow model stays bounded (default 1024; 0 = none)"
+    ),
+    Flag.withDefault(1024)
   )
 }
 

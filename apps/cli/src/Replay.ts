@@ -7,9 +7,9 @@
  * Exit status 1 on grammar violations (with `--strict`, warnings too) or a recording that no longer reproduces.
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { readFileSync, writeFileSync } from "node:fs"
@@ -19,13 +19,18 @@ import { type Analysis, analyze, classify } from "./internal/replayCapture.js"
 import { timeline } from "./internal/timeline.js"
 
 const replayOptions = {
-  file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("A recording (.json), a raw SSE capture (.sse) or a chunk file")),
-  vector: Options.text("vector").pipe(
-    Options.withDescription("Write the chunks as a golden vector to NAME.json (name = the file's base name)"),
-    Options.optional
+  file: Argument.File("file", { mustExist: true }).pipe(
+    Argument.withDescription("A recording (.json), a raw SSE capture (.sse) or a chunk file")
   ),
-  description: Options.text("description").pipe(Options.withDescription("The golden vector's description"), Options.optional),
-  strict: Options.boolean("strict").pipe(Options.withDescription("Count warnings (departures real OpenAI output also shows) as violations"))
+  vector: Flag.String("vector").pipe(
+    Flag.withDescription("Write the chunks as a golden vector to NAME.json (name = the file's base name)"),
+    Flag.optional
+  ),
+  description: Flag.String("description").pipe(Flag.withDescription("The golden vector's description"), Flag.optional),
+  strict: Flag.Boolean("strict").pipe(
+    Flag.withDescription("Count warnings (departures real OpenAI output also shows) as violations"),
+    Flag.withDefault(false)
+  )
 }
 
 const kindLine = (file: string, a: Analysis): string => {

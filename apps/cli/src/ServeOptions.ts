@@ -3,24 +3,44 @@
  * variable (`PARLANCE_<FLAG>`, e.g. `PARLANCE_PORT`, `PARLANCE_API_KEY`); the flag wins.
  * @since 0.1.0
  */
-import * as Options from "@effect/cli/Options"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Option from "effect/Option"
 
 const env = (flag: string) => `PARLANCE_${flag.toUpperCase().replace(/-/g, "_")}`
 
+// The env fallback comes before `optional` / `withDefault`: those handle a missing flag, so after them the
+// config would never be read.
 const text = (flag: string, description: string) =>
-  Options.text(flag).pipe(Options.withDescription(`${description} [env ${env(flag)}]`), Options.withFallbackConfig(Config.string(env(flag))), Options.optional)
-const integer = (flag: string, fallback: number, description: string) =>
-  Options.integer(flag).pipe(Options.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`), Options.withFallbackConfig(Config.integer(env(flag))), Options.withDefault(fallback))
-const choice = <const C extends ReadonlyArray<string>>(flag: string, choices: C, fallback: C[number], description: string) =>
-  Options.choice(flag, choices).pipe(
-    Options.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`),
-    Options.withFallbackConfig(Config.literal(...choices)(env(flag))),
-    Options.withDefault(fallback)
+  Flag.String(flag).pipe(
+    Flag.withDescription(`${description} [env ${env(flag)}]`),
+    Flag.withFallbackConfig(Config.String(env(flag))),
+    Flag.optional
   )
+const integer = (flag: string, fallback: number, description: string) =>
+  Flag.Int(flag).pipe(
+    Flag.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`),
+    Flag.withFallbackConfig(Config.Int(env(flag))),
+    Flag.withDefault(fallback)
+  )
+const choice = <const C extends ReadonlyArray<string>>(
+  flag: string,
+  choices: C,
+  fallback: C[number],
+  description: string
+) =>
+  Flag.Literals(flag, choices).pipe(
+    Flag.withDescription(`${description} [env ${env(flag)}] (default ${fallback})`),
+    Flag.withFallbackConfig(Config.Literals(choices, env(flag))),
+    Flag.withDefault(fallback)
+  )
+// A boolean flag is required in v4 unless given a default: off when neither the flag nor its env var is set.
 const flag = (name: string, description: string) =>
-  Options.boolean(name).pipe(Options.withDescription(`${description} [env ${env(name)}]`), Options.withFallbackConfig(Config.boolean(env(name))))
+  Flag.Boolean(name).pipe(
+    Flag.withDescription(`${description} [env ${env(name)}]`),
+    Flag.withFallbackConfig(Config.Boolean(env(name))),
+    Flag.withDefault(false)
+  )
 
 export const serveOptions = {
   model: text("model", "GGUF path or node-llama-cpp URI (hf:owner/repo/file.gguf) for the embedded engine"),
@@ -28,20 +48,43 @@ export const serveOptions = {
   parallel: integer("parallel", 1, "Sequences generated concurrently by the embedded engine"),
   queue: integer("queue", 16, "Requests that may wait for a free sequence before 503"),
   threads: integer("threads", 0, "CPU threads for the engine (0 = the machine's core count)"),
-  gpu: choice("gpu", ["auto", "cuda", "vulkan", "metal", "cpu"] as const, "auto", "GPU backend for the embedded engine"),
-  host: Options.text("host").pipe(Options.withDescription("Address to listen on [env PARLANCE_HOST] (default 127.0.0.1)"), Options.withFallbackConfig(Config.string("PARLANCE_HOST")), Options.withDefault("127.0.0.1")),
+  gpu: choice(
+    "gpu",
+    ["auto", "cuda", "vulkan", "metal", "cpu"] as const,
+    "auto",
+    "GPU backend for the embedded engine"
+  ),
+  host: Flag.String("host").pipe(
+    Flag.withDescription("Address to listen on [env PARLANCE_HOST] (default 127.0.0.1)"),
+    Flag.withFallbackConfig(Config.String("PARLANCE_HOST")),
+    Flag.withDefault("127.0.0.1")
+  ),
   port: integer("port", 8080, "Port to listen on"),
   apiKey: text("api-key", "Require this key (Authorization: Bearer …) on every route except /health"),
   metricsPublic: flag("metrics-public", "Serve /metrics without the API key (it shows routes, request counts and token totals)"),
   upstream: text("upstream", "Proxy mode: base URL of a Chat Completions server (e.g. http://127.0.0.1:8081/v1)"),
   upstreamApiKey: text("upstream-api-key", "API key sent to the upstream"),
-  upstreamTimeout: integer("upstream-timeout", 300_000, "Milliseconds to wait for the upstream's first byte (504 past it)"),
-  upstreamIdleTimeout: integer("upstream-idle-timeout", 60, "Seconds a streaming upstream may stay silent before the response fails (upstream_timeout)"),
-  dataDir: Options.directory("data-dir").pipe(Options.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"), Options.withFallbackConfig(Config.string("PARLANCE_DATA_DIR")), Options.withDefault(".parlance")),
+  upstreamTimeout: integer(
+    "upstream-timeout",
+    300_000,
+    "Milliseconds to wait for the upstream's first byte (504 past it)"
+  ),
+  upstreamIdleTimeout: integer(
+    "upstream-idle-timeout",
+    60,
+    "Seconds a streaming upstream may stay silent before the response fails (upstream_timeout)"
+  ),
+  dataDir: Flag.Directory("data-dir").pipe(
+    Flag.withDescription("Where the SQLite store lives [env PARLANCE_DATA_DIR] (default ./.parlance)"),
+    Flag.withFallbackConfig(Config.String("PARLANCE_DATA_DIR")),
+    Flag.withDefault(".parlance")
+  ),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
   heartbeatInterval: integer("heartbeat-interval", 5_000, "Milliseconds between this replica's heartbeats on its in-progress responses (and sweeps for dead replicas' ones)"),
   staleAfter: integer("stale-after", 15_000, "Milliseconds after which an in-progress response whose owner stopped its heartbeat is marked failed"),
   drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
+  headersTimeout: integer("headers-timeout", 30, "Seconds a client may take to send a request's headers before its socket is closed (408; 0 = no limit)"),
+  requestTimeout: integer("request-timeout", 300, "Seconds a client may take to send a whole request, body included, not the streamed response (408 past it; 0 = no limit)"),
   bodyLimit: integer("body-limit", 33_554_432, "Largest request body in bytes, also after decompression (413 past it)"),
   fileUrls: choice(
     "file-urls",
@@ -64,7 +107,7 @@ export const serveOptions = {
 }
 
 export type ServeConfig = {
-  readonly [K in keyof typeof serveOptions]: (typeof serveOptions)[K] extends Options.Options<infer A> ? A : never
+  readonly [K in keyof typeof serveOptions]: (typeof serveOptions)[K] extends Flag.Flag<infer A> ? A : never
 }
 
 export const optional = <A>(value: Option.Option<A>): A | undefined => Option.getOrUndefined(value)

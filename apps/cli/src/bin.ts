@@ -2,10 +2,13 @@
  * The `parlance` command.
  * @since 0.1.0
  */
-import * as Command from "@effect/cli/Command"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import * as Cause from "effect/Cause"
+import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Runtime from "effect/Runtime"
 import { chat } from "./Chat.js"
 import { check } from "./Check.js"
 import { replay } from "./Replay.js"
@@ -16,6 +19,12 @@ const parlance = Command.make("parlance").pipe(
   Command.withSubcommands([serve, chat, check, replay])
 )
 
-const cli = Command.run(parlance, { name: "parlance", version: "0.1.0" })
+/**
+ * Ctrl-C / SIGTERM interrupt the command, and `serve` drains before it ends: that is a clean stop, exit 0
+ * (the default teardown says 130). Otherwise the default: a success keeps the `process.exitCode` a command
+ * set (`check`, `replay`), a failure exits 1.
+ */
+const teardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: false }))
+parlance.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))

@@ -83,7 +83,7 @@ describe("the Vercel AI SDK on the thinking variant", { timeout: 120_000 }, () =
     const result = await generateText({ model: openai().responses("scripted-think"), prompt: "Hello", providerOptions })
     expect(result.reasoningText).toBe(THOUGHT_TEXT)
     expect(result.text).toBe(ANSWER_TEXT)
-    expect(result.usage.reasoningTokens).toBeGreaterThan(0)
+    expect(result.usage.outputTokenDetails.reasoningTokens).toBeGreaterThan(0)
   })
 
   it("streamText streams reasoning deltas, then the text", async () => {

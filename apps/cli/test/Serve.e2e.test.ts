@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse, validateStream } from "@parlance/translate"
 import { spawn } from "node:child_process"
 import OpenAI from "openai"
+import OpenAIv6 from "openai-v6"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { bin, freePort } from "./cliHarness.js"
+import { serveParlance } from "./spawnServe.js"
 
 let upstream: FakeUpstream
 beforeAll(async () => {
@@ -54,6 +56,27 @@ describe("parlance serve (spawned)", () => {
     } finally {
       child.kill("SIGKILL")
       if (stderr !== "") console.error(stderr)
+    }
+  })
+})
+
+describe("the previous openai major (openai 6) through the proxy", () => {
+  it("a non-streamed and a streamed response", async () => {
+    const served = await serveParlance(["--upstream", upstream.url])
+    try {
+      const client = new OpenAIv6({ baseURL: served.baseUrl, apiKey: "unused", maxRetries: 0 })
+      const response = await client.responses.create({ model: "fake-model", input: "Hello" })
+      expect(response.status).toBe("completed")
+      expect(response.output_text).toBe("echo: Hello (messages: 1)")
+
+      const stream = await client.responses.create({ model: "fake-model", input: "Hello", stream: true })
+      const events: Array<any> = []
+      for await (const event of stream) events.push(event)
+      expect(validateStream(events, { strict: true })).toEqual([])
+      expect(events.at(-1).type).toBe("response.completed")
+      expect(events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("")).toBe("echo: Hello (messages: 1)")
+    } finally {
+      expect(await served.stop()).toBe(0)
     }
   })
 })
