@@ -115,7 +115,7 @@ const collect = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>, out
   }
   for (const leaf of formatter(issue).issues) {
     const at = (leaf.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment))
-    out.push({ path: [...path, ...at], message: leaf.message })
+    out.push({ path: [...path, ...at], message: issue._tag === "MissingKey" ? "is missing" : leaf.message })
   }
 }
 
