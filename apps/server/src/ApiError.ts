@@ -7,10 +7,9 @@
 import type { ChatBackend } from "@parlance/schema"
 import { OpenAiError } from "@parlance/schema"
 import type { TranslateError } from "@parlance/translate"
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
-import type * as ParseResult from "effect/ParseResult"
+import * as HttpServerRespondable from "effect/http/HttpServerRespondable"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Schema from "effect/Schema"
 
 /** @category errors */
@@ -42,7 +41,7 @@ export const unavailable = (message: string, code = "server_unavailable") => mak
 export const internal = (message = "The server had an error while processing your request.") =>
   make(500, message, { type: "server_error", code: "internal_error" })
 
-export const fromParse = (error: ParseResult.ParseError) => new ApiError({ status: 400, body: OpenAiError.fromParseError(error) })
+export const fromParse = (error: Schema.SchemaError) => new ApiError({ status: 400, body: OpenAiError.fromParseError(error) })
 
 export const fromTranslate = (error: TranslateError.TranslateError) =>
   make(400, error.message, { param: error.param, code: error.code ?? (error._tag === "UnsupportedFeature" ? "unsupported_parameter" : "invalid_value") })
@@ -79,4 +78,4 @@ export const failureOf = (error: ChatBackend.BackendError): { readonly code: str
 })
 
 export const toResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.unsafeJson(error.body, { status: error.status })
+  HttpServerResponse.jsonUnsafe(error.body, { status: error.status })

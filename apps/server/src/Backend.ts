@@ -53,7 +53,7 @@ export const open = (backend: BackendService, request: ChatCompletions.ChatCompl
   backend.open !== undefined ? backend.open(request, options) : Sources.fromStream(backend.stream(request))
 
 /** @category tags */
-export class Backend extends Context.Tag("@parlance/server/Backend")<Backend, BackendService>() {}
+export class Backend extends Context.Service<Backend, BackendService>()("@parlance/server/Backend") {}
 
 /** Any ChatBackend (an engine, a test double) as the Backend service. @category layers */
 export const layer = (backend: BackendService): Layer.Layer<Backend> => Layer.succeed(Backend, backend)

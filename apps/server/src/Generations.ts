@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import type * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
 
 /** A generation running here. @category models */
@@ -27,36 +28,36 @@ export interface GenerationsService {
   readonly isDraining: () => boolean
   readonly size: () => number
   /** Refuse new work, wait for the running generations (up to `timeout`), then stop what is left. */
-  readonly drain: (timeout: Duration.DurationInput) => Effect.Effect<void>
+  readonly drain: (timeout: Duration.Input) => Effect.Effect<void>
 }
 
 /** @category tags */
-export class Generations extends Context.Tag("@parlance/server/Generations")<Generations, GenerationsService>() {}
+export class Generations extends Context.Service<Generations, GenerationsService>()("@parlance/server/Generations") {}
 
 /** @category constructors */
 export const make: Effect.Effect<GenerationsService> = Effect.gen(function* () {
   const running = new Map<string, Running>()
   // Open exactly while nothing runs: the drain waits on it instead of polling.
-  const idle = yield* Effect.makeLatch(true)
+  const idle = yield* Latch.make(true)
   let draining = false
 
   const add = (id: string, entry: Running) => {
     running.set(id, entry)
-    if (running.size === 1) idle.unsafeClose()
+    if (running.size === 1) idle.closeUnsafe()
     let removed = false
     return () => {
       if (removed) return
       removed = true
       running.delete(id)
-      if (running.size === 0) idle.unsafeOpen()
+      if (running.size === 0) idle.openUnsafe()
     }
   }
 
   const stopAll = Effect.suspend(() => Effect.forEach(running.values(), (r) => r.stop, { discard: true }))
 
   // A drain runs as a finalizer, uninterruptible: the wait is made interruptible so that its timeout can end it.
-  const idleWithin = (timeout: Duration.DurationInput) => idle.await.pipe(Effect.interruptible, Effect.timeoutOption(timeout))
-  const drain = (timeout: Duration.DurationInput) =>
+  const idleWithin = (timeout: Duration.Input) => idle.await.pipe(Effect.interruptible, Effect.timeoutOption(timeout))
+  const drain = (timeout: Duration.Input) =>
     Effect.gen(function* () {
       draining = true
       yield* idleWithin(timeout)

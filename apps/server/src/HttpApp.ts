@@ -4,13 +4,13 @@
  * stack trace, never an empty 500.
  * @since 0.1.0
  */
-import type * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as HttpMiddleware from "effect/http/HttpMiddleware"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type * as Scope from "effect/Scope"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/auth.js"
 import { compactResponse } from "./internal/compaction.js"
@@ -42,8 +42,16 @@ const pathOf = (url: string): string => {
 
 const known = new Set(["/v1/responses", "/v1/responses/compact", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
 
-/** The app, built from the services it runs on (Backend, ResponseStore, Metrics, Generations, Recorder, ServerConfig). @category constructors */
-export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.map(services, (options) => {
+/** The app: answers every request (never fails), on the request's fiber. @category models */
+export type App = Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>
+
+/**
+ * The app, built from the services it runs on (Backend, ResponseStore, Metrics, Generations, Recorder,
+ * ServerConfig); the router lives as long as the scope.
+ * @category constructors
+ */
+export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effect.gen(function* () {
+  const options = yield* services
   const { config, metrics, generations } = options
   const draining = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ApiError.ApiError, R> =>
     Effect.suspend((): Effect.Effect<A, E | ApiError.ApiError, R> =>
@@ -52,25 +60,29 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
 
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
   const auth = Auth.make({ apiKey: config.apiKey, metricsPublic: config.metricsPublic })
+  // Deny by default: every route is declared through this, so it needs the key unless Auth.publicRoutes names it.
+  const route = <E, R>(method: "GET" | "POST" | "DELETE", path: HttpRouter.PathInput, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    HttpRouter.route(method, path, auth.guard(handler))
 
-  const routes = HttpRouter.empty.pipe(
-    HttpRouter.post("/v1/responses", draining(Routes.createResponse(options))),
-    HttpRouter.post("/v1/responses/compact", draining(compactResponse(options))),
-    HttpRouter.get("/v1/responses/:id", Routes.getResponse(options)),
-    HttpRouter.del("/v1/responses/:id", Routes.deleteResponse(options)),
-    HttpRouter.post("/v1/responses/:id/cancel", Routes.cancelResponse(options)),
-    HttpRouter.get("/v1/responses/:id/input_items", Routes.listInputItems(options)),
-    HttpRouter.post("/v1/chat/completions", draining(Routes.chatCompletions(options))),
-    HttpRouter.get("/v1/models", Routes.listModels(options)),
-    HttpRouter.get(
+  const router = yield* HttpRouter.toHttpEffect(HttpRouter.addAll([
+    route("POST", "/v1/responses", draining(Routes.createResponse(options))),
+    route("POST", "/v1/responses/compact", draining(compactResponse(options))),
+    route("GET", "/v1/responses/:id", Routes.getResponse(options)),
+    route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
+    route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),
+    route("GET", "/v1/responses/:id/input_items", Routes.listInputItems(options)),
+    route("POST", "/v1/chat/completions", draining(Routes.chatCompletions(options))),
+    route("GET", "/v1/models", Routes.listModels(options)),
+    route(
+      "GET",
       "/health",
       Effect.gen(function* () {
         const status = generations.isDraining() ? "draining" : "ok"
         // Public, so without the key it says no more than the status.
         const request = yield* HttpServerRequest.HttpServerRequest
-        if (!auth.hasKey(request.headers)) return HttpServerResponse.unsafeJson({ status })
+        if (!auth.hasKey(request.headers)) return HttpServerResponse.jsonUnsafe({ status })
         const load = yield* backendLoad
-        return HttpServerResponse.unsafeJson({
+        return HttpServerResponse.jsonUnsafe({
           status,
           backend: options.backend.kind,
           active_streams: metrics.activeStreams(),
@@ -78,32 +90,33 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
         })
       })
     ),
-    HttpRouter.get(
+    route(
+      "GET",
       "/metrics",
       Effect.map(backendLoad, (load) => HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
     )
-  )
-  // Deny by default: every route above — and any added there later — needs the key unless Auth.publicRoutes names it.
-  const router = HttpRouter.use(routes, auth.guard)
+  ]))
 
-  const handled = router.pipe(
-    Effect.catchTag("RouteNotFound", () =>
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        // Without the key, an unknown path answers like a private one: no route enumeration.
-        if (!auth.hasKey(request.headers)) return yield* Effect.fail(ApiError.unauthorized())
-        return yield* Effect.fail(ApiError.notFound(`Unknown route: ${request.method} ${pathOf(request.url)}`, null, "unknown_route"))
-      })
-    ),
-    Effect.catchTag("ApiError", (error) => Effect.succeed(ApiError.toResponse(error))),
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.as(Effect.logError("unhandled failure", cause), ApiError.toResponse(ApiError.internal()))
+  /** No route matched: without the key, an unknown path answers like a private one (no route enumeration). */
+  const unknownRoute = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+    ApiError.toResponse(
+      auth.hasKey(request.headers) ? ApiError.notFound(`Unknown route: ${request.method} ${pathOf(request.url)}`, null, "unknown_route") : ApiError.unauthorized()
     )
   )
 
-  const authorized = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+  const answered = Effect.catchTag(
+    router,
+    ["HttpServerError", "ApiError"],
+    (error): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpServerRequest.HttpServerRequest> =>
+      error._tag === "ApiError" ? Effect.succeed(ApiError.toResponse(error)) : error.reason._tag === "RouteNotFound" ? unknownRoute : Effect.fail(error)
+  )
+  const handled: App = Effect.catchCause(answered, (cause) =>
+    Cause.hasInterruptsOnly(cause)
+      ? Effect.failCause(cause as Cause.Cause<never>)
+      : Effect.as(Effect.logError("unhandled failure", cause), ApiError.toResponse(ApiError.internal()))
+  )
+
+  const counted: App = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.map(handled, (response) => {
       const label = routeLabel(pathOf(request.url))
       metrics.request(known.has(label) ? label : "other", response.status)
@@ -111,12 +124,10 @@ export const make: Effect.Effect<HttpApp.Default, never, Requirements> = Effect.
     })
   )
 
-  const withCors = config.cors === undefined
-    ? authorized
-    : HttpMiddleware.cors({
-        allowedOrigins: config.cors.includes("*") ? undefined : config.cors,
-        allowedHeaders: ["authorization", "content-type", "api-key", "openai-beta", "x-stainless-*"],
-        maxAge: 600
-      })(authorized)
-  return withCors
+  if (config.cors === undefined) return counted
+  return HttpMiddleware.cors({
+    allowedOrigins: config.cors.includes("*") ? undefined : config.cors,
+    allowedHeaders: ["authorization", "content-type", "api-key", "openai-beta", "x-stainless-*"],
+    maxAge: 600
+  })(counted)
 })

@@ -22,7 +22,7 @@ export interface MetricsService {
 }
 
 /** @category tags */
-export class Metrics extends Context.Tag("@parlance/server/Metrics")<Metrics, MetricsService>() {}
+export class Metrics extends Context.Service<Metrics, MetricsService>()("@parlance/server/Metrics") {}
 
 /** Fresh counters. @category layers */
 export const layer: Layer.Layer<Metrics> = Layer.sync(Metrics, () => new Counters())

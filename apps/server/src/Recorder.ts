@@ -47,7 +47,7 @@ export interface RecorderService {
 }
 
 /** @category tags */
-export class Recorder extends Context.Tag("@parlance/server/Recorder")<Recorder, RecorderService>() {}
+export class Recorder extends Context.Service<Recorder, RecorderService>()("@parlance/server/Recorder") {}
 
 /** Records nothing. @category layers */
 export const layerNone: Layer.Layer<Recorder> = Layer.succeed(Recorder, { enabled: false, record: () => Effect.void })
@@ -57,17 +57,17 @@ const write = (dir: string, recording: Recording, sse: string) =>
     await mkdir(dir, { recursive: true })
     const base = join(dir, recording.context.responseId)
     await Promise.all([writeFile(`${base}.json`, `${JSON.stringify(recording, null, 2)}\n`), writeFile(`${base}.sse`, sse)])
-  }).pipe(Effect.catchAll((error) => Effect.logWarning(`recording ${recording.context.responseId} failed`, error.cause)))
+  }).pipe(Effect.catch((error) => Effect.logWarning(`recording ${recording.context.responseId} failed`, error.cause)))
 
 /** Writes each recording into `dir` (`<response id>.json` and `.sse`). @category layers */
 export const layerDir = (dir: string): Layer.Layer<Recorder> =>
-  Layer.scoped(
+  Layer.effect(
     Recorder,
     Effect.gen(function* () {
       const writes = yield* FiberSet.make<void>()
       // Pending writes finish before the layer (and the process) goes.
       yield* Effect.addFinalizer(() => FiberSet.awaitEmpty(writes))
-      return { enabled: true, record: (recording, sse) => Effect.asVoid(FiberSet.run(writes, write(dir, recording, sse))) }
+      return { enabled: true, record: (recording, sse) => Effect.asVoid(FiberSet.run(writes)(write(dir, recording, sse))) }
     })
   )
 

@@ -10,7 +10,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import { randomBytes } from "node:crypto"
 import { ResponseStore } from "./ResponseStore.js"
 
@@ -21,7 +20,7 @@ export interface ReplicaService {
 }
 
 /** @category tags */
-export class Replica extends Context.Tag("@parlance/server/Replica")<Replica, ReplicaService>() {}
+export class Replica extends Context.Service<Replica, ReplicaService>()("@parlance/server/Replica") {}
 
 /** @category models */
 export interface ReplicaOptions {
@@ -43,7 +42,7 @@ export const failInterrupted = (response: ResponseObject.Response): ResponseObje
 
 /** @category layers */
 export const layer = (options: ReplicaOptions = {}): Layer.Layer<Replica, never, ResponseStore> =>
-  Layer.scoped(
+  Layer.effect(
     Replica,
     Effect.gen(function* () {
       const store = yield* ResponseStore
@@ -55,9 +54,9 @@ export const layer = (options: ReplicaOptions = {}): Layer.Layer<Replica, never,
         yield* store.heartbeat(id, now)
         const failed = yield* store.failStale(now - staleAfterMs, failInterrupted)
         if (failed.length > 0) yield* Effect.logWarning(`marked ${failed.length} interrupted response(s) failed: ${failed.join(", ")}`)
-      }).pipe(Effect.catchAll((error) => Effect.logError("replica heartbeat/sweep failed", error)))
+      }).pipe(Effect.catch((error) => Effect.logError("replica heartbeat/sweep failed", error)))
       yield* sweep
-      yield* Effect.forkScoped(Effect.repeat(Effect.delay(sweep, Duration.millis(heartbeatMs)), Schedule.forever))
+      yield* Effect.forkScoped(Effect.forever(Effect.delay(sweep, Duration.millis(heartbeatMs))))
       return { id }
     })
   )

@@ -79,11 +79,11 @@ export interface ResponseStoreService {
  * replicas behind a load balancer is one more layer of this Tag.
  * @category tags
  */
-export class ResponseStore extends Context.Tag("@parlance/server/ResponseStore")<ResponseStore, ResponseStoreService>() {}
+export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreService>()("@parlance/server/ResponseStore") {}
 
 /** In process memory, bounded (the oldest forgotten past `maxResponses`): tests, and `--store memory`. @category layers */
 export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> => Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
 
 /** `<dataDir>/parlance.db`, created and migrated on start, closed with the layer. @category layers */
 export const layerSqlite = (dataDir: string): Layer.Layer<ResponseStore, StoreError> =>
-  Layer.scoped(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir), (store) => store.close))
+  Layer.effect(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir), (store) => store.close))

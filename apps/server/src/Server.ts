@@ -6,14 +6,15 @@
  * and only then does the listener close. `start` runs the layer for tests and scripts.
  * @since 0.1.0
  */
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as HttpServer from "@effect/platform/HttpServer"
-import type { ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as HttpMiddleware from "effect/http/HttpMiddleware"
+import * as HttpServer from "effect/http/HttpServer"
+import type { ServeError } from "effect/http/HttpServerError"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as NetAddress from "effect/net/NetAddress"
 import { createServer } from "node:http"
 import * as Backend from "./Backend.js"
 import * as Generations from "./Generations.js"
@@ -74,16 +75,33 @@ const sealerFor = (options: ServerOptions): Sealer =>
  * @category layers
  */
 export const serve = (options: Pick<ServerOptions, "drainTimeoutMs"> = {}) =>
-  Layer.scopedDiscard(
+  Layer.effectDiscard(
     Effect.gen(function* () {
       const app = yield* HttpApp.make
       const server = yield* HttpServer.HttpServer
       const generations = yield* Generations.Generations
       // Per-request tracing spans cost more than a short request itself; no tracer is wired up.
-      yield* server.serve(app).pipe(HttpMiddleware.withTracerDisabledWhenEffect(() => true))
+      yield* server.serve(app).pipe(Effect.provideService(HttpMiddleware.TracerDisabledWhen, () => true))
       yield* Effect.addFinalizer(() => generations.drain(Duration.millis(options.drainTimeoutMs ?? 10_000)))
     })
   )
+
+/**
+ * The Node listener, with the limits on slow clients: a request's headers must arrive within
+ * `headersTimeoutMs`, its body within `requestTimeoutMs` (a response, however long it streams, is not bounded
+ * by either). Node checks them every `connectionsCheckingInterval` (30 s by default, which let a client
+ * dribbling bytes hold a socket for 90 s): here a second, or less for short limits.
+ */
+const listener = (options: ServerOptions) => {
+  const headersTimeout = options.headersTimeoutMs ?? ServerConfig.defaultHeadersTimeoutMs
+  const requestTimeout = options.requestTimeoutMs ?? ServerConfig.defaultRequestTimeoutMs
+  const limits = [headersTimeout, requestTimeout].filter((ms) => ms > 0)
+  const connectionsCheckingInterval = Math.max(50, Math.min(1_000, ...limits.map((ms) => Math.floor(ms / 4))))
+  return NodeHttpServer.layerServer(
+    () => createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }),
+    { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" }
+  )
+}
 
 /**
  * The whole server from its options, over a Backend: listener, app, store, metrics, generations, recorder.
@@ -97,18 +115,20 @@ export const layer = (
   ServeError | ResponseStore.StoreError,
   Backend.Backend
 > => {
-  if (options.apiKey === "") return Layer.die(new Error("The API key must not be empty."))
+  if (options.apiKey === "") return Layer.unwrap(Effect.die(new Error("The API key must not be empty.")))
+  const invalid = ServerConfig.validateTimeouts(options)
+  if (invalid !== undefined) return Layer.unwrap(Effect.die(new Error(invalid)))
   return serve(options).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" })),
+    Layer.provideMerge(listener(options)),
     Layer.provideMerge(servicesLayer(options)),
     Layer.provideMerge(storeLayer(options))
   )
 }
 
 /** The address clients use (a wildcard listener is reached on loopback). @category utils */
-export const url = (address: HttpServer.Address): string => {
-  if (address._tag === "UnixAddress") return `http+unix://${address.path}`
-  const host = address.hostname === "0.0.0.0" || address.hostname === "::" ? "127.0.0.1" : address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+export const url = (address: NetAddress.SocketAddress): string => {
+  if (address._tag === "UnixPathAddress") return `http+unix://${address.path}`
+  const host = NetAddress.isUnspecified(address.address) ? "127.0.0.1" : NetAddress.formatUrlHost(address.address)
   return `http://${host}:${address.port}`
 }
 
@@ -140,7 +160,7 @@ export const start = async (
   let closing: Promise<void> | undefined
   return {
     url: url(address),
-    port: address._tag === "TcpAddress" ? address.port : 0,
+    port: address._tag === "UnixPathAddress" ? 0 : address.port,
     metrics,
     close: () => (closing ??= runtime.dispose())
   }

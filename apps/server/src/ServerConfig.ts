@@ -36,13 +36,45 @@ export interface ServerConfigService {
   readonly sealer: Sealer
   /** Send assistant messages' `phase` to the backend (an upstream known to read it). */
   readonly assistantPhase: boolean
+  /**
+   * How long a client may take to send a request's headers (ms, Node's `headersTimeout`); past it the
+   * socket is closed (408). Bounds clients that dribble header bytes to hold sockets. 0: no limit.
+   */
+  readonly headersTimeoutMs: number
+  /**
+   * How long a client may take to send a whole request, body included (ms, Node's `requestTimeout`); not
+   * the response, which may stream for as long as it generates. 0: no limit.
+   */
+  readonly requestTimeoutMs: number
+}
+
+/** Node's `headersTimeout` by default: 30 s. @category constructors */
+export const defaultHeadersTimeoutMs = 30_000
+/** Node's `requestTimeout` by default: 300 s, for a large body on a slow link. @category constructors */
+export const defaultRequestTimeoutMs = 300_000
+
+/**
+ * Why the timeouts cannot be used, or undefined: each a whole number of ms (0 for none), and the headers'
+ * limit within the request's (Node refuses a server otherwise).
+ * @category utils
+ */
+export const validateTimeouts = (options: Partial<Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs">>): string | undefined => {
+  const headers = options.headersTimeoutMs ?? defaultHeadersTimeoutMs
+  const request = options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  for (const [name, ms] of [["headersTimeoutMs", headers], ["requestTimeoutMs", request]] as const) {
+    if (!Number.isSafeInteger(ms) || ms < 0) return `${name} must be a whole number of milliseconds (0 for no limit), not ${ms}.`
+  }
+  if (request > 0 && headers > request) {
+    return `The headers timeout (${headers} ms) must not exceed the request timeout (${request} ms).`
+  }
+  return undefined
 }
 
 /** The `file_url` limits by default (20 MiB, 10 s, public hosts only). @category constructors */
 export const defaultInputFiles: InputFileOptions = defaultInputFileOptions
 
 /** @category tags */
-export class ServerConfig extends Context.Tag("@parlance/server/ServerConfig")<ServerConfig, ServerConfigService>() {}
+export class ServerConfig extends Context.Service<ServerConfig, ServerConfigService>()("@parlance/server/ServerConfig") {}
 
 /** Random ids from 24 random bytes each, drawn from a pool (one `randomFillSync` per 170 ids, not per id). */
 export const randomIds = (): Ids.IdGenerator => {
@@ -72,7 +104,9 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   inputFiles: options.inputFiles ?? defaultInputFileOptions,
   // Without a configured key, one for this process: blobs live as long as the memory store's records.
   sealer: options.sealer ?? makeSealer(loadKey({})),
-  assistantPhase: options.assistantPhase ?? false
+  assistantPhase: options.assistantPhase ?? false,
+  headersTimeoutMs: options.headersTimeoutMs ?? defaultHeadersTimeoutMs,
+  requestTimeoutMs: options.requestTimeoutMs ?? defaultRequestTimeoutMs
 })
 
 /** @category layers */

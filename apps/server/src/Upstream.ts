@@ -66,11 +66,11 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 
   /** The address and the socket's words go to the log, never to the client. */
   const logged = (path: string, failure: BackendError, error: unknown) =>
-    Effect.zipRight(Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`), Effect.fail(failure))
+    Effect.andThen(Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`), Effect.fail(failure))
 
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
   const open = (request: ChatCompletions.ChatCompletionRequest, options?: Backend.OpenOptions): Effect.Effect<Backend.Source, BackendError> =>
-    Effect.async<Backend.Source, BackendError>((resume) => {
+    Effect.callback<Backend.Source, BackendError>((resume) => {
       const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
       const abort = UpstreamCompletion.open(
         { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, firstEventFirst: options?.firstEventFirst === true },
@@ -100,7 +100,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
         return { id: m.id!, owned_by: m.owned_by ?? "upstream", created: m.created ?? 0, ...(contextWindow !== undefined ? { context_window: contextWindow } : {}) }
       })
     }),
-    Effect.catchAll((error) =>
+    Effect.catch((error) =>
       options.fallbackModel
         ? Effect.succeed([{ id: options.fallbackModel, owned_by: "upstream", created: 0, ...(options.contextWindow !== undefined ? { context_window: options.contextWindow } : {}) }])
         : Effect.fail(error)
@@ -114,7 +114,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
         pool.request({ path: `${prefix}${path}`, method: "POST", headers, body, signal, headersTimeout: connectTimeoutMs, bodyTimeout: idleTimeoutMs }),
       catch: (error) => error
     }).pipe(
-      Effect.catchAll((error) => logged(path, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)),
+      Effect.catch((error) => logged(path, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)),
       Effect.map((answer) => {
         const type = answer.headers["content-type"]
         return { status: answer.statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json", body: answer.body }
@@ -148,4 +148,4 @@ const reportedContext = (m: UpstreamModel): number | undefined => {
 
 /** The upstream as the server's Backend. @category layers */
 export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> =>
-  Layer.scoped(Backend.Backend, Effect.acquireRelease(Effect.sync(() => make(options)), (backend) => Effect.promise(backend.close)))
+  Layer.effect(Backend.Backend, Effect.acquireRelease(Effect.sync(() => make(options)), (backend) => Effect.promise(backend.close)))

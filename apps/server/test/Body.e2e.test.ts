@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
+import { connect } from "node:net"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
 import { type Harness, startHarness } from "./harness.js"
@@ -126,6 +127,27 @@ describe("size", () => {
   it("the connection stays usable after a 413 (the rest of the body was drained)", async () => {
     expectError(await send("/v1/responses", Array.from({ length: 20 }, () => Buffer.alloc(128 * 1024, 0x20))), 413, "request_too_large")
     expect((await send("/v1/responses", json(request))).status).toBe(200)
+  })
+
+  it("the rest of the body may arrive after the 413 (megabytes of it), and the connection stays usable", async () => {
+    const socket = connect(Number(new URL(h.url).port), "127.0.0.1")
+    let received = ""
+    socket.setEncoding("utf8")
+    socket.on("data", (data: string) => (received += data))
+    await new Promise((resolve) => socket.on("connect", resolve))
+    const chunk = (bytes: number) => `${bytes.toString(16)}\r\n${" ".repeat(bytes)}\r\n`
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    socket.write(`POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(LIMIT + 1)}`)
+    for (let i = 0; i < 50 && !received.includes("\r\n\r\n"); i++) await pause(20)
+    expect(received).toMatch(/^HTTP\/1\.1 413 /)
+    // Only now the rest: 2 MiB, far past what a platform would drain before closing.
+    for (let i = 0; i < 16; i++) socket.write(chunk(128 * 1024))
+    socket.write("0\r\n\r\n")
+    received = ""
+    socket.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    for (let i = 0; i < 100 && !received.includes("\r\n\r\n"); i++) await pause(20)
+    socket.destroy()
+    expect(received).toMatch(/^HTTP\/1\.1 200 /)
   })
 })
 

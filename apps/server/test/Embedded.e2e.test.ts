@@ -15,7 +15,7 @@ import { Server } from "../src/index.js"
 import { postSse, violations } from "./harness.js"
 import * as SpecTap from "./specTap.js"
 
-let scope: Scope.CloseableScope
+let scope: Scope.Closeable
 let server: Server.RunningServer
 let client: OpenAI
 let spec: ReturnType<typeof SpecTap.watch> | undefined
@@ -26,7 +26,7 @@ beforeAll(async () => {
   scope = Effect.runSync(Scope.make())
   // One thread: on a tiny model llama.cpp's thread sync costs more than it saves (FIELD-NOTES: 1 thread ≈ 30× 2 threads).
   const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: 1 }).pipe(Scope.extend(scope))
+    Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
   )
   server = await Server.start({ backend: engine, port: 0, defaultModel: model })
   spec = SpecTap.watch(server.url)
@@ -60,7 +60,7 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
     // A small context of its own, so that running out of room takes a moment.
     const small = Effect.runSync(Scope.make())
     try {
-      const engine = await Effect.runPromise(Engine.make({ model: await ensureTinyModel(), modelName: model, contextSize: 256, threads: 1 }).pipe(Scope.extend(small)))
+      const engine = await Effect.runPromise(Engine.make({ model: await ensureTinyModel(), modelName: model, contextSize: 256, threads: 1 }).pipe(Scope.provide(small)))
       const tight = await Server.start({ backend: engine, port: 0, defaultModel: model })
       try {
         const response = await new OpenAI({ baseURL: `${tight.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model, input: "Go on for as long as you can", max_output_tokens: 2_147_483_647 })

@@ -22,7 +22,7 @@ interface Running {
 const serve = async (path: string, model: string): Promise<Running> => {
   const scope = Effect.runSync(Scope.make())
   // One thread: the tiny models gain nothing from more, and spinning threads crawl on a loaded host.
-  const engine = await Effect.runPromise(Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.extend(scope)))
+  const engine = await Effect.runPromise(Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope)))
   const server = await Server.start({ backend: engine, port: 0, defaultModel: model })
   const spec = SpecTap.watch(server.url)
   return {

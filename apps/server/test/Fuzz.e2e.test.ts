@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse, validateStream } from "@parlance/translate"
-import * as FastCheck from "effect/FastCheck"
+import * as FastCheck from "fast-check"
 import { Agent, request as httpRequest } from "node:http"
 import * as zlib from "node:zlib"
 import { type Harness, postSse, startHarness } from "./harness.js"

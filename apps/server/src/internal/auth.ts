@@ -5,10 +5,10 @@
  * the key except the explicit public set, so a route added later is private without anyone remembering to
  * protect it.
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as ApiError from "../ApiError.js"
 
@@ -35,7 +35,7 @@ export const presentedKey = (headers: Readonly<Record<string, string | undefined
 export interface Auth {
   /** True when the request carries the configured key (or no key is configured). */
   readonly hasKey: (headers: Readonly<Record<string, string | undefined>>) => boolean
-  /** Router middleware: rejects with 401 unless the matched route is public or the key is right. */
+  /** Wraps a route's handler: rejects with 401 unless the matched route is public or the key is right. */
   readonly guard: <E, R>(
     handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R | HttpRouter.RouteContext | HttpServerRequest.HttpServerRequest>

@@ -11,9 +11,9 @@
  * The raw bytes are read from Node's request directly, so that a body past the limit is drained rather than
  * the connection reset, and the client reads its 413.
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Effect from "effect/Effect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type { IncomingMessage } from "node:http"
 import * as ApiError from "../ApiError.js"
 import * as ContentEncoding from "./contentEncoding.js"
@@ -57,6 +57,9 @@ const readRaw = (message: IncomingMessage, limit: number, declared: number | und
       if (size > limit) {
         over = true
         parts.length = 0
+        // The rest is drained here (bounded, below). The platform's own teardown, when the 413 is sent, would
+        // close the connection after 256 KiB more of an unread body: it skips a request marked complete.
+        message.complete = true
         drainTimer = setTimeout(stopDraining, drainMs)
         drainTimer.unref()
         resolve({ _tag: "TooLarge" })
@@ -137,7 +140,7 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
     const length = request.headers["content-length"]
     const declared = Number(length ?? "0")
     if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
-    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request), limits.maxBytes, length === undefined ? undefined : declared))
+    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage, limits.maxBytes, length === undefined ? undefined : declared))
     if (raw._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
     if (raw._tag === "Broken") return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))
     let bytes = raw.bytes

@@ -4,20 +4,21 @@
  * notifications, so this is the one poll left, and only for stored responses. A timer, not a fiber: it
  * costs nothing between reads.
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
 import type { ResponseStoreService } from "../ResponseStore.js"
 
 const everyMs = 250
 
 /** Starts watching; returns the function that stops it. */
-export const watch = (runtime: Runtime.Runtime<never>, store: ResponseStoreService, id: string, stop: () => void): (() => void) => {
+export const watch = (context: Context.Context<never>, store: ResponseStoreService, id: string, stop: () => void): (() => void) => {
   const read = store.isCancelRequested(id).pipe(Effect.orElseSucceed(() => false))
+  const run = Effect.runPromiseWith(context)
   let reading = false
   const timer = setInterval(() => {
     if (reading) return
     reading = true
-    Runtime.runPromise(runtime)(read).then((requested) => {
+    run(read).then((requested) => {
       reading = false
       if (requested) stop()
     }, () => (reading = false))

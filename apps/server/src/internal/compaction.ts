@@ -5,8 +5,8 @@
  * `CompactedResponse`: the user messages, then the compaction item. Nothing is stored.
  */
 import type { ResponseObject } from "@parlance/schema"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as ApiError from "../ApiError.js"
 import type { StoredItem } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
@@ -46,7 +46,7 @@ export const compactResponse = (deps: Services) =>
       output: [...prepared.input.filter(isUserMessage), compaction],
       usage: response.usage
     }
-    return HttpServerResponse.unsafeJson(compacted)
+    return HttpServerResponse.jsonUnsafe(compacted)
   })
 
 const isUserMessage = (item: StoredItem): boolean => item.type === "message" && "role" in item && item.role === "user"

@@ -6,14 +6,12 @@
  *
  * The hot path is plain code: a step is one read of the Source, one fold, one encode, one write — no fiber,
  * scope or stream per batch. Effect is at the edges: opening the backend (an HTTP error if it fails before its
- * first batch), and the store and recorder writes, run on the app's runtime.
+ * first batch), and the store and recorder writes, run with the app's context.
  */
 import type { ResponseEvents, ResponseObject } from "@parlance/schema"
 import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
-import * as Runtime from "effect/Runtime"
 import { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
 import * as Backend from "../Backend.js"
@@ -104,7 +102,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
 /** One generation's steps and its concerns; `close` runs once, however it ended. */
 class Run {
   private readonly persistence: Persist.Persistence
-  private readonly finished = Deferred.unsafeMake<ResponseObject.Response>(FiberId.none)
+  private readonly finished = Deferred.makeUnsafe<ResponseObject.Response>()
   private readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>
   private first: Source.Batch | undefined
   private opened = false
@@ -129,7 +127,7 @@ class Run {
     private readonly clock: { completedAt: number | undefined }
   ) {
     this.first = first
-    this.run = Runtime.runPromise(s.runtime)
+    this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
     this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
@@ -148,9 +146,9 @@ class Run {
     const id = this.ctx.responseId
     this.unregister = this.s.generations.add(id, { stop: Effect.sync(this.stop), finished: this.finished })
     this.s.metrics.streamOpened()
-    if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.runtime, this.s.store, id, this.stop)
+    if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.context, this.s.store, id, this.stop)
     const created = this.driver.opening[0]
-    if (created?.type === "response.created" && this.persistence.enabled) Runtime.runFork(this.s.runtime)(this.persistence.begin(created.response))
+    if (created?.type === "response.created" && this.persistence.enabled) Effect.runForkWith(this.s.context)(this.persistence.begin(created.response))
   }
 
   /** The opening events, once: the generation's concerns start with them. */
@@ -201,7 +199,7 @@ class Run {
     const usage = response.usage
     if (usage) this.s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
     if (this.persistence.enabled) await this.run(this.persistence.end(response))
-    Deferred.unsafeDone(this.finished, Effect.succeed(response))
+    Deferred.doneUnsafe(this.finished, Effect.succeed(response))
   }
 
   /** Once, however it ended: the backend released first, then the closing writes. */
@@ -229,7 +227,7 @@ class Run {
 
   /** Non-streaming: the same steps in a plain loop; the request's fiber interrupted is a client gone. */
   toEnd(): Effect.Effect<ResponseObject.Response | undefined> {
-    return Effect.async((resume) => {
+    return Effect.callback((resume) => {
       const loop = async () => {
         let final: ResponseObject.Response | undefined
         for (;;) {

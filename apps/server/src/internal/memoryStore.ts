@@ -47,7 +47,7 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
       Effect.sync(() => {
         const text = records.get(itemIndex.get(itemId) ?? "")
         const item = text === undefined ? undefined : itemsOf(JSON.parse(text) as StoredResponse).find((i) => i.id === itemId)
-        return Option.fromNullable(item)
+        return Option.fromUndefinedOr(item)
       }),
     heartbeat: (owner, at) =>
       Effect.sync(() => {

@@ -23,11 +23,11 @@ const none: Persistence = { enabled: false, begin: () => Effect.void, end: () =>
 export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean, lease: () => Lease): Persistence => {
   if (!enabled) return none
   const put = (response: ResponseObject.Response, withLease?: Lease) =>
-    store.put({ response, input }, withLease).pipe(Effect.catchAll((error) => Effect.logError("response store write failed", error)))
+    store.put({ response, input }, withLease).pipe(Effect.catch((error) => Effect.logError("response store write failed", error)))
   let first: Fiber.Fiber<void> | undefined
   return {
     enabled: true,
-    begin: (response) => Effect.map(Effect.forkDaemon(put(response, lease())), (fiber) => void (first = fiber)),
-    end: (response) => Effect.zipRight(first === undefined ? Effect.void : Fiber.join(first), put(response))
+    begin: (response) => Effect.map(Effect.forkDetach(put(response, lease())), (fiber) => void (first = fiber)),
+    end: (response) => Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response))
   }
 }

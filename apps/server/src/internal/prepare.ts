@@ -5,8 +5,8 @@
 import { ResponsesRequest } from "@parlance/schema"
 import { Ids, ToChatRequest, toChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as ApiError from "../ApiError.js"
 import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
@@ -21,7 +21,8 @@ export interface Prepared {
   readonly model: string
 }
 
-const decode = Schema.decodeUnknownEither(ResponsesRequest.CreateResponseRequest, { errors: "all" })
+// Every issue, each with the value it rejected: the client reads the most specific one (`, got …`).
+const decode = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest, { errors: "all", reportInput: true })
 
 
 /** Items as OpenAI lists them: typed, with ids, message content as parts. */
@@ -60,8 +61,8 @@ export const prepare = (
 ): Effect.Effect<Prepared, ApiError.ApiError> =>
   Effect.gen(function* () {
     const decoded = decode(body)
-    if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
-    const request = decoded.right
+    if (Result.isFailure(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.failure))
+    const request = decoded.success
     if (request.stream !== true && request.stream_options != null) {
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
@@ -77,10 +78,10 @@ export const prepare = (
       assistantPhase: options.assistantPhase,
       compact: options.compact === true
     })
-    if (Either.isLeft(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.left))
+    if (Result.isFailure(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.failure))
     // Lossy but legal steps (skipped items and tools, foreign blobs): the request goes on, the operator sees why.
-    for (const warning of plan.right.warnings) yield* Effect.logWarning(warning)
-    const capped = withDefaultCap(plan.right, options.defaultMaxOutputTokens)
+    for (const warning of plan.success.warnings) yield* Effect.logWarning(warning)
+    const capped = withDefaultCap(plan.success, options.defaultMaxOutputTokens)
     // The input items with ids are for the store (and compaction's answer): made when first read, so that a
     // `store: false` request never builds them.
     let input: ReadonlyArray<StoredItem> | undefined

@@ -1,14 +1,13 @@
 /** The route handlers. Each returns an HttpServerResponse or fails with an ApiError (rendered at the edge). */
 import { type ChatBackend, ChatCompletions } from "@parlance/schema"
 import { ChatAggregate, Sequencer, Sse } from "@parlance/translate"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -53,7 +52,7 @@ export const createResponse = (deps: Services) =>
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })
     const response = yield* generation.response
-    return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.unsafeJson(response)
+    return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.jsonUnsafe(response)
   })
 
 export const getResponse = (deps: Services) =>
@@ -64,7 +63,7 @@ export const getResponse = (deps: Services) =>
       return yield* Effect.fail(ApiError.badRequest("Streaming a stored response again is not supported.", "stream", "unsupported_parameter"))
     }
     const record = yield* load(deps.store, id)
-    return HttpServerResponse.unsafeJson(record.response)
+    return HttpServerResponse.jsonUnsafe(record.response)
   })
 
 export const deleteResponse = (deps: Services) =>
@@ -72,7 +71,7 @@ export const deleteResponse = (deps: Services) =>
     const id = yield* responseId
     const deleted = yield* deps.store.delete(id).pipe(Effect.mapError(storeDown))
     if (!deleted) return yield* Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id"))
-    return HttpServerResponse.unsafeJson({ id, object: "response", deleted: true })
+    return HttpServerResponse.jsonUnsafe({ id, object: "response", deleted: true })
   })
 
 /** Stops an in-flight response (here, or on another replica through the store) and returns it. */
@@ -84,7 +83,7 @@ export const cancelResponse = (deps: Services) =>
       // Running here: stop it and answer with its final state (stored or not).
       yield* local.stop
       const final = yield* Deferred.await(local.finished).pipe(Effect.timeoutOption("10 seconds"))
-      return HttpServerResponse.unsafeJson(Option.isSome(final) ? final.value : (yield* load(deps.store, id)).response)
+      return HttpServerResponse.jsonUnsafe(Option.isSome(final) ? final.value : (yield* load(deps.store, id)).response)
     }
     // Running elsewhere (another replica sharing the store), or not running at all: then, as OpenAI, a 400
     // naming why — never a 200 that pretends something was stopped.
@@ -99,15 +98,12 @@ export const cancelResponse = (deps: Services) =>
     // notifications, so this reads it again every 50 ms.
     const settled = yield* deps.store.get(id).pipe(
       Effect.mapError(storeDown),
-      Effect.repeat(
-        Schedule.spaced("50 millis").pipe(
-          Schedule.upTo("5 seconds"),
-          Schedule.whileInput((now: Option.Option<StoredResponse>) => Option.isNone(now) || now.value.response.status === "in_progress"),
-          Schedule.passthrough
-        )
-      )
+      Effect.repeat({
+        schedule: Schedule.spaced("50 millis").pipe(Schedule.upTo({ duration: "5 seconds" })),
+        while: (now: Option.Option<StoredResponse>) => Option.isNone(now) || now.value.response.status === "in_progress"
+      })
     )
-    return HttpServerResponse.unsafeJson(Option.isSome(settled) ? settled.value.response : (yield* load(deps.store, id)).response)
+    return HttpServerResponse.jsonUnsafe(Option.isSome(settled) ? settled.value.response : (yield* load(deps.store, id)).response)
   })
 
 export const listInputItems = (deps: Services) =>
@@ -117,16 +113,16 @@ export const listInputItems = (deps: Services) =>
     const query = Object.fromEntries(new URL(request.url, "http://x").searchParams)
     const record = yield* load(deps.store, id)
     const page = paginate(record.input, query)
-    return page instanceof ApiError.ApiError ? yield* Effect.fail(page) : HttpServerResponse.unsafeJson(page)
+    return page instanceof ApiError.ApiError ? yield* Effect.fail(page) : HttpServerResponse.jsonUnsafe(page)
   })
 
 export const listModels = (deps: Services) =>
   deps.backend.models.pipe(
     Effect.mapError(ApiError.fromBackend),
-    Effect.map((models) => HttpServerResponse.unsafeJson(catalog(models, deps.backend.kind)))
+    Effect.map((models) => HttpServerResponse.jsonUnsafe(catalog(models, deps.backend.kind)))
   )
 
-const decodeChat = Schema.decodeUnknownEither(ChatCompletions.ChatCompletionRequest)
+const decodeChat = Schema.decodeUnknownResult(ChatCompletions.ChatCompletionRequest, { reportInput: true })
 
 /** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
 export const chatCompletions = (deps: Services) =>
@@ -137,8 +133,8 @@ export const chatCompletions = (deps: Services) =>
       return piped(raw.body, { status: raw.status, contentType: raw.contentType })
     }
     const decoded = decodeChat(body)
-    if (Either.isLeft(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.left))
-    const request = decoded.right
+    if (Result.isFailure(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.failure))
+    const request = decoded.success
     if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
     const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
     // Wait for the first chunk so that a failure before generation is an HTTP error.
@@ -149,7 +145,7 @@ export const chatCompletions = (deps: Services) =>
       const frames = all.pipe(
         Stream.filter((chunk) => wantUsage || chunk.choices.length > 0),
         Stream.map((chunk) => encoder.encode(Sse.encodeData(chunk))),
-        Stream.catchAll((error: ChatBackend.BackendError) =>
+        Stream.catch((error: ChatBackend.BackendError) =>
           Stream.make(encoder.encode(Sse.encodeData(ApiError.fromBackend(error).body)))
         ),
         Stream.concat(Stream.make(encoder.encode(Sse.done)))
@@ -157,7 +153,7 @@ export const chatCompletions = (deps: Services) =>
       return sse(frames)
     }
     const chunks = yield* Stream.runCollect(all).pipe(Effect.mapError(ApiError.fromBackend))
-    return HttpServerResponse.unsafeJson(
-      ChatAggregate.aggregate(Chunk.toReadonlyArray(chunks), { id: `chatcmpl-${deps.config.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
+    return HttpServerResponse.jsonUnsafe(
+      ChatAggregate.aggregate(chunks, { id: `chatcmpl-${deps.config.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
     )
   })

@@ -1,6 +1,6 @@
 /** The services the HTTP app runs on, read once when it is built (handlers then close over them). */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Runtime from "effect/Runtime"
 import { Backend, type BackendService } from "../Backend.js"
 import { Generations, type GenerationsService } from "../Generations.js"
 import { Metrics, type MetricsService } from "../Metrics.js"
@@ -19,8 +19,8 @@ export interface Services {
   readonly replica: ReplicaService
   /** Epoch milliseconds, from the runtime's Clock (a test clock in tests that install one). */
   readonly now: () => number
-  /** The app's runtime, for the generation's IO (store writes, recording) run from plain callbacks. */
-  readonly runtime: Runtime.Runtime<never>
+  /** The app's context, for the generation's IO (store writes, recording) run from plain callbacks. */
+  readonly context: Context.Context<never>
 }
 
 export type Requirements = Backend | ResponseStore | Metrics | Generations | Recorder | ServerConfig | Replica
@@ -33,6 +33,6 @@ export const services: Effect.Effect<Services, never, Requirements> = Effect.all
   recorder: Recorder,
   config: ServerConfig,
   replica: Replica,
-  now: Effect.map(Effect.clock, (clock) => () => clock.unsafeCurrentTimeMillis()),
-  runtime: Effect.runtime<never>()
+  now: Effect.clockWith((clock) => Effect.succeed(() => clock.currentTimeMillisUnsafe())),
+  context: Effect.context<never>()
 })

@@ -4,12 +4,11 @@
  * becomes a Stream again for callers that want one.
  */
 import { ChatBackend, type ChatCompletions } from "@parlance/schema"
-import * as Chunk from "effect/Chunk"
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 
@@ -40,25 +39,25 @@ export const released = (): Batch =>
   failed(new ChatBackend.BackendError({ reason: "internal", message: "The generation was stopped.", code: "released", param: null }))
 
 /**
- * A stream's pull as a Source. A read runs the pull as a fiber (on the runtime of whoever opened it);
+ * A stream's pull as a Source. A read runs the pull as a fiber (with the context of whoever opened it);
  * `release` interrupts a pending read and closes the stream's scope, which frees the backend.
  */
 export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError>): Effect.Effect<Source> =>
   Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const scope = yield* Scope.make()
-    const pull = yield* Stream.toPull(stream).pipe(Scope.extend(scope))
+    const pull = yield* Scope.provide(Stream.toPull(stream), scope)
     const read = Effect.match(pull, {
-      onSuccess: (batch): Batch => chunks(Chunk.toReadonlyArray(batch)),
-      onFailure: (error): Batch => (Option.isNone(error) ? end : failed(error.value))
+      onSuccess: (batch): Batch => chunks(batch),
+      onFailure: (error): Batch => (Cause.isDone(error) ? end : failed(error))
     })
     let final: Batch | undefined
-    let pending: Fiber.RuntimeFiber<Batch> | undefined
+    let pending: Fiber.Fiber<Batch> | undefined
     let isReleased = false
     const next = (): Promise<Batch> => {
       if (final !== undefined) return Promise.resolve(final)
       return new Promise((resolve) => {
-        const fiber = Runtime.runFork(runtime)(read)
+        const fiber = runFork(read)
         pending = fiber
         fiber.addObserver((exit) => {
           pending = undefined
@@ -73,14 +72,14 @@ export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionC
       isReleased = true
       final ??= released()
       const reading = pending
-      Runtime.runFork(runtime)(Effect.zipRight(reading === undefined ? Effect.void : Fiber.interrupt(reading), Scope.close(scope, Exit.void)))
+      runFork(Effect.andThen(reading === undefined ? Effect.void : Fiber.interrupt(reading), Scope.close(scope, Exit.void)))
     }
     return { next, release }
   })
 
 /** The next batch as an Effect; a waiter who leaves (interruption) releases the source. */
 export const read = (source: Source): Effect.Effect<Batch> =>
-  Effect.async<Batch>((resume) => {
+  Effect.callback<Batch>((resume) => {
     source.next().then((batch) => resume(Effect.succeed(batch)))
     return Effect.sync(() => source.release())
   })
@@ -104,14 +103,19 @@ export const openFirst = <E>(open: Effect.Effect<Source, E>): Effect.Effect<Open
     })
   )
 
-const asPull = (batch: Batch): Effect.Effect<Chunk.Chunk<ChatCompletions.ChatCompletionChunk>, Option.Option<ChatBackend.BackendError>> =>
-  batch._tag === "Chunks"
-    ? Effect.succeed(Chunk.unsafeFromArray(batch.chunks))
-    : Effect.fail(batch._tag === "End" ? Option.none() : Option.some(batch.error))
+/** The source's next non-empty batch as a stream pull: its chunks, or done at the end, or the failure. */
+const pullOf = (source: Source): Effect.Effect<Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>, ChatBackend.BackendError | Cause.Done> => {
+  const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>, ChatBackend.BackendError | Cause.Done> = Effect.flatMap(read(source), (batch) =>
+    batch._tag === "Chunks"
+      ? Arr.isReadonlyArrayNonEmpty(batch.chunks) ? Effect.succeed(batch.chunks) : pull
+      : batch._tag === "End" ? Cause.done() : Effect.fail(batch.error)
+  )
+  return pull
+}
 
 /** An opened source as a Stream again (its first batch, then the rest), released when the stream ends. */
 export const toStream = (opened: Opened): Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError> =>
   Stream.concat(
-    Stream.fromChunk(opened.first._tag === "Chunks" ? Chunk.unsafeFromArray(opened.first.chunks) : Chunk.empty()),
-    Stream.repeatEffectChunkOption(Effect.flatMap(read(opened.source), asPull))
+    Stream.fromArray(opened.first._tag === "Chunks" ? opened.first.chunks : []),
+    Stream.fromPull(Effect.succeed(pullOf(opened.source)))
   ).pipe(Stream.ensuring(Effect.sync(() => opened.source.release())))

@@ -227,9 +227,11 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     this.waking = true
     queueMicrotask(() => {
       this.waking = false
+      // The read may have been answered meanwhile (by `next` itself): then what came stays for the next one.
       const resolve = this.waiting
+      if (resolve === undefined) return
       const batch = this.take()
-      if (resolve === undefined || batch === undefined) return
+      if (batch === undefined) return
       this.waiting = undefined
       resolve(batch)
     })
