@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import { makeMemoryStore } from "./internal/memoryStore.js"
+import type { SqliteOptions } from "./internal/sqliteDb.js"
 import { makeSqliteStore } from "./internal/sqliteStore.js"
 
 /** An input item as stored and listed by `input_items`: always with an `id`. @category models */
@@ -85,5 +86,5 @@ export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreS
 export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> => Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
 
 /** `<dataDir>/parlance.db`, created and migrated on start, closed with the layer. @category layers */
-export const layerSqlite = (dataDir: string): Layer.Layer<ResponseStore, StoreError> =>
-  Layer.effect(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir), (store) => store.close))
+export const layerSqlite = (dataDir: string, options?: SqliteOptions): Layer.Layer<ResponseStore, StoreError> =>
+  Layer.effect(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close))

@@ -34,6 +34,11 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
   readonly store?: "memory" | "sqlite"
   /** Where `parlance.db` lives with `store: "sqlite"`. */
   readonly dataDir?: string
+  /**
+   * With `store: "sqlite"`: how long one store call may wait for the database lock (another replica's writes)
+   * before it fails; a response whose final record fails so ends `failed` (ms, default 10 000).
+   */
+  readonly storeLockWaitMs?: number
   readonly recordDir?: string | undefined
   /** How long shutdown waits for in-flight streams before stopping them (ms). */
   readonly drainTimeoutMs?: number
@@ -50,8 +55,12 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
 }
 
 /** The store the options name, as a layer. @category layers */
-export const storeLayer = (options: Pick<ServerOptions, "store" | "dataDir">): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
-  options.store === "sqlite" ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance") : ResponseStore.layerMemory()
+export const storeLayer = (
+  options: Pick<ServerOptions, "store" | "dataDir" | "storeLockWaitMs">
+): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
+  options.store === "sqlite"
+    ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance", { lockWaitMs: options.storeLockWaitMs })
+    : ResponseStore.layerMemory()
 
 /** Every service but the Backend and the store, from the options. @category layers */
 export const servicesLayer = (

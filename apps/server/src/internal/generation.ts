@@ -45,6 +45,12 @@ const encode = (events: ReadonlyArray<Event>): string => {
   return text
 }
 
+/** `events` with its terminal event replaced by a `response.failed` carrying `response` (same sequence number). */
+const withTerminal = (events: ReadonlyArray<Event>, response: ResponseObject.Response): ReadonlyArray<Event> => {
+  const last = events[events.length - 1]!
+  return [...events.slice(0, -1), { type: "response.failed", sequence_number: last.sequence_number, response }]
+}
+
 /** The Response of the terminal event that ends `events`, if it ends with one. */
 const terminalOf = (events: ReadonlyArray<Event>): ResponseObject.Response | undefined => {
   const last = events[events.length - 1]
@@ -164,11 +170,15 @@ class Run {
     if (this.closed || this.driver.done()) return undefined
     const opening = this.begin()
     if (opening !== undefined) return opening
-    const events = this.driver.fold(await this.inputs())
+    let events = this.driver.fold(await this.inputs())
     if (this.closed) return undefined
-    this.tape?.events(events)
     const response = terminalOf(events)
-    if (response !== undefined) await this.end(response)
+    if (response !== undefined) {
+      const sent = await this.end(response)
+      // The final record could not be stored: the terminal event becomes `response.failed` (persist.ts).
+      if (sent !== response) events = withTerminal(events, sent)
+    }
+    this.tape?.events(events)
     return events
   }
 
@@ -193,13 +203,17 @@ class Run {
     return control
   }
 
-  /** The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves. */
-  private async end(response: ResponseObject.Response): Promise<void> {
+  /**
+   * The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves.
+   * Returns the Response to send: `response`, or its `failed` form when it could not be stored.
+   */
+  private async end(response: ResponseObject.Response): Promise<ResponseObject.Response> {
     this.ended = true
     const usage = response.usage
     if (usage) this.s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
-    if (this.persistence.enabled) await this.run(this.persistence.end(response))
-    Deferred.doneUnsafe(this.finished, Effect.succeed(response))
+    const sent = this.persistence.enabled ? await this.run(this.persistence.end(response)) : response
+    Deferred.doneUnsafe(this.finished, Effect.succeed(sent))
+    return sent
   }
 
   /** Once, however it ended: the backend released first, then the closing writes. */

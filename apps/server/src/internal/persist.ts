@@ -2,6 +2,10 @@
  * Persistence of one generation: the in-progress record beside the first events (for GET and cancel while it
  * streams), the final record before the terminal event leaves (durable first). The final write waits for the
  * first, so the final state always lands last. `store: false` writes nothing.
+ *
+ * A final write that fails (the store's own bounded retries spent) must not leave the client believing in a
+ * response that was never stored: the response ends `failed` (`server_error`) instead, and that record is written
+ * once more (best effort) so that a GET shows `failed` rather than a stale `in_progress`.
  */
 import type { ResponseObject } from "@parlance/schema"
 import * as Effect from "effect/Effect"
@@ -13,21 +17,40 @@ export interface Persistence {
   readonly enabled: boolean
   /** Starts the in-progress write and returns at once. */
   readonly begin: (response: ResponseObject.Response) => Effect.Effect<void>
-  /** The final write; resolves once it is durable. */
-  readonly end: (response: ResponseObject.Response) => Effect.Effect<void>
+  /**
+   * The final write; resolves once it is durable, with the Response to send: `response` itself, or its `failed`
+   * form when it could not be stored.
+   */
+  readonly end: (response: ResponseObject.Response) => Effect.Effect<ResponseObject.Response>
 }
 
-const none: Persistence = { enabled: false, begin: () => Effect.void, end: () => Effect.void }
+const none: Persistence = { enabled: false, begin: () => Effect.void, end: Effect.succeed }
+
+/** What a response becomes when its final record could not be stored. */
+export const unstored = (response: ResponseObject.Response): ResponseObject.Response => ({
+  ...response,
+  status: "failed",
+  completed_at: null,
+  incomplete_details: null,
+  error: { code: "server_error", message: "The response could not be stored; it was not saved." }
+})
 
 /** `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). */
 export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean, lease: () => Lease): Persistence => {
   if (!enabled) return none
   const put = (response: ResponseObject.Response, withLease?: Lease) =>
-    store.put({ response, input }, withLease).pipe(Effect.catch((error) => Effect.logError("response store write failed", error)))
+    store.put({ response, input }, withLease).pipe(Effect.tapError((error) => Effect.logError("response store write failed", error)))
   let first: Fiber.Fiber<void> | undefined
   return {
     enabled: true,
-    begin: (response) => Effect.map(Effect.forkDetach(put(response, lease())), (fiber) => void (first = fiber)),
-    end: (response) => Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response))
+    begin: (response) => Effect.map(Effect.forkDetach(Effect.ignore(put(response, lease()))), (fiber) => void (first = fiber)),
+    end: (response) =>
+      Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response)).pipe(
+        Effect.as(response),
+        Effect.catch(() => {
+          const failed = unstored(response)
+          return Effect.as(Effect.ignore(put(failed)), failed)
+        })
+      )
   }
 }
