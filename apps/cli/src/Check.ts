@@ -1,6 +1,6 @@
 /**
  * `parlance check <base-url>`: a conformance report for any server that claims `/v1/responses` (Parlance,
- * llama-server, vLLM, Ollama…). Every stream is judged against the event grammar (DESIGN §2) from its raw
+ * llama-server, vLLM, Ollama…). Each stream is judged by the grammar (docs/architecture.md#event-grammar) from its raw
  * SSE — violations fail a scenario, warnings only with `--strict`, notes never — and every scenario's
  * behaviour is checked. Exit status: 0 all passed, 1 a scenario failed, 2 the server could not be reached.
  * @since 0.1.0

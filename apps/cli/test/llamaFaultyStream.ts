@@ -1,5 +1,5 @@
 /**
- * A llama.cpp-style faulty Responses stream (its two known faults, DESIGN §2): the second consecutive function
+ * A stream with llama.cpp's two known faults (docs/architecture.md#event-grammar): the second consecutive function
  * call has no `output_item.added`, and every `output_item.done` is deferred to the end. Served by a tiny
  * node:http server so `parlance check` can be pointed at it.
  */

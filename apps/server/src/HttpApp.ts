@@ -1,5 +1,5 @@
 /**
- * The HTTP application: routes (DESIGN §5), API-key auth on the matched route (deny by default: see
+ * The HTTP application: routes (docs/architecture.md#routes), API-key auth on the matched route (deny by default: see
  * internal/auth.ts), metrics, CORS, and the rule that every failure leaves as an OpenAI error body — never a
  * stack trace, never an empty 500.
  * @since 0.1.0

@@ -1,5 +1,5 @@
 /**
- * `Replica`: this server process as one replica of the store (DESIGN §5). It draws an id at each start, keeps
+ * `Replica`: this process as one replica of the store (docs/architecture.md#replicas). It draws an id per start, keeps
  * a heartbeat on the in-progress records it owns, and fails the ones whose owner stopped beating — a replica
  * killed mid-generation (kill -9, a crash, a lost host) leaves nothing `in_progress` for longer than about
  * `staleAfter + heartbeat`. The first sweep runs before the server listens.

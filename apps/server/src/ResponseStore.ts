@@ -36,7 +36,7 @@ export const isRunning = (status: string | null | undefined): boolean => status 
 export class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string; readonly cause?: unknown }> {}
 
 /**
- * Who runs an in-progress record, and when it last said so (DESIGN §5): a record whose heartbeat is stale
+ * Who runs an in-progress record and its last heartbeat (docs/architecture.md#replicas): a stale record
  * belongs to a replica that died, and any replica marks it failed.
  * @category models
  */

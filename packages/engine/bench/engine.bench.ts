@@ -1,5 +1,5 @@
 /**
- * Engine benchmark on the tiny model (a baseline measured in the same run, DESIGN §7):
+ * Engine benchmark on the tiny model (a baseline measured in the same run, docs/conventions.md#benchmarks):
  *  1. decode tokens/s through the backend vs raw node-llama-cpp `LlamaChat` (same model file, prompt, options);
  *  2. aggregate tokens/s at 1, 2, 4, 8 concurrent streams;
  *  3. time to first token of turn 2 with KV prefix reuse vs without.

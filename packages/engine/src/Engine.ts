@@ -1,5 +1,5 @@
 /**
- * The embedded engine (DESIGN §6): a GGUF model run by node-llama-cpp behind the `ChatBackend` contract —
+ * The embedded engine (docs/architecture.md#engine): a GGUF model on node-llama-cpp as a `ChatBackend` —
  * Chat Completions requests in, the exact `chat.completion.chunk`s llama-server would stream out.
  * One loaded model, one context with `parallel` sequences, KV-cache prefix reuse between turns,
  * grammar-constrained tool calls and JSON output, abort within one token.

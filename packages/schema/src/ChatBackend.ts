@@ -1,5 +1,5 @@
 /**
- * The contract every backend fulfils (DESIGN §1): a Chat Completions request in, the exact chunks a
+ * The contract every backend meets (docs/architecture.md#backends): a Chat Completions request in, the exact chunks a
  * Chat Completions server would stream out. The embedded engine and the upstream proxy both implement it,
  * so the server serves `/v1/responses` and `/v1/chat/completions` from either with the same code.
  * @since 0.1.0
@@ -10,7 +10,7 @@ import type * as Stream from "effect/Stream"
 import type { ChatCompletionChunk, ChatCompletionRequest } from "./ChatCompletions.js"
 
 /**
- * Why a backend failed, in the backend's own terms. No HTTP here (DESIGN §5): the server maps each reason to
+ * Why a backend failed, in its own terms. No HTTP here (docs/architecture.md#errors): the server maps each reason to
  * a status and an OpenAI error body, in one table (`@parlance/server/ApiError`).
  * - `bad_request`: the request cannot be served as asked (an invalid parameter, an unsupported part)
  * - `context_overflow`: the prompt does not fit the model's context

@@ -231,7 +231,7 @@ export const ChatChunkChoice = Schema.Struct({
 export type ChatChunkChoice = typeof ChatChunkChoice.Type
 
 /**
- * One `chat.completion.chunk`: the pivot type of Parlance (DESIGN §1). A usage-only chunk has `choices: []`.
+ * One `chat.completion.chunk`, the pivot type (docs/architecture.md#overview). A usage-only chunk has `choices: []`.
  * @category schemas
  */
 export const ChatCompletionChunk = Schema.Struct({

@@ -1,5 +1,5 @@
 /**
- * Responses streaming events (DESIGN §2). One schema per event, field names as on the wire.
+ * Responses streaming events (docs/architecture.md#event-grammar). One schema per event, field names as on the wire.
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"

@@ -1,7 +1,7 @@
 /**
  * Responses API input: content parts and input items, as clients really send them.
  *
- * Liberal on purpose (DESIGN §4): items without `type` (`{ role, content }`), ids never stored here,
+ * Liberal (docs/architecture.md#request-translation): items without `type` (`{ role, content }`), unknown ids,
  * `function_call.arguments` as an object, `function_call_output.output` as parts, `reasoning` items whose
  * `summary` / `content` are `null` or absent (Codex sends all of these).
  *

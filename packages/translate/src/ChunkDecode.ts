@@ -1,5 +1,5 @@
 /**
- * One upstream SSE `data:` payload → a sequencer input. Tolerant at ingress (STYLE L4): only the fields the
+ * One upstream `data:` payload → a sequencer input, tolerant (docs/conventions.md#wire-schemas): only the fields the
  * sequencer reads are checked, by hand, because this runs once per token.
  * @since 0.1.0
  */

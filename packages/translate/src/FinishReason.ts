@@ -1,6 +1,6 @@
 /**
  * The one home of the finish-reason rules, both directions: `finish_reason` → how the Response ends
- * (DESIGN §3), and a Response's end → the `finish_reason` a Chat Completions server would send.
+ * (docs/architecture.md#sequencer), and a Response's end → the `finish_reason` a Chat Completions server would send.
  * @since 0.1.0
  */
 import type { ChatCompletions, ResponseObject } from "@parlance/schema"

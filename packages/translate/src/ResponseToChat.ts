@@ -1,5 +1,5 @@
 /**
- * The reverse direction (DESIGN §4): a Response → a `chat.completion`, and a Chat Completions request → a
+ * Reverse (docs/architecture.md#request-translation): a Response → a `chat.completion`, a Chat Completions request → a
  * Responses request, so that `/v1/chat/completions` can be served over a Responses-only backend.
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * The stream-fold event sequencer (DESIGN §3): Chat Completions chunks in, a strictly ordered Responses
+ * The stream-fold sequencer (docs/architecture.md#sequencer): Chat Completions chunks in, a strictly ordered Responses
  * event stream out. A pure fold — `initial`, `step` — with ids and clock injected through the context;
  * the same fold drives streaming (`Stream.mapAccum`) and non-streaming (`run`).
  * @since 0.1.0

@@ -1,5 +1,5 @@
 /**
- * Responses request (+ the stored conversation) → Chat Completions request (DESIGN §4).
+ * Responses request (+ stored conversation) → Chat Completions request (docs/architecture.md#request-translation).
  * @since 0.1.0
  */
 import type { ChatCompletions, ResponsesRequest, ResponsesTools } from "@parlance/schema"

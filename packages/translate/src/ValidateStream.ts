@@ -1,5 +1,5 @@
 /**
- * The stream checker: judges ANY server's Responses event stream against the grammar of DESIGN §2. It powers
+ * The stream checker: judges ANY server's event stream by the grammar (docs/architecture.md#event-grammar). It powers
  * our tests and `parlance check` / `replay` against other servers, so it assumes nothing about the input and
  * judges the grammar, not Parlance's own field set: item types it does not know (OpenAI's hosted tools) get
  * the generic lifecycle, unknown event types are noted, and what real OpenAI output also does is a warning.
@@ -23,7 +23,7 @@ export type Severity = CheckRules.Severity
 export type RuleId = CheckRules.RuleId
 /** @category models */
 export type Rule = CheckRules.Rule
-/** A finding: its event index, stable rule id, severity, DESIGN §2 invariant (`rule`) and message. @category models */
+/** A finding: its event index, stable rule id, severity, grammar invariant (`rule`) and message. @category models */
 export type { Finding }
 /** What `validateStream` returns: the findings of severity `violation`. @category models */
 export type Violation = Finding

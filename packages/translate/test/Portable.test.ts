@@ -1,5 +1,5 @@
 /**
- * translate runs outside Node (DESIGN §1: browsers, Deno, Bun, workers): bundled for the browser — the build
+ * translate runs outside Node (docs/architecture.md#packages): bundled for the browser — the build
  * fails on any Node built-in — and run in a bare `node:vm` context that has no `require`, `process` or
  * `Buffer`, only what a browser has.
  */

@@ -1,7 +1,7 @@
 /**
- * Property tests (STYLE L8): an arbitrary "generation plan" (what the model says) is rendered into Chat
+ * Properties (docs/conventions.md#property-tests): any "generation plan" (what the model says) is rendered into Chat
  * Completions chunk streams split at arbitrary code-point boundaries, then driven through the sequencer.
- * Whatever the plan and the splitting, the event stream obeys DESIGN §2, the openai SDK's accumulator accepts
+ * Whatever the plan and the splitting, the event stream obeys the grammar, the openai SDK's accumulator accepts
  * it, the deltas carry exactly what the chunks carried, and streaming and non-streaming agree.
  */
 import { describe, expect, it } from "@effect/vitest"

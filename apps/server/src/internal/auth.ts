@@ -1,5 +1,5 @@
 /**
- * API-key authentication, deny by default (DESIGN §5). The decision is made on the route the router actually
+ * API-key auth, deny by default (docs/architecture.md#authentication), decided on the route the router actually
  * matched — never on a string prefix of the raw URL, which the router normalises differently (it ignores
  * duplicate slashes, case, a trailing slash, `;` parameters and decodes percent-escapes). Every route needs
  * the key except the explicit public set, so a route added later is private without anyone remembering to

@@ -1,5 +1,5 @@
 /**
- * The driver: the sequencer's pure fold run over batches of inputs (DESIGN §3), one batch of events per batch
+ * The driver: the fold (docs/architecture.md#sequencer) over batches of inputs, one batch of events per batch
  * of inputs — no per-event machinery. The opening events come first and alone, so that they leave at once.
  * It holds only the fold's state, so that a generation whose consumer left can still close the response
  * with `finish`.

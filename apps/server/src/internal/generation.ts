@@ -2,7 +2,7 @@
  * One generation: the backend's Source driven through the sequencer fold (drive.ts), with the concerns beside
  * it, each in its own module: persistence (persist.ts), cancel watching (cancelWatch.ts), the registry of
  * running generations (Generations), metrics, recording (recording.ts). Cancel, drain and a client gone all
- * end in exactly one terminal event. Streaming and non-streaming run the same steps (DESIGN §3).
+ * end in exactly one terminal event. Streamed or not, it runs the same steps (docs/architecture.md#generations).
  *
  * The hot path is plain code: a step is one read of the Source, one fold, one encode, one write — no fiber,
  * scope or stream per batch. Effect is at the edges: opening the backend (an HTTP error if it fails before its

@@ -61,7 +61,7 @@ const migrations: ReadonlyArray<
           for (const stmt of putItems(JSON.parse(row.record as string) as StoredResponse)) yield* tx.execute(stmt)
       })
   ],
-  // In-progress records name their owner (a replica id) and carry its heartbeat (DESIGN §5).
+  // In-progress records name their owner (a replica id) and carry its heartbeat (docs/architecture.md#replicas).
   [
     4,
     "add_response_leases",

@@ -1,5 +1,5 @@
 /**
- * The stream checker's rules: one stable id per check, its severity, and the DESIGN §2 invariant it belongs to.
+ * The stream checker's rules: one stable id per check, its severity, and the grammar invariant it belongs to.
  * The README's conformance table mirrors this list (a test keeps them in step).
  *
  * Severities: a `violation` breaks the event grammar or a field the official SDK types require; a `warning` is
@@ -11,7 +11,7 @@ export type Severity = "violation" | "warning" | "note"
 
 export interface Rule {
   readonly severity: Severity
-  /** DESIGN §2 invariant 1–8, or `grammar` (the productions) / `schema` (field shapes). */
+  /** docs/architecture.md#event-grammar invariant 1–8, or `grammar` (the productions) / `schema` (field shapes). */
   readonly invariant: string
   readonly summary: string
 }

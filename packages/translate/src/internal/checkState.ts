@@ -9,7 +9,7 @@ import { type RuleId, rules, type Severity } from "./checkRules.js"
 export interface Finding {
   /** Index of the offending event in the stream (the stream's length for "ended without…"). */
   readonly index: number
-  /** The DESIGN §2 invariant (1–8), `grammar` or `schema`. */
+  /** The invariant (1–8) of docs/architecture.md#event-grammar, `grammar` or `schema`. */
   readonly rule: string
   /** The stable rule id (`item.interleaved`, `terminal.output`…). */
   readonly id: RuleId

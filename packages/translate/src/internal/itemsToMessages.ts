@@ -1,5 +1,5 @@
 /**
- * Responses input items (history first, then this request's input) → Chat Completions messages (DESIGN §4).
+ * Responses input items (history, then this request's) → Chat messages (docs/architecture.md#request-translation).
  * Consecutive function calls merge into one assistant message; reasoning becomes the next assistant
  * message's `reasoning_content`; what cannot be honoured fails with the `param` that names it.
  */
@@ -123,7 +123,7 @@ export const itemsToMessages = (
         // not end the open assistant message, or consecutive function calls would split into several messages.
         if (text === "") return
         // Within one assistant turn, reasoning joins that turn's message: a chat message has one
-        // reasoning_content, and consecutive function calls must stay one message (DESIGN §4).
+        // reasoning_content, and consecutive function calls must stay one message with several `tool_calls`.
         if (assistant !== undefined) assistant.reasoning += (assistant.reasoning === "" ? "" : "\n") + text
         else reasoning += (reasoning === "" ? "" : "\n") + text
         return
