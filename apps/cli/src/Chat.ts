@@ -48,7 +48,11 @@ export const resolveModel = async (endpoint: Endpoint, model: Option.Option<stri
 const write = (w: Render.Write) => (w.to === "out" ? process.stdout : process.stderr).write(w.text)
 
 /** One turn: stream the answer to the terminal; the new response id when the turn succeeded. */
-const turn = async (endpoint: Endpoint, style: Render.Style, body: Record<string, unknown>): Promise<string | undefined> => {
+const turn = async (
+  endpoint: Endpoint,
+  style: Render.Style,
+  body: Record<string, unknown>
+): Promise<string | undefined> => {
   let state = Render.initialTurn
   const outcome = await postResponses(endpoint, body, (frame) => {
     const [next, writes] = Render.render(style, state, frame.json)
@@ -72,7 +76,9 @@ const turn = async (endpoint: Endpoint, style: Render.Style, body: Record<string
     write(Render.errorWrite(style, "the stream ended without a terminal event"))
     return undefined
   }
-  return state.terminal === "response.completed" || state.terminal === "response.incomplete" ? state.responseId : undefined
+  return state.terminal === "response.completed" || state.terminal === "response.incomplete"
+    ? state.responseId
+    : undefined
 }
 
 /** @category commands */
@@ -83,7 +89,10 @@ export const chat = Command.make("chat", chatOptions, (options) =>
     const instructions = Option.getOrUndefined(options.instructions)
     const interactive = process.stdin.isTTY === true
     const style: Render.Style = { ansi: process.stdout.isTTY === true }
-    const lines = createInterface({ input: process.stdin, ...(interactive ? { output: process.stdout, terminal: true } : { terminal: false }) })
+    const lines = createInterface({
+      input: process.stdin,
+      ...(interactive ? { output: process.stdout, terminal: true } : { terminal: false })
+    })
     if (interactive) {
       process.stdout.write(`parlance chat · ${model} @ ${endpoint.baseUrl}  (/exit or Ctrl-D to quit)\n`)
       lines.setPrompt("› ")
@@ -94,7 +103,13 @@ export const chat = Command.make("chat", chatOptions, (options) =>
       const line = raw.trim()
       if (line === "/exit" || line === "/quit") break
       if (line !== "") {
-        const body = { model, input: line, stream: true, ...(instructions ? { instructions } : {}), ...(previous ? { previous_response_id: previous } : {}) }
+        const body = {
+          model,
+          input: line,
+          stream: true,
+          ...(instructions ? { instructions } : {}),
+          ...(previous ? { previous_response_id: previous } : {})
+        }
         previous = (await turn(endpoint, style, body)) ?? previous
       }
       if (interactive) lines.prompt()

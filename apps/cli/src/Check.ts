@@ -56,7 +56,9 @@ const checkOptions = {
 
 /** The cap for scenarios that set none: a model that never stops must not hold the check for minutes. */
 const capped = (body: unknown, cap: number): unknown =>
-  cap > 0 && typeof body === "object" && body !== null && !("max_output_tokens" in body) ? { ...body, max_output_tokens: cap } : body
+  cap > 0 && typeof body === "object" && body !== null && !("max_output_tokens" in body)
+    ? { ...body, max_output_tokens: cap }
+    : body
 
 /** `<scenario>.sse` for the scenario's main stream, `<scenario>.<label>.sse` for the others. */
 const save = (dir: string, scenario: string, captures: ReadonlyArray<Capture>): void => {
@@ -64,14 +66,27 @@ const save = (dir: string, scenario: string, captures: ReadonlyArray<Capture>): 
   for (const capture of captures) {
     if (capture.outcome._tag !== "Http") continue
     const ext = capture.outcome.contentType.includes("text/event-stream") ? "sse" : "json"
-    writeFileSync(join(dir, `${scenario}${capture.label === "" ? "" : `.${capture.label}`}.${ext}`), capture.outcome.text)
+    writeFileSync(
+      join(dir, `${scenario}${capture.label === "" ? "" : `.${capture.label}`}.${ext}`),
+      capture.outcome.text
+    )
   }
 }
 
 const selected = (only: Option.Option<string>) => {
-  const names = Option.match(only, { onNone: () => undefined, onSome: (s) => s.split(",").map((n) => n.trim()).filter((n) => n !== "") })
+  const names = Option.match(only, {
+    onNone: () => undefined,
+    onSome: (s) =>
+      s
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== "")
+  })
   if (names === undefined) return { list: scenarios, unknown: [] as Array<string> }
-  return { list: scenarios.filter((s) => names.includes(s.name)), unknown: names.filter((n) => !scenarios.some((s) => s.name === n)) }
+  return {
+    list: scenarios.filter((s) => names.includes(s.name)),
+    unknown: names.filter((n) => !scenarios.some((s) => s.name === n))
+  }
 }
 
 /** @category commands */
@@ -79,11 +94,17 @@ export const check = Command.make("check", checkOptions, (options) =>
   Effect.promise(async () => {
     const { list, unknown } = selected(options.only)
     if (unknown.length > 0) {
-      process.stderr.write(`error: unknown scenario(s) ${unknown.join(", ")}; known: ${scenarios.map((s) => s.name).join(", ")}\n`)
+      process.stderr.write(
+        `error: unknown scenario(s) ${unknown.join(", ")}; known: ${scenarios.map((s) => s.name).join(", ")}\n`
+      )
       process.exitCode = 2
       return
     }
-    const endpoint: Endpoint = { baseUrl: normalizeBaseUrl(options.baseUrl), apiKey: Option.getOrUndefined(options.apiKey), timeoutMs: options.timeout * 1000 }
+    const endpoint: Endpoint = {
+      baseUrl: normalizeBaseUrl(options.baseUrl),
+      apiKey: Option.getOrUndefined(options.apiKey),
+      timeoutMs: options.timeout * 1000
+    }
     const model = await resolveModel(endpoint, options.model)
     const post = (body: unknown) => postResponses(endpoint, capped(body, options.maxOutputTokens))
     const results: Array<ScenarioResult> = []
@@ -105,4 +126,8 @@ export const check = Command.make("check", checkOptions, (options) =>
     process.stdout.write(options.json ? Report.json(report) : Report.table(report, process.stdout.isTTY === true))
     if (!report.pass) process.exitCode = 1
   })
-).pipe(Command.withDescription("Conformance report for any /v1/responses server: every stream checked against the event grammar"))
+).pipe(
+  Command.withDescription(
+    "Conformance report for any /v1/responses server: every stream checked against the event grammar"
+  )
+)

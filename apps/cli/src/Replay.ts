@@ -35,7 +35,12 @@ const replayOptions = {
 
 const kindLine = (file: string, a: Analysis): string => {
   const chunks = a.chunks === undefined ? "" : `${a.chunks.length} chunk(s) → `
-  const what = { recording: "a --record-dir recording", vector: "a golden vector", sse: "an SSE capture of Responses events", chunks: "a chunk file" }[a.kind]
+  const what = {
+    recording: "a --record-dir recording",
+    vector: "a golden vector",
+    sse: "an SSE capture of Responses events",
+    chunks: "a chunk file"
+  }[a.kind]
   return `${file}: ${what}, ${chunks}${a.events.length} event(s)`
 }
 
@@ -53,13 +58,16 @@ const grammarLine = (a: Analysis, strict: boolean): string => {
     count("note") > 0 ? `${count("note")} note(s)` : "",
     strict ? "--strict: warnings count as violations" : ""
   ].filter((s) => s !== "")
-  const head = a.violations.length === 0 ? "grammar: ok (no violations)" : `grammar: ${a.violations.length} violation(s)`
+  const head =
+    a.violations.length === 0 ? "grammar: ok (no violations)" : `grammar: ${a.violations.length} violation(s)`
   return others.length > 0 ? `${head}; ${others.join("; ")}` : head
 }
 
 const writeVector = (file: string, a: Analysis, target: string, description: Option.Option<string>): void => {
   if (a.chunks === undefined) {
-    process.stderr.write("error: --vector needs chunks; an SSE capture of Responses events has none (record with --record-dir, or pass the upstream's chunks)\n")
+    process.stderr.write(
+      "error: --vector needs chunks; an SSE capture of Responses events has none (record with --record-dir, or pass the upstream's chunks)\n"
+    )
     process.exitCode = 2
     return
   }
@@ -94,4 +102,8 @@ export const replay = Command.make("replay", replayOptions, (options) =>
     if (a.violations.length > 0 || a.reproduced?.exact === false) process.exitCode = 1
     Option.map(options.vector, (target) => writeVector(options.file, a, target, options.description))
   })
-).pipe(Command.withDescription("Re-run and validate a recorded capture (recording, raw SSE, or chunk file); --vector writes a golden vector"))
+).pipe(
+  Command.withDescription(
+    "Re-run and validate a recorded capture (recording, raw SSE, or chunk file); --vector writes a golden vector"
+  )
+)

@@ -61,7 +61,10 @@ export const serveOptions = {
   ),
   port: integer("port", 8080, "Port to listen on"),
   apiKey: text("api-key", "Require this key (Authorization: Bearer …) on every route except /health"),
-  metricsPublic: flag("metrics-public", "Serve /metrics without the API key (it shows routes, request counts and token totals)"),
+  metricsPublic: flag(
+    "metrics-public",
+    "Serve /metrics without the API key (it shows routes, request counts and token totals)"
+  ),
   upstream: text("upstream", "Proxy mode: base URL of a Chat Completions server (e.g. http://127.0.0.1:8081/v1)"),
   upstreamApiKey: text("upstream-api-key", "API key sent to the upstream"),
   upstreamTimeout: integer(
@@ -80,11 +83,31 @@ export const serveOptions = {
     Flag.withDefault(".parlance")
   ),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
-  heartbeatInterval: integer("heartbeat-interval", 5_000, "Milliseconds between this replica's heartbeats on its in-progress responses (and sweeps for dead replicas' ones)"),
-  staleAfter: integer("stale-after", 15_000, "Milliseconds after which an in-progress response whose owner stopped its heartbeat is marked failed"),
-  drainTimeout: integer("drain-timeout", 10_000, "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"),
-  headersTimeout: integer("headers-timeout", 30, "Seconds a client may take to send a request's headers before its socket is closed (408; 0 = no limit)"),
-  requestTimeout: integer("request-timeout", 300, "Seconds a client may take to send a whole request, body included, not the streamed response (408 past it; 0 = no limit)"),
+  heartbeatInterval: integer(
+    "heartbeat-interval",
+    5_000,
+    "Milliseconds between this replica's heartbeats on its in-progress responses (and sweeps for dead replicas' ones)"
+  ),
+  staleAfter: integer(
+    "stale-after",
+    15_000,
+    "Milliseconds after which an in-progress response whose owner stopped its heartbeat is marked failed"
+  ),
+  drainTimeout: integer(
+    "drain-timeout",
+    10_000,
+    "On shutdown, milliseconds in-flight streams may run before they are stopped (each still ends with its terminal event)"
+  ),
+  headersTimeout: integer(
+    "headers-timeout",
+    30,
+    "Seconds a client may take to send a request's headers before its socket is closed (408; 0 = no limit)"
+  ),
+  requestTimeout: integer(
+    "request-timeout",
+    300,
+    "Seconds a client may take to send a whole request, body included, not the streamed response (408 past it; 0 = no limit)"
+  ),
   bodyLimit: integer("body-limit", 33_554_432, "Largest request body in bytes, also after decompression (413 past it)"),
   fileUrls: choice(
     "file-urls",
@@ -92,18 +115,44 @@ export const serveOptions = {
     "public",
     "Which input_file file_urls the server fetches: off (none), public (hosts that resolve to public addresses only: no loopback, private, link-local or metadata addresses), any (also private ones, for a trusted network)"
   ),
-  fileUrlMaxBytes: integer("file-url-max-bytes", 20_971_520, "Largest file fetched from an input_file file_url, in bytes (400 past it)"),
-  fileUrlTimeout: integer("file-url-timeout", 10_000, "Milliseconds a file_url may take to arrive in full, redirects included (400 past it)"),
-  maxJsonDepth: integer("max-json-depth", 128, "Deepest nesting of arrays/objects a request body may have (400 past it)"),
+  fileUrlMaxBytes: integer(
+    "file-url-max-bytes",
+    20_971_520,
+    "Largest file fetched from an input_file file_url, in bytes (400 past it)"
+  ),
+  fileUrlTimeout: integer(
+    "file-url-timeout",
+    10_000,
+    "Milliseconds a file_url may take to arrive in full, redirects included (400 past it)"
+  ),
+  maxJsonDepth: integer(
+    "max-json-depth",
+    128,
+    "Deepest nesting of arrays/objects a request body may have (400 past it)"
+  ),
   recordDir: text("record-dir", "Record every request's upstream chunks and emitted events here"),
   cors: text("cors", "Allowed CORS origins, comma-separated, or *"),
-  maxOutputTokens: integer("max-output-tokens", 0, "Cap on generated tokens for requests that set none (0 = no cap, like llama-server's --n-predict -1)"),
+  maxOutputTokens: integer(
+    "max-output-tokens",
+    0,
+    "Cap on generated tokens for requests that set none (0 = no cap, like llama-server's --n-predict -1)"
+  ),
   strictTools: flag("strict-tools", "Refuse built-in tools (web_search, mcp…) with a 400 instead of skipping them"),
   modelName: text("model-name", "The model id the embedded engine reports (default: the file name)"),
-  secret: text("secret", "Key that seals encrypted_content (reasoning, compaction summaries) returned to clients; give every replica the same (default: generated once into --data-dir)"),
+  secret: text(
+    "secret",
+    "Key that seals encrypted_content (reasoning, compaction summaries) returned to clients; give every replica the same (default: generated once into --data-dir)"
+  ),
   secretFile: text("secret-file", "File holding the --secret"),
-  contextWindow: integer("context-window", 0, "Proxy mode: the upstream model's context window, for /v1/models, when the upstream does not report it (0 = unknown)"),
-  upstreamPhase: flag("upstream-phase", "Proxy mode: send assistant messages' phase (commentary / final_answer) to the upstream, for one that reads it")
+  contextWindow: integer(
+    "context-window",
+    0,
+    "Proxy mode: the upstream model's context window, for /v1/models, when the upstream does not report it (0 = unknown)"
+  ),
+  upstreamPhase: flag(
+    "upstream-phase",
+    "Proxy mode: send assistant messages' phase (commentary / final_answer) to the upstream, for one that reads it"
+  )
 }
 
 export type ServeConfig = {

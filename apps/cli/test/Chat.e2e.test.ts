@@ -11,7 +11,9 @@ describe("parlance chat (piped stdin, real server in front of the fake upstream)
   it("streams answers, chains turns with previous_response_id, renders tool calls and reasoning, survives errors", async () => {
     const closed = await freePort()
     const [plain, tools, fault, down] = await Promise.all([
-      runCli(["chat", "--base-url", p.baseUrl, "--model", "fake-model", "--instructions", "Be brief."], { input: "hello there\nand a second turn\n/exit\nnever sent\n" }),
+      runCli(["chat", "--base-url", p.baseUrl, "--model", "fake-model", "--instructions", "Be brief."], {
+        input: "hello there\nand a second turn\n/exit\nnever sent\n"
+      }),
       runCli(["chat", "--base-url", p.baseUrl, "--model", "vector/reasoning-then-tool-call"], { input: "go\n" }),
       runCli(["chat", "--base-url", p.baseUrl, "--model", "fault/429"], { input: "one\ntwo\n" }),
       runCli(["chat", "--base-url", `http://127.0.0.1:${closed}/v1`, "--model", "m"], { input: "anyone?\n" })
@@ -35,6 +37,8 @@ describe("parlance chat (piped stdin, real server in front of the fake upstream)
     expect(fault.stderr.match(/error: HTTP 429 .*fake upstream says 429/g)).toHaveLength(2)
 
     expect(down.code).toBe(0)
-    expect(down.stderr).toMatch(new RegExp(`error: cannot reach http://127\\.0\\.0\\.1:${closed}/v1/responses: .*ECONNREFUSED`))
+    expect(down.stderr).toMatch(
+      new RegExp(`error: cannot reach http://127\\.0\\.0\\.1:${closed}/v1/responses: .*ECONNREFUSED`)
+    )
   })
 })

@@ -9,7 +9,17 @@ const fold = (ansi: boolean, events: ReadonlyArray<unknown>) => {
     turn = next
     writes.push(...out)
   }
-  return { turn, out: writes.filter((w) => w.to === "out").map((w) => w.text).join(""), err: writes.filter((w) => w.to === "err").map((w) => w.text).join("") }
+  return {
+    turn,
+    out: writes
+      .filter((w) => w.to === "out")
+      .map((w) => w.text)
+      .join(""),
+    err: writes
+      .filter((w) => w.to === "err")
+      .map((w) => w.text)
+      .join("")
+  }
 }
 
 const events = [
@@ -25,14 +35,19 @@ const events = [
 
 describe("chat rendering", () => {
   it("dims reasoning only on a TTY, and reports an incomplete answer on stderr", () => {
-    expect(fold(true, events)).toMatchObject({ out: "\x1b[2mhmm\x1b[22m\nHi\n", turn: { responseId: "resp_1", terminal: "response.incomplete" } })
+    expect(fold(true, events)).toMatchObject({
+      out: "\x1b[2mhmm\x1b[22m\nHi\n",
+      turn: { responseId: "resp_1", terminal: "response.incomplete" }
+    })
     const plain = fold(false, events)
     expect(plain.out).toBe("thinking: hmm\nHi\n")
     expect(plain.err).toBe("[incomplete: max_output_tokens]\n")
   })
 
   it("shows a failure's message and code", () => {
-    const failed = fold(false, [{ type: "response.failed", response: { error: { code: "upstream_error", message: "boom" } } }])
+    const failed = fold(false, [
+      { type: "response.failed", response: { error: { code: "upstream_error", message: "boom" } } }
+    ])
     expect(failed.err).toBe("error: boom (upstream_error)\n")
   })
 })

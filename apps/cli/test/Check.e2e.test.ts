@@ -39,11 +39,21 @@ describe("parlance check", () => {
     const report = JSON.parse(ours.stdout)
     const s = byName(report)
     expect(report.scenarios.every((x: any) => x.violations === 0)).toBe(true)
-    for (const name of ["stream", "non-stream", "tool-call", "tool-loop", "previous-response-id"]) expect(s[name], name).toMatchObject({ pass: true })
+    for (const name of ["stream", "non-stream", "tool-call", "tool-loop", "previous-response-id"])
+      expect(s[name], name).toMatchObject({ pass: true })
     // The fake calls only the first tool, ignores response_format and max_tokens: honest failures, not crashes.
-    expect(s["consecutive-tool-calls"]).toMatchObject({ pass: false, reason: "1 function call(s) in the output, expected 2" })
-    expect(s["json-schema"]).toMatchObject({ pass: false, reason: expect.stringMatching(/^the output_text is not JSON: "echo: /) })
-    expect(s["max-output-tokens"]).toMatchObject({ pass: false, reason: expect.stringContaining("ended with response.completed") })
+    expect(s["consecutive-tool-calls"]).toMatchObject({
+      pass: false,
+      reason: "1 function call(s) in the output, expected 2"
+    })
+    expect(s["json-schema"]).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/^the output_text is not JSON: "echo: /)
+    })
+    expect(s["max-output-tokens"]).toMatchObject({
+      pass: false,
+      reason: expect.stringContaining("ended with response.completed")
+    })
     expect(s["tool-loop"].requests).toBe(2)
     expect(ours.code).toBe(1)
     // Progress goes to stderr, one line a scenario; every request carried the default output cap.
@@ -54,9 +64,24 @@ describe("parlance check", () => {
 
     // --save: each scenario's raw SSE, exactly as received (it re-validates clean, event names included).
     const files = readdirSync(save).sort()
-    expect(files).toEqual(expect.arrayContaining(["stream.sse", "non-stream.sse", "non-stream.json", "tool-loop.call.sse", "tool-loop.sse", "previous-response-id.turn1.sse", "max-output-tokens.sse"]))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "stream.sse",
+        "non-stream.sse",
+        "non-stream.json",
+        "tool-loop.call.sse",
+        "tool-loop.sse",
+        "previous-response-id.turn1.sse",
+        "max-output-tokens.sse"
+      ])
+    )
     const messages = Sse.decodeText(readFileSync(join(save, "tool-loop.sse"), "utf8"))
-    expect(validateStream(messages.map((m) => JSON.parse(m.data)), { eventNames: messages.map((m) => m.event), strict: true })).toEqual([])
+    expect(
+      validateStream(
+        messages.map((m) => JSON.parse(m.data)),
+        { eventNames: messages.map((m) => m.event), strict: true }
+      )
+    ).toEqual([])
 
     // With models the fake can serve for them, those scenarios pass.
     expect(twoCalls.code).toBe(0)
@@ -73,13 +98,17 @@ describe("parlance check", () => {
       firstViolation: { index: 6, rule: "3", capture: "" }
     })
     expect(b["consecutive-tool-calls"].violations).toBeGreaterThan(5)
-    expect(b["stream"]).toMatchObject({ pass: false })
+    expect(b.stream).toMatchObject({ pass: false })
     expect(brokenTable.code).toBe(1)
-    expect(brokenTable.stdout).toMatch(/consecutive-tool-calls\s+FAIL\s+\d+ violations\s+event #6 rule 3: .*item_id "fc_0002", the open item is fc_0001.*\(\+\d+ more\)/)
+    expect(brokenTable.stdout).toMatch(
+      /consecutive-tool-calls\s+FAIL\s+\d+ violations\s+event #6 rule 3: .*item_id "fc_0002", the open item is fc_0001.*\(\+\d+ more\)/
+    )
 
     // Unreachable: a clear message and a distinct non-zero status.
     expect(down.code).toBe(2)
-    expect(down.stderr).toMatch(new RegExp(`^error: cannot reach http://127\\.0\\.0\\.1:${closed}/v1/responses: .*ECONNREFUSED`, "m"))
+    expect(down.stderr).toMatch(
+      new RegExp(`^error: cannot reach http://127\\.0\\.0\\.1:${closed}/v1/responses: .*ECONNREFUSED`, "m")
+    )
     expect(existsSync(save)).toBe(true)
     // several CLIs spawned at once: generous on a shared CI machine
   }, 120_000)

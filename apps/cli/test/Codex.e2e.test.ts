@@ -18,7 +18,11 @@ import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 const codex = join(import.meta.dirname, "../node_modules/@openai/codex/bin/codex.js")
 const probe = existsSync(codex) ? spawnSync(codex, ["--version"], { encoding: "utf8", timeout: 20_000 }) : undefined
 const cannotRun =
-  probe === undefined ? `the codex binary is not installed (${codex})` : probe.status !== 0 ? `codex --version failed: ${(probe.stderr || String(probe.error)).trim()}` : undefined
+  probe === undefined
+    ? `the codex binary is not installed (${codex})`
+    : probe.status !== 0
+      ? `codex --version failed: ${(probe.stderr || String(probe.error)).trim()}`
+      : undefined
 if (cannotRun !== undefined) console.warn(`SKIPPING the Codex CLI test: ${cannotRun}`)
 
 const tinyModel = join(import.meta.dirname, "../../../tooling/tiny-model/model/tiny.gguf")
@@ -30,7 +34,13 @@ const serve = async (args: ReadonlyArray<string>) => {
 }
 
 /** `codex exec` against a base URL, with its own CODEX_HOME; only loopback is reachable (a dead proxy for the rest). */
-const runCodex = (baseUrl: string, model: string, prompt: string, timeoutMs = 45_000, config: ReadonlyArray<string> = []) => {
+const runCodex = (
+  baseUrl: string,
+  model: string,
+  prompt: string,
+  timeoutMs = 45_000,
+  config: ReadonlyArray<string> = []
+) => {
   const home = tempDir("codex-home")
   const work = tempDir("codex-work")
   mkdirSync(home, { recursive: true })
@@ -53,10 +63,32 @@ const runCodex = (baseUrl: string, model: string, prompt: string, timeoutMs = 45
   )
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENAI_|CODEX_)/.test(k)) env[k] = v
-  Object.assign(env, { CODEX_HOME: home, HTTPS_PROXY: "http://127.0.0.1:9", HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1,localhost", NO_COLOR: "1" })
+  Object.assign(env, {
+    CODEX_HOME: home,
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    HTTP_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "127.0.0.1,localhost",
+    NO_COLOR: "1"
+  })
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     // Its own process group: the `codex` bin is a Node wrapper around a native binary, killed together.
-    const child = spawn(codex, ["exec", "--skip-git-repo-check", "--ephemeral", "--json", "--color", "never", "-s", "read-only", "-C", work, prompt], { env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    const child = spawn(
+      codex,
+      [
+        "exec",
+        "--skip-git-repo-check",
+        "--ephemeral",
+        "--json",
+        "--color",
+        "never",
+        "-s",
+        "read-only",
+        "-C",
+        work,
+        prompt
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"], detached: true }
+    )
     const kill = () => {
       try {
         process.kill(-child.pid!, "SIGKILL")
@@ -85,7 +117,9 @@ beforeAll(async () => {
 afterAll(() => upstream.close())
 
 describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () => {
-  it("proxy mode: codex exec completes a tool turn; every recorded stream obeys the grammar", { timeout: 90_000 }, async () => {
+  it("proxy mode: codex exec completes a tool turn; every recorded stream obeys the grammar", {
+    timeout: 90_000
+  }, async () => {
     const served = await serve(["--upstream", upstream.url])
     let result: Awaited<ReturnType<typeof runCodex>>
     try {
@@ -103,11 +137,16 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
     // The fake's scripted model calls Codex's first tool, then answers the tool output: two streams.
     expect(streams.length).toBeGreaterThanOrEqual(2)
     for (const s of streams) expect(s.violations, s.file).toEqual([])
-    const lastMessage = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string }).find((i) => i.type === "agent_message")
+    const lastMessage = events
+      .filter((e) => e.type === "item.completed")
+      .map((e) => e.item as { type: string; text?: string })
+      .find((i) => i.type === "agent_message")
     // The tool really runs now (the fake fills only required arguments), so its output spans lines.
     expect(lastMessage?.text).toMatch(/^tool said: .*\(messages: \d+\)$/s)
     // What Codex sends: a stateless full-input replay (store false), namespace tools, built-ins that are skipped.
-    const request = streams.map((s) => s.request).find((r) => r.input.some((i: any) => i.type === "function_call_output"))
+    const request = streams
+      .map((s) => s.request)
+      .find((r) => r.input.some((i: any) => i.type === "function_call_output"))
     expect(request).toMatchObject({ store: false, stream: true, include: ["reasoning.encrypted_content"] })
   })
 
@@ -132,8 +171,19 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
   // The scripted tiny model ends its turns and calls the first tool offered — Codex's shell tool
   // (`exec_command`), its `cmd` the word after "run". Codex runs it and sends the output back; the model
   // answers it, and the turn completes.
-  it("embedded engine (scripted model): the model calls Codex's shell tool, Codex runs it, the model answers", { timeout: 300_000 }, async () => {
-    const served = await serve(["--model", await ensureScriptedModel(), "--model-name", "scripted", "--ctx-size", "32768", "--threads", "1"])
+  it("embedded engine (scripted model): the model calls Codex's shell tool, Codex runs it, the model answers", {
+    timeout: 300_000
+  }, async () => {
+    const served = await serve([
+      "--model",
+      await ensureScriptedModel(),
+      "--model-name",
+      "scripted",
+      "--ctx-size",
+      "32768",
+      "--threads",
+      "1"
+    ])
     let result: Awaited<ReturnType<typeof runCodex>>
     try {
       result = await runCodex(served.url, "scripted", "please run find", 240_000, lean)
@@ -145,7 +195,12 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
     expect(failures, result.stdout + result.stderr).toEqual([])
     expect(events.map((e) => e.type)).toContain("turn.completed")
     expect(result.code, result.stderr).toBe(0)
-    const items = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string; command?: string; exit_code?: number; aggregated_output?: string })
+    const items = events
+      .filter((e) => e.type === "item.completed")
+      .map(
+        (e) =>
+          e.item as { type: string; text?: string; command?: string; exit_code?: number; aggregated_output?: string }
+      )
     const command = items.find((i) => i.type === "command_execution")
     expect(command, result.stdout).toBeDefined()
     expect(command?.command).toContain("find")
@@ -164,7 +219,9 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
     const call = first!.events.at(-1).response.output.find((i: any) => i.type === "function_call")
     expect(call).toMatchObject({ name: "exec_command", status: "completed" })
     expect(JSON.parse(call.arguments).cmd.trim()).toBe("find")
-    const answered = streams.map((s) => s.request).find((r) => r.input.some((i: any) => i.type === "function_call_output"))
+    const answered = streams
+      .map((s) => s.request)
+      .find((r) => r.input.some((i: any) => i.type === "function_call_output"))
     expect(answered).toBeDefined()
   })
 
@@ -172,33 +229,55 @@ describe.skipIf(cannotRun !== undefined)("Codex CLI against parlance serve", () 
   // With a context large enough for Codex's prompt and `--max-output-tokens`, Codex parses the whole stream
   // (the agent message is the tiny model's nonsense) and then reports the cap — a model limit, not a protocol
   // error. At the default 2048-token context, the same request is a clear 400 context_length_exceeded.
-  it.skipIf(!existsSync(tinyModel))("embedded engine (tiny model): Codex reads the whole stream; only the model's limits are reported", { timeout: 90_000 }, async () => {
-    const served = await serve(["--model", tinyModel, "--ctx-size", "32768", "--max-output-tokens", "24", "--threads", "1"])
-    let result: Awaited<ReturnType<typeof runCodex>>
-    try {
-      result = await runCodex(served.url, "tiny", "Say hi.")
-    } finally {
-      expect(await served.stop()).toBe(0)
-    }
-    const events = codexEvents(result.stdout)
-    const message = events.filter((e) => e.type === "item.completed").map((e) => e.item as { type: string; text?: string }).find((i) => i.type === "agent_message")
-    expect(message?.text?.length, result.stdout).toBeGreaterThan(0)
-    const failed = events.filter((e) => e.type === "turn.failed")
-    expect(failed.map((e) => JSON.stringify(e.error)), result.stdout).toEqual([expect.stringContaining("Incomplete response returned, reason: max_output_tokens")])
-    const streams = recordedStreams(served.recordDir)
-    expect(streams.length).toBeGreaterThanOrEqual(1)
-    for (const s of streams) {
-      expect(s.violations, s.file).toEqual([])
-      expect(s.events.at(-1).type).toBe("response.incomplete")
-    }
+  it.skipIf(!existsSync(tinyModel))(
+    "embedded engine (tiny model): Codex reads the whole stream; only the model's limits are reported",
+    { timeout: 90_000 },
+    async () => {
+      const served = await serve([
+        "--model",
+        tinyModel,
+        "--ctx-size",
+        "32768",
+        "--max-output-tokens",
+        "24",
+        "--threads",
+        "1"
+      ])
+      let result: Awaited<ReturnType<typeof runCodex>>
+      try {
+        result = await runCodex(served.url, "tiny", "Say hi.")
+      } finally {
+        expect(await served.stop()).toBe(0)
+      }
+      const events = codexEvents(result.stdout)
+      const message = events
+        .filter((e) => e.type === "item.completed")
+        .map((e) => e.item as { type: string; text?: string })
+        .find((i) => i.type === "agent_message")
+      expect(message?.text?.length, result.stdout).toBeGreaterThan(0)
+      const failed = events.filter((e) => e.type === "turn.failed")
+      expect(
+        failed.map((e) => JSON.stringify(e.error)),
+        result.stdout
+      ).toEqual([expect.stringContaining("Incomplete response returned, reason: max_output_tokens")])
+      const streams = recordedStreams(served.recordDir)
+      expect(streams.length).toBeGreaterThanOrEqual(1)
+      for (const s of streams) {
+        expect(s.violations, s.file).toEqual([])
+        expect(s.events.at(-1).type).toBe("response.incomplete")
+      }
 
-    const small = await serve(["--model", tinyModel, "--ctx-size", "2048", "--threads", "1"])
-    try {
-      result = await runCodex(small.url, "tiny", "Say hi.")
-    } finally {
-      expect(await small.stop()).toBe(0)
+      const small = await serve(["--model", tinyModel, "--ctx-size", "2048", "--threads", "1"])
+      try {
+        result = await runCodex(small.url, "tiny", "Say hi.")
+      } finally {
+        expect(await small.stop()).toBe(0)
+      }
+      const refused = codexEvents(result.stdout).filter((e) => e.type === "turn.failed")
+      expect(
+        refused.map((e) => JSON.stringify(e.error)),
+        result.stdout
+      ).toEqual([expect.stringContaining("ran out of room in the model's context window")])
     }
-    const refused = codexEvents(result.stdout).filter((e) => e.type === "turn.failed")
-    expect(refused.map((e) => JSON.stringify(e.error)), result.stdout).toEqual([expect.stringContaining("ran out of room in the model's context window")])
-  })
+  )
 })

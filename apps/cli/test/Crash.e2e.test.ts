@@ -24,7 +24,22 @@ const serve = async (dataDir: string): Promise<{ child: ChildProcess; url: strin
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    [bin, "serve", "--upstream", upstream.url, "--port", String(port), "--store", "sqlite", "--data-dir", dataDir, "--heartbeat-interval", String(HEARTBEAT_MS), "--stale-after", String(STALE_AFTER_MS)],
+    [
+      bin,
+      "serve",
+      "--upstream",
+      upstream.url,
+      "--port",
+      String(port),
+      "--store",
+      "sqlite",
+      "--data-dir",
+      dataDir,
+      "--heartbeat-interval",
+      String(HEARTBEAT_MS),
+      "--stale-after",
+      String(STALE_AFTER_MS)
+    ],
     { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
   )
   let stdout = ""
@@ -49,7 +64,11 @@ const open = (url: string, model: string): Stream => {
   const id = new Promise<string>((resolve) => (resolveId = resolve))
   const done = (async () => {
     try {
-      const response = await fetch(`${url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, input: "go", stream: true }) })
+      const response = await fetch(`${url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, input: "go", stream: true })
+      })
       const reader = response.body!.getReader()
       const decoder = Sse.makeDecoder()
       for (;;) {
@@ -85,7 +104,8 @@ describe("kill -9 during 20 concurrent streams (SQLite), then a restart", () => 
     for (const s of quick) expect(terminalOf(s)?.type).toBe("response.completed")
     // Every slow stream has begun (its in-progress record is written beside its first events), none has ended.
     const deadline = Date.now() + 30_000
-    while (slow.some((s) => !s.events.some((e) => e.type === "response.output_text.delta")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    while (slow.some((s) => !s.events.some((e) => e.type === "response.output_text.delta")) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
     await new Promise((r) => setTimeout(r, 100))
     for (const s of slow) expect(terminalOf(s)).toBeUndefined()
 
@@ -121,13 +141,26 @@ describe("kill -9 during 20 concurrent streams (SQLite), then a restart", () => 
       expect(cancel.status).toBe(400)
       expect((await cancel.json()).error.code).toBe("response_not_cancellable")
       expect((await get(ids[0]!)).status).toBe("failed")
-      const cont = await fetch(`${second.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fake-model", input: "more", previous_response_id: ids[0] }) })
+      const cont = await fetch(`${second.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-model", input: "more", previous_response_id: ids[0] })
+      })
       expect(cont.status).toBe(400)
-      expect((await cont.json()).error).toMatchObject({ param: "previous_response_id", code: "previous_response_not_continuable" })
+      expect((await cont.json()).error).toMatchObject({
+        param: "previous_response_id",
+        code: "previous_response_not_continuable"
+      })
       // A delivered one still continues, and cancelling it (it is not running) is a 400 too.
-      const next = await fetch(`${second.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fake-model", input: "more", previous_response_id: await quick[0]!.id }) })
+      const next = await fetch(`${second.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-model", input: "more", previous_response_id: await quick[0]!.id })
+      })
       expect(next.status).toBe(200)
-      expect((await fetch(`${second.url}/v1/responses/${await quick[0]!.id}/cancel`, { method: "POST" })).status).toBe(400)
+      expect((await fetch(`${second.url}/v1/responses/${await quick[0]!.id}/cancel`, { method: "POST" })).status).toBe(
+        400
+      )
     } finally {
       second.child.kill("SIGTERM")
       await new Promise((r) => second.child.on("close", r))

@@ -16,7 +16,10 @@ const online = await fetch("https://huggingface.co", { method: "HEAD", signal: A
   () => false
 )
 const cached = existsSync(join(homedir(), ".node-llama-cpp", "models", "hf_unsloth_Qwen3-0.6B-Q4_K_M.gguf"))
-if (online || cached) console.warn(`SKIPPING the offline demo test: ${online ? "huggingface.co is reachable" : "the default model is cached"}`)
+if (online || cached)
+  console.warn(
+    `SKIPPING the offline demo test: ${online ? "huggingface.co is reachable" : "the default model is cached"}`
+  )
 
 describe.skipIf(online || cached)("parlance serve offline (pnpm start)", () => {
   it("falls back to the scripted demo model, says so, and answers readably", { timeout: 120_000 }, async () => {

@@ -23,7 +23,16 @@ describe("parlance check on the engine (scripted model)", () => {
     expect(result.code, result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report.scenarios.map((s: any) => [s.name, s.pass, s.violations])).toEqual(
-      ["stream", "non-stream", "tool-call", "consecutive-tool-calls", "tool-loop", "json-schema", "previous-response-id", "max-output-tokens"].map((name) => [name, true, 0])
+      [
+        "stream",
+        "non-stream",
+        "tool-call",
+        "consecutive-tool-calls",
+        "tool-loop",
+        "json-schema",
+        "previous-response-id",
+        "max-output-tokens"
+      ].map((name) => [name, true, 0])
     )
   })
 })

@@ -43,19 +43,30 @@ const weather = {
   type: "function" as const,
   name: "get_weather",
   description: "Weather for a city",
-  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string" } },
+    required: ["city"],
+    additionalProperties: false
+  },
   strict: true
 }
 const clock = { ...weather, name: "get_time", description: "Local time in a city" }
 
 describe("the official openai SDK on the engine", { timeout: 120_000 }, () => {
   it("creates a response (non-streaming): completed, the scripted answer, usage consistent", async () => {
-    const response = await client.responses.create({ model: "scripted", input: "hello there", instructions: "Be brief." })
+    const response = await client.responses.create({
+      model: "scripted",
+      input: "hello there",
+      instructions: "Be brief."
+    })
     expect(response.status).toBe("completed")
     expect(response.output_text).toBe(ANSWER_TEXT)
     expect(response.instructions).toBe("Be brief.")
     expect(response.usage?.output_tokens).toBeGreaterThan(5)
-    expect(response.usage?.total_tokens).toBe((response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0))
+    expect(response.usage?.total_tokens).toBe(
+      (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0)
+    )
   })
 
   it("streams events that pass validateStream and end completed", async () => {
@@ -64,7 +75,12 @@ describe("the official openai SDK on the engine", { timeout: 120_000 }, () => {
     for await (const event of stream) events.push(event)
     expect(validateStream(events)).toEqual([])
     expect(events.at(-1).type).toBe("response.completed")
-    expect(events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("")).toBe(ANSWER_TEXT)
+    expect(
+      events
+        .filter((e) => e.type === "response.output_text.delta")
+        .map((e) => e.delta)
+        .join("")
+    ).toBe(ANSWER_TEXT)
   })
 
   it("responses.stream() accumulates and finalResponse() matches", async () => {
@@ -78,7 +94,11 @@ describe("the official openai SDK on the engine", { timeout: 120_000 }, () => {
   })
 
   it("runs a full tool loop: the model calls the first tool, then answers the output; completed each turn", async () => {
-    const first = await client.responses.create({ model: "scripted", input: "What is the weather in Paris?", tools: [weather, clock] })
+    const first = await client.responses.create({
+      model: "scripted",
+      input: "What is the weather in Paris?",
+      tools: [weather, clock]
+    })
     expect(first.status).toBe("completed")
     const call = first.output.find((item) => item.type === "function_call")
     expect(call).toMatchObject({ type: "function_call", name: "get_weather", status: "completed" })
@@ -122,7 +142,12 @@ describe("the official openai SDK on the engine", { timeout: 120_000 }, () => {
   })
 
   it("tool_choice none → the plain answer; a named tool_choice forces the second tool", async () => {
-    const none = await client.responses.create({ model: "scripted", input: "What is the weather in Paris?", tools: [weather, clock], tool_choice: "none" })
+    const none = await client.responses.create({
+      model: "scripted",
+      input: "What is the weather in Paris?",
+      tools: [weather, clock],
+      tool_choice: "none"
+    })
     expect(none.output_text).toBe(ANSWER_TEXT)
     expect(none.output.some((i) => i.type === "function_call")).toBe(false)
     const forced = await client.responses.create({
@@ -132,7 +157,9 @@ describe("the official openai SDK on the engine", { timeout: 120_000 }, () => {
       tool_choice: { type: "function", name: "get_time" }
     })
     expect(forced.status).toBe("completed")
-    expect(forced.output.filter((i) => i.type === "function_call").map((i) => i.type === "function_call" && i.name)).toEqual(["get_time"])
+    expect(
+      forced.output.filter((i) => i.type === "function_call").map((i) => i.type === "function_call" && i.name)
+    ).toEqual(["get_time"])
   })
 })
 
@@ -165,7 +192,12 @@ describe("the Vercel AI SDK (@ai-sdk/openai .responses) on the engine", { timeou
   })
 
   it("multi-step streamText with a tool: the call, the tool executed, the final answer (stopWhen step count)", async () => {
-    const result = streamText({ model: openai().responses("scripted"), prompt: "What is the weather in Paris?", tools: aiTools, stopWhen: stepCountIs(3) })
+    const result = streamText({
+      model: openai().responses("scripted"),
+      prompt: "What is the weather in Paris?",
+      tools: aiTools,
+      stopWhen: stepCountIs(3)
+    })
     const parts: Array<string> = []
     for await (const part of result.fullStream) {
       parts.push(part.type)
@@ -181,7 +213,12 @@ describe("the Vercel AI SDK (@ai-sdk/openai .responses) on the engine", { timeou
   })
 
   it("generateText with a tool runs the loop to the final answer", async () => {
-    const result = await generateText({ model: openai().responses("scripted"), prompt: "What is the weather in Paris?", tools: aiTools, stopWhen: stepCountIs(3) })
+    const result = await generateText({
+      model: openai().responses("scripted"),
+      prompt: "What is the weather in Paris?",
+      tools: aiTools,
+      stopWhen: stepCountIs(3)
+    })
     expect(result.steps[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
     expect(result.text).toBe(TOOL_RESULT_TEXT)
   })

@@ -21,7 +21,16 @@ let served: Served
 let client: OpenAI
 beforeAll(async () => {
   const model = await ensureScriptedModel({ think: true })
-  served = await serveParlance(["--model", model, "--model-name", "scripted-think", "--threads", "1", "--ctx-size", "4096"])
+  served = await serveParlance([
+    "--model",
+    model,
+    "--model-name",
+    "scripted-think",
+    "--threads",
+    "1",
+    "--ctx-size",
+    "4096"
+  ])
   client = new OpenAI({ baseURL: served.baseUrl, apiKey: "unused", maxRetries: 0 })
 }, 120_000)
 afterAll(async () => {
@@ -55,11 +64,20 @@ describe("the openai SDK on the thinking variant", { timeout: 120_000 }, () => {
     const events: Array<any> = []
     for await (const event of stream) events.push(event)
     expect(validateStream(events)).toEqual([])
-    expect(events.filter((e) => e.type === "response.reasoning_text.delta").map((e) => e.delta).join("")).toBe(THOUGHT_TEXT)
+    expect(
+      events
+        .filter((e) => e.type === "response.reasoning_text.delta")
+        .map((e) => e.delta)
+        .join("")
+    ).toBe(THOUGHT_TEXT)
     expect(events.at(-1).type).toBe("response.completed")
     expect(events.at(-1).response.usage.output_tokens_details.reasoning_tokens).toBeGreaterThan(0)
 
-    const summarized = await client.responses.create({ model: "scripted-think", input: "Hello", reasoning: { summary: "auto" } })
+    const summarized = await client.responses.create({
+      model: "scripted-think",
+      input: "Hello",
+      reasoning: { summary: "auto" }
+    })
     const item = summarized.output[0]
     if (item?.type !== "reasoning") throw new Error("no reasoning item")
     expect(item.summary.map((s) => s.text).join("")).toBe(THOUGHT_TEXT)
@@ -67,7 +85,11 @@ describe("the openai SDK on the thinking variant", { timeout: 120_000 }, () => {
 
   it("a reasoning item passed back with previous_response_id continues the conversation", async () => {
     const one = await client.responses.create({ model: "scripted-think", input: "Hello" })
-    const two = await client.responses.create({ model: "scripted-think", input: "And again?", previous_response_id: one.id })
+    const two = await client.responses.create({
+      model: "scripted-think",
+      input: "And again?",
+      previous_response_id: one.id
+    })
     expect(two.status).toBe("completed")
     expect(two.output.map((i) => i.type)).toEqual(["reasoning", "message"])
     expect(two.output_text).toBe(ANSWER_TEXT)
@@ -101,9 +123,19 @@ describe("the Vercel AI SDK on the thinking variant", { timeout: 120_000 }, () =
 
   it("multi-step streamText with a tool (stopWhen step count): the call, the tool result, the answer", async () => {
     const tools = {
-      get_weather: tool({ description: "Weather for a city", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `sunny in ${city}` })
+      get_weather: tool({
+        description: "Weather for a city",
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }) => `sunny in ${city}`
+      })
     }
-    const result = streamText({ model: openai().responses("scripted-think"), prompt: "What is the weather in Paris?", tools, stopWhen: stepCountIs(3), providerOptions })
+    const result = streamText({
+      model: openai().responses("scripted-think"),
+      prompt: "What is the weather in Paris?",
+      tools,
+      stopWhen: stepCountIs(3),
+      providerOptions
+    })
     const parts: Array<string> = []
     for await (const part of result.fullStream) {
       parts.push(part.type)
@@ -124,11 +156,17 @@ describe("the Vercel AI SDK on the thinking variant", { timeout: 120_000 }, () =
       if (typeof init?.body === "string") sent.push(JSON.parse(init.body))
       return fetch(input, init)
     }
-    const model = createOpenAI({ baseURL: served.baseUrl, apiKey: "unused", fetch: recording }).responses("scripted-think")
+    const model = createOpenAI({ baseURL: served.baseUrl, apiKey: "unused", fetch: recording }).responses(
+      "scripted-think"
+    )
     const first = await generateText({ model, prompt: "Hello", providerOptions })
     const second = streamText({
       model,
-      messages: [{ role: "user", content: "Hello" }, ...first.response.messages, { role: "user", content: "And again?" }],
+      messages: [
+        { role: "user", content: "Hello" },
+        ...first.response.messages,
+        { role: "user", content: "And again?" }
+      ],
       providerOptions
     })
     for await (const part of second.fullStream) if (part.type === "error") throw part.error

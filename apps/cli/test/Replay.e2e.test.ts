@@ -15,7 +15,10 @@ afterAll(() => p.close())
 
 /** One streamed request through our server; its `--record-dir` files. */
 const record = async (model: string) => {
-  const response = await fetch(`${p.baseUrl}/responses`, { method: "POST", body: JSON.stringify({ model, input: "x", stream: true, tools: [{ type: "function", name: "read" }] }) })
+  const response = await fetch(`${p.baseUrl}/responses`, {
+    method: "POST",
+    body: JSON.stringify({ model, input: "x", stream: true, tools: [{ type: "function", name: "read" }] })
+  })
   const id = /"id":"(resp_[a-z0-9]+)"/.exec(await response.text())![1]!
   const files = { json: join(p.recordDir, `${id}.json`), sse: join(p.recordDir, `${id}.sse`) }
   // The recorder writes after the stream ends, off the hot path: wait until both files are complete.
@@ -41,9 +44,18 @@ describe("parlance replay", () => {
     const broken = join(dir, "llama.sse")
     writeFileSync(broken, faultySse)
     const jsonl = join(dir, "bug.chunks.txt")
-    writeFileSync(jsonl, golden.chunks.filter((c: unknown) => typeof c !== "string").map((c: unknown) => JSON.stringify(c)).join("\n"))
+    writeFileSync(
+      jsonl,
+      golden.chunks
+        .filter((c: unknown) => typeof c !== "string")
+        .map((c: unknown) => JSON.stringify(c))
+        .join("\n")
+    )
     const sseChunkFile = join(dir, "bug.chunks.sse")
-    writeFileSync(sseChunkFile, golden.chunks.map((c: unknown) => `data: ${typeof c === "string" ? c : JSON.stringify(c)}\n\n`).join(""))
+    writeFileSync(
+      sseChunkFile,
+      golden.chunks.map((c: unknown) => `data: ${typeof c === "string" ? c : JSON.stringify(c)}\n\n`).join("")
+    )
 
     const [rec, sse, tamper, bad, chunks, sseOfChunks] = await Promise.all([
       runCli(["replay", recorded.json]),
@@ -68,7 +80,9 @@ describe("parlance replay", () => {
     expect(tamper.stdout).toContain("does NOT reproduce the recorded events: first difference at event #4")
 
     expect(bad.code).toBe(1)
-    expect(bad.stdout).toMatch(/^\s+6 {2}function_call_arguments\.delta\s+fc_0002\s+"\{\\"path\\":"\n\s+✗ #6 rule 3: .*the open item is fc_0001/m)
+    expect(bad.stdout).toMatch(
+      /^\s+6 {2}function_call_arguments\.delta\s+fc_0002\s+"\{\\"path\\":"\n\s+✗ #6 rule 3: .*the open item is fc_0001/m
+    )
     expect(bad.stdout).toMatch(/✗ #10 rule 2: response\.output_item\.done for item fc_0002 that is not open/)
     expect(bad.stdout).toMatch(/grammar: \d+ violation\(s\)/)
 
@@ -77,7 +91,11 @@ describe("parlance replay", () => {
     expect(chunks.stdout).toContain(`wrote golden vector ${join(dir, "issue-42-two-calls.json")}`)
     const vector = JSON.parse(readFileSync(join(dir, "issue-42-two-calls.json"), "utf8"))
     expect(Object.keys(vector)).toEqual(["name", "description", "chunks", "expect", "events"])
-    expect(vector).toMatchObject({ name: "issue-42-two-calls", description: "From a bug report.", expect: { status: "completed" } })
+    expect(vector).toMatchObject({
+      name: "issue-42-two-calls",
+      description: "From a bug report.",
+      expect: { status: "completed" }
+    })
     expect(vector.events).toEqual(golden.events)
     expect(vector.expect.output).toEqual(golden.expect.output.map(({ call_id: _, ...rest }: any) => rest))
 

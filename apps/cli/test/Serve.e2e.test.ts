@@ -16,17 +16,22 @@ afterAll(() => upstream.close())
 describe("parlance serve (spawned)", () => {
   it("serves the openai SDK, and on SIGTERM ends the in-flight stream with its terminal event and exits 0", async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, [bin, "serve", "--upstream", upstream.url, "--port", String(port), "--store", "memory", "--drain-timeout", "300"], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const child = spawn(
+      process.execPath,
+      [bin, "serve", "--upstream", upstream.url, "--port", String(port), "--store", "memory", "--drain-timeout", "300"],
+      {
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
     child.stderr.on("data", (d) => (stderr += d))
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
     try {
-      for (let i = 0; i < 200 && !stdout.includes("parlance listening on"); i++) await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 200 && !stdout.includes("parlance listening on"); i++)
+        await new Promise((r) => setTimeout(r, 50))
       expect(stdout).toContain(`parlance listening on http://127.0.0.1:${port}`)
 
       const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused" })
@@ -34,7 +39,10 @@ describe("parlance serve (spawned)", () => {
       expect(response.output_text).toBe("echo: Hello (messages: 1)")
 
       // A long stream (the fake's "slow" model: 200 chunks, 50 ms apart), cut by SIGTERM after it began.
-      const streamed = await fetch(`http://127.0.0.1:${port}/v1/responses`, { method: "POST", body: JSON.stringify({ model: "slow", input: "x", stream: true }) })
+      const streamed = await fetch(`http://127.0.0.1:${port}/v1/responses`, {
+        method: "POST",
+        body: JSON.stringify({ model: "slow", input: "x", stream: true })
+      })
       const reader = streamed.body!.getReader()
       const decoder = Sse.makeDecoder()
       const messages: Array<Sse.SseMessage> = []
@@ -44,7 +52,8 @@ describe("parlance serve (spawned)", () => {
         messages.push(...decoder.feed(read.value))
       }
       child.kill("SIGTERM")
-      for (let read = await reader.read(); !read.done; read = await reader.read()) messages.push(...decoder.feed(read.value))
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        messages.push(...decoder.feed(read.value))
       messages.push(...decoder.end())
 
       const events = messages.map((m) => JSON.parse(m.data))
@@ -74,7 +83,12 @@ describe("the previous openai major (openai 6) through the proxy", () => {
       for await (const event of stream) events.push(event)
       expect(validateStream(events, { strict: true })).toEqual([])
       expect(events.at(-1).type).toBe("response.completed")
-      expect(events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("")).toBe("echo: Hello (messages: 1)")
+      expect(
+        events
+          .filter((e) => e.type === "response.output_text.delta")
+          .map((e) => e.delta)
+          .join("")
+      ).toBe("echo: Hello (messages: 1)")
     } finally {
       expect(await served.stop()).toBe(0)
     }

@@ -24,12 +24,19 @@ const ask = async (baseUrl: string) => {
   const response = await fetch(`${baseUrl}/responses`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "fake-model", input: [{ role: "user", content: [{ type: "input_file", file_url: fileUrl }] }] })
+    body: JSON.stringify({
+      model: "fake-model",
+      input: [{ role: "user", content: [{ type: "input_file", file_url: fileUrl }] }]
+    })
   })
   return { status: response.status, message: ((await response.json()) as any).error?.message as string | undefined }
 }
 
-const withServe = async (args: ReadonlyArray<string>, env: Record<string, string>, check: (baseUrl: string) => Promise<void>) => {
+const withServe = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  check: (baseUrl: string) => Promise<void>
+) => {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
   Object.assign(process.env, env)
   const served = await serveParlance(["--upstream", upstream.url, ...args]).finally(() => {
@@ -53,9 +60,12 @@ describe("parlance serve --file-urls", () => {
   it("--file-urls any: fetched, and --file-url-max-bytes holds", async () => {
     await withServe(["--file-urls", "any"], {}, async (baseUrl) => expect((await ask(baseUrl)).status).toBe(200))
     await withServe(["--file-urls", "any", "--file-url-max-bytes", "10"], {}, async (baseUrl) =>
-      expect((await ask(baseUrl)).message).toMatch(/larger than the server's limit of 10 bytes/))
+      expect((await ask(baseUrl)).message).toMatch(/larger than the server's limit of 10 bytes/)
+    )
   })
 
   it("PARLANCE_FILE_URLS=off: no URL is fetched", () =>
-    withServe([], { PARLANCE_FILE_URLS: "off" }, async (baseUrl) => expect((await ask(baseUrl)).message).toMatch(/does not fetch URLs/)))
+    withServe([], { PARLANCE_FILE_URLS: "off" }, async (baseUrl) =>
+      expect((await ask(baseUrl)).message).toMatch(/does not fetch URLs/)
+    ))
 })

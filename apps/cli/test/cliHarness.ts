@@ -17,7 +17,10 @@ export interface CliResult {
 }
 
 /** Run `parlance <args>` to completion, feeding `input` on stdin (then EOF). */
-export const runCli = (args: ReadonlyArray<string>, options: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> =>
+export const runCli = (
+  args: ReadonlyArray<string>,
+  options: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}
+): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd,
@@ -50,7 +53,12 @@ export interface Parlance {
 export const startParlance = async (): Promise<Parlance> => {
   const upstream = await startFakeUpstream()
   const recordDir = mkdtempSync(join(tmpdir(), "parlance-cli-record-"))
-  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "memory", recordDir })
+  const server = await Server.start({
+    backend: Upstream.make({ baseUrl: upstream.url }),
+    port: 0,
+    store: "memory",
+    recordDir
+  })
   return {
     upstream,
     server,

@@ -24,5 +24,10 @@ export const recordedStreams = (dir: string) =>
       const messages = Sse.decodeText(readFileSync(join(dir, f), "utf8"))
       const events = messages.map((m) => JSON.parse(m.data))
       const recording = JSON.parse(readFileSync(join(dir, f.replace(/\.sse$/, ".json")), "utf8"))
-      return { file: f, events, request: recording.request, violations: validateStream(events, { eventNames: messages.map((m) => m.event), strict: true }) }
+      return {
+        file: f,
+        events,
+        request: recording.request,
+        violations: validateStream(events, { eventNames: messages.map((m) => m.event), strict: true })
+      }
     })

@@ -16,7 +16,12 @@ const item = (i: unknown): unknown => (isObject(i) ? { ...i, x_vendor_item: 1 } 
 /** The Response as another server sends it. */
 export const variantResponse = (r: Json): Json => {
   const { completed_at: _, ...rest } = r
-  return { ...rest, reasoning: null, x_vendor: { region: "test" }, output: Array.isArray(r.output) ? r.output.map(item) : r.output }
+  return {
+    ...rest,
+    reasoning: null,
+    x_vendor: { region: "test" },
+    output: Array.isArray(r.output) ? r.output.map(item) : r.output
+  }
 }
 
 const variantEvent = (e: Json): Json => ({
@@ -32,7 +37,9 @@ const variantSse = (text: string): string =>
     .map((m) => Sse.encodeEvent(variantEvent(JSON.parse(m.data) as Json) as Parameters<typeof Sse.encodeEvent>[0]))
     .join("") + Sse.done
 
-export const startConformingVariant = async (parlanceBaseUrl: string): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
+export const startConformingVariant = async (
+  parlanceBaseUrl: string
+): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
   const server: Server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))

@@ -9,7 +9,10 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 
 const vector = JSON.parse(
-  readFileSync(join(import.meta.dirname, "../../../packages/translate/test/vectors/two-consecutive-tool-calls.json"), "utf8")
+  readFileSync(
+    join(import.meta.dirname, "../../../packages/translate/test/vectors/two-consecutive-tool-calls.json"),
+    "utf8"
+  )
 ) as { events: Array<Record<string, unknown>> }
 
 /** The golden vector's correct stream, broken the way llama-server breaks it. */
@@ -23,7 +26,10 @@ const broken = (events: ReadonlyArray<Record<string, unknown>>): Array<Record<st
   return [...body.slice(0, -1), ...dones, body.at(-1)!]
 }
 
-export const faultyEvents: ReadonlyArray<Record<string, unknown>> = broken(vector.events).map((e, i) => ({ ...e, sequence_number: i }))
+export const faultyEvents: ReadonlyArray<Record<string, unknown>> = broken(vector.events).map((e, i) => ({
+  ...e,
+  sequence_number: i
+}))
 
 export const faultySse: string = faultyEvents.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("")
 

@@ -14,12 +14,27 @@ export interface Served {
   readonly stop: () => Promise<number | null>
 }
 
-export const serveParlance = async (args: ReadonlyArray<string>, options: { readonly startTimeoutMs?: number } = {}): Promise<Served> => {
+export const serveParlance = async (
+  args: ReadonlyArray<string>,
+  options: { readonly startTimeoutMs?: number } = {}
+): Promise<Served> => {
   const port = await freePort()
   const recordDir = tempDir("record")
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, "serve", "--port", String(port), "--store", "memory", "--record-dir", recordDir, "--drain-timeout", "500", ...args],
+    [
+      bin,
+      "serve",
+      "--port",
+      String(port),
+      "--store",
+      "memory",
+      "--record-dir",
+      recordDir,
+      "--drain-timeout",
+      "500",
+      ...args
+    ],
     { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
   )
   let out = ""
@@ -31,7 +46,8 @@ export const serveParlance = async (args: ReadonlyArray<string>, options: { read
   process.once("exit", reap)
   void exited.then(() => process.off("exit", reap))
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000)
-  while (!out.includes("parlance listening on") && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  while (!out.includes("parlance listening on") && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50))
   if (!out.includes("parlance listening on")) {
     child.kill("SIGKILL")
     throw new Error(`parlance serve did not start:\n${out}`)

@@ -20,17 +20,35 @@ const startBaseline = async (upstreamUrl: string): Promise<string> => {
     let raw = ""
     for await (const part of req) raw += part
     const body = JSON.parse(raw) as { model: string; input: string; stream?: boolean }
-    const payload = JSON.stringify({ model: body.model, messages: [{ role: "user", content: body.input }], stream: true, stream_options: { include_usage: true } })
+    const payload = JSON.stringify({
+      model: body.model,
+      messages: [{ role: "user", content: body.input }],
+      stream: true,
+      stream_options: { include_usage: true }
+    })
     // The same transport as Parlance's upstream backend: node:http with a keep-alive pool.
     const answer = await new Promise<IncomingMessage>((resolve, reject) =>
-      request({ hostname: upstream.hostname, port: upstream.port, path: `${upstream.pathname}/chat/completions`, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, resolve)
+      request(
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: `${upstream.pathname}/chat/completions`,
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
+        },
+        resolve
+      )
         .on("error", reject)
         .end(payload)
     )
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
     let seq = 0
-    const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`
-    res.write(event("response.created", { response: { id: "resp_1", object: "response", status: "in_progress", output: [] } }))
+    const event = (type: string, fields: Record<string, unknown>) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`
+    res.write(
+      event("response.created", { response: { id: "resp_1", object: "response", status: "in_progress", output: [] } })
+    )
     answer.setEncoding("utf8")
     let buffer = ""
     let text = ""
@@ -48,11 +66,26 @@ const startBaseline = async (upstreamUrl: string): Promise<string> => {
         const delta = chunk.choices[0]?.delta?.content
         if (!delta) continue
         text += delta
-        out += event("response.output_text.delta", { item_id: "msg_1", output_index: 0, content_index: 0, delta, logprobs: [] })
+        out += event("response.output_text.delta", {
+          item_id: "msg_1",
+          output_index: 0,
+          content_index: 0,
+          delta,
+          logprobs: []
+        })
       }
       if (out !== "") res.write(out)
     }
-    res.end(event("response.completed", { response: { id: "resp_1", object: "response", status: "completed", output: [{ type: "message", content: [{ type: "output_text", text }] }] } }))
+    res.end(
+      event("response.completed", {
+        response: {
+          id: "resp_1",
+          object: "response",
+          status: "completed",
+          output: [{ type: "message", content: [{ type: "output_text", text }] }]
+        }
+      })
+    )
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`

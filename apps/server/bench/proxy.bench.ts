@@ -26,9 +26,13 @@ const children: Array<ChildProcess> = []
 const launch = (role: string, upstreamUrl?: string, nodeArgs: Array<string> = []) =>
   new Promise<Participant>((resolve, reject) => {
     const script = new URL("./processes.ts", import.meta.url).pathname
-    const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, "--import", "tsx", script, role, ...(upstreamUrl ? [upstreamUrl] : [])], {
-      stdio: ["ignore", "pipe", "inherit", "ipc"]
-    })
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", ...nodeArgs, "--import", "tsx", script, role, ...(upstreamUrl ? [upstreamUrl] : [])],
+      {
+        stdio: ["ignore", "pipe", "inherit", "ipc"]
+      }
+    )
     children.push(child)
     const stats = () =>
       new Promise<Stats>((done) => {
@@ -47,7 +51,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 40)
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 64)
 const MIXED = Number(process.env.BENCH_MIXED ?? 20_000)
 
-const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
 const timed = async (url: string, body: unknown) => {
   const t0 = performance.now()
   const response = await post(url, body)
@@ -63,8 +68,17 @@ const timed = async (url: string, body: unknown) => {
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const PACE = Number(process.env.BENCH_PACE_MS ?? 0)
-const chat = (model: string, stream: boolean) => ({ model, messages: [{ role: "user", content: "hi" }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) })
-const responses = (model: string, stream: boolean, store = false) => ({ model, input: "hi", ...(stream ? { stream: true } : {}), store })
+const chat = (model: string, stream: boolean) => ({
+  model,
+  messages: [{ role: "user", content: "hi" }],
+  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {})
+})
+const responses = (model: string, stream: boolean, store = false) => ({
+  model,
+  input: "hi",
+  ...(stream ? { stream: true } : {}),
+  store
+})
 const direct = { url: `${upstream.url}/chat/completions`, body: chat(`bench/${CHUNKS}/${PACE}`, true) }
 const proxied = { url: `${parlance.url}/responses`, body: responses(`bench/${CHUNKS}/${PACE}`, true) }
 const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss").split(","))
@@ -95,11 +109,22 @@ const ttfb = async () => {
   }
   const at = (xs: typeof d, key: "ttfb" | "total") => median(xs.map((x) => x[key]))
   const row = (key: "ttfb" | "total", target: string) => {
-    const dT = at(d, key), pT = at(p, key), bT = at(b, key)
-    return { direct: dT.toFixed(2), parlance: pT.toFixed(2), "added (ms)": (pT - dT).toFixed(2), ratio: (pT / dT).toFixed(3), "translator added (ms)": (bT - dT).toFixed(2), target }
+    const dT = at(d, key),
+      pT = at(p, key),
+      bT = at(b, key)
+    return {
+      direct: dT.toFixed(2),
+      parlance: pT.toFixed(2),
+      "added (ms)": (pT - dT).toFixed(2),
+      ratio: (pT / dT).toFixed(3),
+      "translator added (ms)": (bT - dT).toFixed(2),
+      target
+    }
   }
   return () => {
-    console.log(`proxy overhead, ${CHUNKS}-chunk streamed response${PACE ? `, one chunk every ${PACE} ms` : ", back to back"}, median of ${RUNS} runs`)
+    console.log(
+      `proxy overhead, ${CHUNKS}-chunk streamed response${PACE ? `, one chunk every ${PACE} ms` : ", back to back"}, median of ${RUNS} runs`
+    )
     console.table({ "time to first byte (ms)": row("ttfb", "added ≤ 1 ms"), "total wall (ms)": row("total", "") })
   }
 }
@@ -107,7 +132,9 @@ const ttfb = async () => {
 /** CPU the participant spent per upstream chunk while serving `STREAMS` concurrent `CHUNKS`-chunk streams. */
 const cpuPerChunk = async (who: Participant) => {
   const before = await who.stats()
-  await Promise.all(Array.from({ length: STREAMS }, () => timed(`${who.url}/responses`, responses(`bench/${CHUNKS}`, true))))
+  await Promise.all(
+    Array.from({ length: STREAMS }, () => timed(`${who.url}/responses`, responses(`bench/${CHUNKS}`, true)))
+  )
   const after = await who.stats()
   return (after.cpuMicros - before.cpuMicros) / (STREAMS * CHUNKS)
 }
@@ -119,11 +146,17 @@ const cpu = async () => {
     rounds.parlance.push(await cpuPerChunk(parlance))
     rounds.baseline.push(await cpuPerChunk(baseline))
   }
-  const cpuP = median(rounds.parlance), cpuB = median(rounds.baseline)
+  const cpuP = median(rounds.parlance),
+    cpuB = median(rounds.baseline)
   return () => {
     console.log(`proxy CPU per streamed chunk, ${STREAMS} concurrent streams × ${CHUNKS} chunks, median of 7 rounds`)
     console.table({
-      "CPU µs/chunk": { "hand-written translator": cpuB.toFixed(2), parlance: cpuP.toFixed(2), ratio: (cpuP / cpuB).toFixed(3), target: "ratio ≤ 1.5" }
+      "CPU µs/chunk": {
+        "hand-written translator": cpuB.toFixed(2),
+        parlance: cpuP.toFixed(2),
+        ratio: (cpuP / cpuB).toFixed(3),
+        target: "ratio ≤ 1.5"
+      }
     })
   }
 }
@@ -131,12 +164,14 @@ const cpu = async () => {
 const rps = async (url: string, body: unknown, seconds = 3, concurrency = 8) => {
   let n = 0
   const end = performance.now() + seconds * 1000
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      await (await post(url, body)).arrayBuffer()
-      n++
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await (await post(url, body)).arrayBuffer()
+        n++
+      }
+    })
+  )
   return n / seconds
 }
 /** 3. Requests/s of small non-streaming responses, warmed up, then in alternating rounds (the median of each). */
@@ -153,11 +188,19 @@ const nonStreaming = async () => {
     rounds.proxied.push(await measures.proxied())
     rounds.stored.push(await measures.stored())
   }
-  const directRps = median(rounds.direct), proxiedRps = median(rounds.proxied), storedRps = median(rounds.stored)
+  const directRps = median(rounds.direct),
+    proxiedRps = median(rounds.proxied),
+    storedRps = median(rounds.stored)
   return () => {
     console.log("non-streaming small responses, 8 concurrent clients, median of 3 rounds")
     console.table({
-      "requests/s": { direct: directRps.toFixed(0), "parlance store:false": proxiedRps.toFixed(0), "parlance stored (memory)": storedRps.toFixed(0), ratio: (proxiedRps / directRps).toFixed(3), target: "ratio ≥ 0.5" }
+      "requests/s": {
+        direct: directRps.toFixed(0),
+        "parlance store:false": proxiedRps.toFixed(0),
+        "parlance stored (memory)": storedRps.toFixed(0),
+        ratio: (proxiedRps / directRps).toFixed(3),
+        target: "ratio ≥ 0.5"
+      }
     })
   }
 }
@@ -176,21 +219,30 @@ const memory = async () => {
       case 1:
         return (await post(`${server.url}/responses`, responses("bench/5", false))).arrayBuffer()
       case 2: {
-        const stored = (await (await post(`${server.url}/responses`, responses("bench/5", false, true))).json()) as { id: string }
+        const stored = (await (await post(`${server.url}/responses`, responses("bench/5", false, true))).json()) as {
+          id: string
+        }
         await (await fetch(`${server.url}/responses/${stored.id}`)).arrayBuffer()
         return (await fetch(`${server.url}/responses/${stored.id}`, { method: "DELETE" })).arrayBuffer()
       }
       case 3:
         return (await post(`${server.url}/chat/completions`, chat("bench/5", true))).arrayBuffer()
       default:
-        return (await post(`${server.url}/responses`, { ...responses("bench/5", true), tools: [{ type: "function", name: "f" }] })).arrayBuffer()
+        return (
+          await post(`${server.url}/responses`, {
+            ...responses("bench/5", true),
+            tools: [{ type: "function", name: "f" }]
+          })
+        ).arrayBuffer()
     }
   }
   const runMixed = async (count: number, concurrency = 8) => {
     let next = 0
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < count) await mixed(next++)
-    }))
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) await mixed(next++)
+      })
+    )
   }
   const WARM = Number(process.env.BENCH_MIXED_WARMUP ?? 5_000)
   await runMixed(WARM)
@@ -207,9 +259,12 @@ const memory = async () => {
   const mixedSeconds = (performance.now() - t0) / 1000
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
   const change = (samples: Array<number>) => ((samples.at(-1)! / samples[0]! - 1) * 100).toFixed(1)
-  const row = (samples: Array<number>) => Object.fromEntries(samples.map((r, i) => [i === 0 ? "warm" : `+${(i * MIXED) / 4}`, mb(r)]))
+  const row = (samples: Array<number>) =>
+    Object.fromEntries(samples.map((r, i) => [i === 0 ? "warm" : `+${(i * MIXED) / 4}`, mb(r)]))
   return () => {
-    console.log(`Parlance RSS after GC over ${MIXED} mixed requests (after ${WARM} to warm up), ${(MIXED / mixedSeconds).toFixed(0)} req/s`)
+    console.log(
+      `Parlance RSS after GC over ${MIXED} mixed requests (after ${WARM} to warm up), ${(MIXED / mixedSeconds).toFixed(0)} req/s`
+    )
     console.table({
       "RSS (MB)": { ...row(rssSamples), "change (%)": change(rssSamples), target: "±10 %" },
       "heap used (MB)": { ...row(heapSamples), "change (%)": change(heapSamples), target: "" }

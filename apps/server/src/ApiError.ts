@@ -25,8 +25,11 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
   }
 }
 
-const make = (status: number, message: string, options: { type?: string; param?: string | null; code?: string | null } = {}) =>
-  new ApiError({ status, body: OpenAiError.errorBody(message, options) })
+const make = (
+  status: number,
+  message: string,
+  options: { type?: string; param?: string | null; code?: string | null } = {}
+) => new ApiError({ status, body: OpenAiError.errorBody(message, options) })
 
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   make(400, message, { param, code })
@@ -37,20 +40,28 @@ export const unauthorized = () =>
 export const tooLarge = (limit: number, what = "") =>
   make(413, `The ${what}request body exceeds the limit of ${limit} bytes.`, { code: "request_too_large" })
 export const unsupportedMediaType = (message: string, code = "unsupported_media_type") => make(415, message, { code })
-export const unavailable = (message: string, code = "server_unavailable") => make(503, message, { type: "server_error", code })
+export const unavailable = (message: string, code = "server_unavailable") =>
+  make(503, message, { type: "server_error", code })
 export const internal = (message = "The server had an error while processing your request.") =>
   make(500, message, { type: "server_error", code: "internal_error" })
 
-export const fromParse = (error: Schema.SchemaError) => new ApiError({ status: 400, body: OpenAiError.fromParseError(error) })
+export const fromParse = (error: Schema.SchemaError) =>
+  new ApiError({ status: 400, body: OpenAiError.fromParseError(error) })
 
 export const fromTranslate = (error: TranslateError.TranslateError) =>
-  make(400, error.message, { param: error.param, code: error.code ?? (error._tag === "UnsupportedFeature" ? "unsupported_parameter" : "invalid_value") })
+  make(400, error.message, {
+    param: error.param,
+    code: error.code ?? (error._tag === "UnsupportedFeature" ? "unsupported_parameter" : "invalid_value")
+  })
 
 /**
  * The one table from a backend's reason to what the client sees: the HTTP status before the first chunk,
  * the error `type`, and the `code` when the backend gave none (also `response.failed`'s code mid-stream).
  */
-const reasons: Record<ChatBackend.BackendErrorReason, { readonly status: number; readonly type: string; readonly code: string }> = {
+const reasons: Record<
+  ChatBackend.BackendErrorReason,
+  { readonly status: number; readonly type: string; readonly code: string }
+> = {
   bad_request: { status: 400, type: "invalid_request_error", code: "invalid_value" },
   context_overflow: { status: 400, type: "invalid_request_error", code: "context_length_exceeded" },
   not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
@@ -66,7 +77,10 @@ const reasons: Record<ChatBackend.BackendErrorReason, { readonly status: number;
  * A backend failure before the first chunk: an HTTP error. `param` renames the backend's (Chat Completions)
  * param for the client's API (`ResponsesParam.fromChat` on `/v1/responses`).
  */
-export const fromBackend = (error: ChatBackend.BackendError, param: (name: string | null) => string | null = (name) => name): ApiError => {
+export const fromBackend = (
+  error: ChatBackend.BackendError,
+  param: (name: string | null) => string | null = (name) => name
+): ApiError => {
   const { status, type, code } = reasons[error.reason]
   return make(status, error.message, { type, param: param(error.param), code: error.code ?? code })
 }

@@ -34,7 +34,10 @@ export interface BackendService extends ChatBackend.ChatBackend {
    * whose stream is built from one offers it, so the hot path reads it directly; others are read through
    * `stream` (see `open`).
    */
-  readonly open?: (request: ChatCompletions.ChatCompletionRequest, options?: OpenOptions) => Effect.Effect<Source, ChatBackend.BackendError>
+  readonly open?: (
+    request: ChatCompletions.ChatCompletionRequest,
+    options?: OpenOptions
+  ) => Effect.Effect<Source, ChatBackend.BackendError>
   /** Forward a body unchanged to `path` and hand back the answer unchanged. */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
 }
@@ -49,7 +52,11 @@ export interface OpenOptions {
 }
 
 /** The backend's Source for `request`: its own `open`, or its `stream` read through a pull. @category utils */
-export const open = (backend: BackendService, request: ChatCompletions.ChatCompletionRequest, options?: OpenOptions): Effect.Effect<Source, ChatBackend.BackendError> =>
+export const open = (
+  backend: BackendService,
+  request: ChatCompletions.ChatCompletionRequest,
+  options?: OpenOptions
+): Effect.Effect<Source, ChatBackend.BackendError> =>
   backend.open !== undefined ? backend.open(request, options) : Sources.fromStream(backend.stream(request))
 
 /** @category tags */

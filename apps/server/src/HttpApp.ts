@@ -40,10 +40,24 @@ const pathOf = (url: string): string => {
   }
 }
 
-const known = new Set(["/v1/responses", "/v1/responses/compact", "/v1/responses/{id}", "/v1/responses/{id}/cancel", "/v1/responses/{id}/input_items", "/v1/chat/completions", "/v1/models", "/health", "/metrics"])
+const known = new Set([
+  "/v1/responses",
+  "/v1/responses/compact",
+  "/v1/responses/{id}",
+  "/v1/responses/{id}/cancel",
+  "/v1/responses/{id}/input_items",
+  "/v1/chat/completions",
+  "/v1/models",
+  "/health",
+  "/metrics"
+])
 
 /** The app: answers every request (never fails), on the request's fiber. @category models */
-export type App = Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>
+export type App = Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  HttpServerRequest.HttpServerRequest | Scope.Scope
+>
 
 /**
  * The app, built from the services it runs on (Backend, ResponseStore, Metrics, Generations, Recorder,
@@ -54,53 +68,65 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
   const options = yield* services
   const { config, metrics, generations } = options
   const draining = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ApiError.ApiError, R> =>
-    Effect.suspend((): Effect.Effect<A, E | ApiError.ApiError, R> =>
-      generations.isDraining() ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down")) : effect
+    Effect.suspend(
+      (): Effect.Effect<A, E | ApiError.ApiError, R> =>
+        generations.isDraining()
+          ? Effect.fail(ApiError.unavailable("The server is shutting down.", "server_shutting_down"))
+          : effect
     )
 
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
   const auth = Auth.make({ apiKey: config.apiKey, metricsPublic: config.metricsPublic })
   // Deny by default: every route is declared through this, so it needs the key unless Auth.publicRoutes names it.
-  const route = <E, R>(method: "GET" | "POST" | "DELETE", path: HttpRouter.PathInput, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-    HttpRouter.route(method, path, auth.guard(handler))
+  const route = <E, R>(
+    method: "GET" | "POST" | "DELETE",
+    path: HttpRouter.PathInput,
+    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ) => HttpRouter.route(method, path, auth.guard(handler))
 
-  const router = yield* HttpRouter.toHttpEffect(HttpRouter.addAll([
-    route("POST", "/v1/responses", draining(Routes.createResponse(options))),
-    route("POST", "/v1/responses/compact", draining(compactResponse(options))),
-    route("GET", "/v1/responses/:id", Routes.getResponse(options)),
-    route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
-    route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),
-    route("GET", "/v1/responses/:id/input_items", Routes.listInputItems(options)),
-    route("POST", "/v1/chat/completions", draining(Routes.chatCompletions(options))),
-    route("GET", "/v1/models", Routes.listModels(options)),
-    route(
-      "GET",
-      "/health",
-      Effect.gen(function* () {
-        const status = generations.isDraining() ? "draining" : "ok"
-        // Public, so without the key it says no more than the status.
-        const request = yield* HttpServerRequest.HttpServerRequest
-        if (!auth.hasKey(request.headers)) return HttpServerResponse.jsonUnsafe({ status })
-        const load = yield* backendLoad
-        return HttpServerResponse.jsonUnsafe({
-          status,
-          backend: options.backend.kind,
-          active_streams: metrics.activeStreams(),
-          ...(load !== undefined ? { load } : {})
+  const router = yield* HttpRouter.toHttpEffect(
+    HttpRouter.addAll([
+      route("POST", "/v1/responses", draining(Routes.createResponse(options))),
+      route("POST", "/v1/responses/compact", draining(compactResponse(options))),
+      route("GET", "/v1/responses/:id", Routes.getResponse(options)),
+      route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
+      route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),
+      route("GET", "/v1/responses/:id/input_items", Routes.listInputItems(options)),
+      route("POST", "/v1/chat/completions", draining(Routes.chatCompletions(options))),
+      route("GET", "/v1/models", Routes.listModels(options)),
+      route(
+        "GET",
+        "/health",
+        Effect.gen(function* () {
+          const status = generations.isDraining() ? "draining" : "ok"
+          // Public, so without the key it says no more than the status.
+          const request = yield* HttpServerRequest.HttpServerRequest
+          if (!auth.hasKey(request.headers)) return HttpServerResponse.jsonUnsafe({ status })
+          const load = yield* backendLoad
+          return HttpServerResponse.jsonUnsafe({
+            status,
+            backend: options.backend.kind,
+            active_streams: metrics.activeStreams(),
+            ...(load !== undefined ? { load } : {})
+          })
         })
-      })
-    ),
-    route(
-      "GET",
-      "/metrics",
-      Effect.map(backendLoad, (load) => HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" }))
-    )
-  ]))
+      ),
+      route(
+        "GET",
+        "/metrics",
+        Effect.map(backendLoad, (load) =>
+          HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" })
+        )
+      )
+    ])
+  )
 
   /** No route matched: without the key, an unknown path answers like a private one (no route enumeration). */
   const unknownRoute = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
     ApiError.toResponse(
-      auth.hasKey(request.headers) ? ApiError.notFound(`Unknown route: ${request.method} ${pathOf(request.url)}`, null, "unknown_route") : ApiError.unauthorized()
+      auth.hasKey(request.headers)
+        ? ApiError.notFound(`Unknown route: ${request.method} ${pathOf(request.url)}`, null, "unknown_route")
+        : ApiError.unauthorized()
     )
   )
 
@@ -108,7 +134,11 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
     router,
     ["HttpServerError", "ApiError"],
     (error): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpServerRequest.HttpServerRequest> =>
-      error._tag === "ApiError" ? Effect.succeed(ApiError.toResponse(error)) : error.reason._tag === "RouteNotFound" ? unknownRoute : Effect.fail(error)
+      error._tag === "ApiError"
+        ? Effect.succeed(ApiError.toResponse(error))
+        : error.reason._tag === "RouteNotFound"
+          ? unknownRoute
+          : Effect.fail(error)
   )
   const handled: App = Effect.catchCause(answered, (cause) =>
     Cause.hasInterruptsOnly(cause)

@@ -69,7 +69,8 @@ export class Counters implements MetricsService {
   /** `load`: the backend's own capacity, when it has one (the engine's sequences and queue). */
   readonly render = (load?: { readonly busy: number; readonly waiting: number; readonly size: number }): string => {
     const lines: Array<string> = []
-    const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+    const family = (name: string, type: string, help: string) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
     family("parlance_requests_total", "counter", "HTTP requests by route and status.")
     for (const [labels, n] of this.requests) lines.push(`parlance_requests_total{${labels}} ${n}`)
     family("parlance_errors_total", "counter", "HTTP responses with status >= 400.")
@@ -79,7 +80,9 @@ export class Counters implements MetricsService {
     lines.push(`parlance_tokens_total{kind="output"} ${this.outputTokens}`)
     lines.push(`parlance_tokens_total{kind="cached"} ${this.cachedTokens}`)
     family("parlance_time_to_first_token_seconds", "histogram", "From request to the first generated chunk.")
-    ttftBuckets.forEach((le, i) => lines.push(`parlance_time_to_first_token_seconds_bucket{le="${le}"} ${this.ttftCounts[i]}`))
+    ttftBuckets.forEach((le, i) =>
+      lines.push(`parlance_time_to_first_token_seconds_bucket{le="${le}"} ${this.ttftCounts[i]}`)
+    )
     lines.push(`parlance_time_to_first_token_seconds_bucket{le="+Inf"} ${this.ttftCount}`)
     lines.push(`parlance_time_to_first_token_seconds_sum ${this.ttftSum}`)
     lines.push(`parlance_time_to_first_token_seconds_count ${this.ttftCount}`)

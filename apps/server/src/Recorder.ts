@@ -56,7 +56,10 @@ const write = (dir: string, recording: Recording, sse: string) =>
   Effect.tryPromise(async () => {
     await mkdir(dir, { recursive: true })
     const base = join(dir, recording.context.responseId)
-    await Promise.all([writeFile(`${base}.json`, `${JSON.stringify(recording, null, 2)}\n`), writeFile(`${base}.sse`, sse)])
+    await Promise.all([
+      writeFile(`${base}.json`, `${JSON.stringify(recording, null, 2)}\n`),
+      writeFile(`${base}.sse`, sse)
+    ])
   }).pipe(Effect.catch((error) => Effect.logWarning(`recording ${recording.context.responseId} failed`, error.cause)))
 
 /** Writes each recording into `dir` (`<response id>.json` and `.sse`). @category layers */
@@ -67,7 +70,10 @@ export const layerDir = (dir: string): Layer.Layer<Recorder> =>
       const writes = yield* FiberSet.make<void>()
       // Pending writes finish before the layer (and the process) goes.
       yield* Effect.addFinalizer(() => FiberSet.awaitEmpty(writes))
-      return { enabled: true, record: (recording, sse) => Effect.asVoid(FiberSet.run(writes)(write(dir, recording, sse))) }
+      return {
+        enabled: true,
+        record: (recording, sse) => Effect.asVoid(FiberSet.run(writes)(write(dir, recording, sse)))
+      }
     })
   )
 

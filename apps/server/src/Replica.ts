@@ -37,7 +37,11 @@ export const failInterrupted = (response: ResponseObject.Response): ResponseObje
   ...response,
   status: "failed",
   error: { code: "server_error", message: interruptedMessage },
-  output: response.output.map((item) => ("status" in item && (item.status === "in_progress" || item.status === undefined) ? { ...item, status: "incomplete" } : item)) as typeof response.output
+  output: response.output.map((item) =>
+    "status" in item && (item.status === "in_progress" || item.status === undefined)
+      ? { ...item, status: "incomplete" }
+      : item
+  ) as typeof response.output
 })
 
 /** @category layers */
@@ -53,7 +57,8 @@ export const layer = (options: ReplicaOptions = {}): Layer.Layer<Replica, never,
         const now = Date.now()
         yield* store.heartbeat(id, now)
         const failed = yield* store.failStale(now - staleAfterMs, failInterrupted)
-        if (failed.length > 0) yield* Effect.logWarning(`marked ${failed.length} interrupted response(s) failed: ${failed.join(", ")}`)
+        if (failed.length > 0)
+          yield* Effect.logWarning(`marked ${failed.length} interrupted response(s) failed: ${failed.join(", ")}`)
       }).pipe(Effect.catch((error) => Effect.logError("replica heartbeat/sweep failed", error)))
       yield* sweep
       yield* Effect.forkScoped(Effect.forever(Effect.delay(sweep, Duration.millis(heartbeatMs))))

@@ -27,13 +27,18 @@ export interface StoredResponse {
 /** Every item a record holds, its input then its output, that has an id (what `getItem` finds). @category models */
 export const itemsOf = (record: StoredResponse): ReadonlyArray<StoredItem> =>
   // `?? []`: tolerate records written by hand or by older versions without one of the two lists.
-  [...(record.input ?? []), ...(record.response.output ?? [])].filter((item): item is StoredItem => typeof item.id === "string" && item.id !== "")
+  [...(record.input ?? []), ...(record.response.output ?? [])].filter(
+    (item): item is StoredItem => typeof item.id === "string" && item.id !== ""
+  )
 
 /** The statuses of a response that is still being generated. @category models */
 export const isRunning = (status: string | null | undefined): boolean => status === "in_progress" || status === "queued"
 
 /** @category errors */
-export class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string; readonly cause?: unknown }> {}
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /**
  * Who runs an in-progress record and its last heartbeat (docs/architecture.md#replicas): a stale record
@@ -80,11 +85,17 @@ export interface ResponseStoreService {
  * replicas behind a load balancer is one more layer of this Tag.
  * @category tags
  */
-export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreService>()("@parlance/server/ResponseStore") {}
+export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreService>()(
+  "@parlance/server/ResponseStore"
+) {}
 
 /** In process memory, bounded (the oldest forgotten past `maxResponses`): tests, and `--store memory`. @category layers */
-export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> => Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
+export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> =>
+  Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
 
 /** `<dataDir>/parlance.db`, created and migrated on start, closed with the layer. @category layers */
 export const layerSqlite = (dataDir: string, options?: SqliteOptions): Layer.Layer<ResponseStore, StoreError> =>
-  Layer.effect(ResponseStore, Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close))
+  Layer.effect(
+    ResponseStore,
+    Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close)
+  )

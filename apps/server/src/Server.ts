@@ -65,7 +65,11 @@ export const storeLayer = (
 /** Every service but the Backend and the store, from the options. @category layers */
 export const servicesLayer = (
   options: ServerOptions
-): Layer.Layer<Metrics.Metrics | Generations.Generations | Recorder.Recorder | ServerConfig.ServerConfig | Replica.Replica, never, ResponseStore.ResponseStore> =>
+): Layer.Layer<
+  Metrics.Metrics | Generations.Generations | Recorder.Recorder | ServerConfig.ServerConfig | Replica.Replica,
+  never,
+  ResponseStore.ResponseStore
+> =>
   Layer.mergeAll(
     Metrics.layer,
     Generations.layer,

@@ -58,11 +58,17 @@ export const defaultRequestTimeoutMs = 300_000
  * limit within the request's (Node refuses a server otherwise).
  * @category utils
  */
-export const validateTimeouts = (options: Partial<Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs">>): string | undefined => {
+export const validateTimeouts = (
+  options: Partial<Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs">>
+): string | undefined => {
   const headers = options.headersTimeoutMs ?? defaultHeadersTimeoutMs
   const request = options.requestTimeoutMs ?? defaultRequestTimeoutMs
-  for (const [name, ms] of [["headersTimeoutMs", headers], ["requestTimeoutMs", request]] as const) {
-    if (!Number.isSafeInteger(ms) || ms < 0) return `${name} must be a whole number of milliseconds (0 for no limit), not ${ms}.`
+  for (const [name, ms] of [
+    ["headersTimeoutMs", headers],
+    ["requestTimeoutMs", request]
+  ] as const) {
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      return `${name} must be a whole number of milliseconds (0 for no limit), not ${ms}.`
   }
   if (request > 0 && headers > request) {
     return `The headers timeout (${headers} ms) must not exceed the request timeout (${request} ms).`
@@ -74,7 +80,9 @@ export const validateTimeouts = (options: Partial<Pick<ServerConfigService, "hea
 export const defaultInputFiles: InputFileOptions = defaultInputFileOptions
 
 /** @category tags */
-export class ServerConfig extends Context.Service<ServerConfig, ServerConfigService>()("@parlance/server/ServerConfig") {}
+export class ServerConfig extends Context.Service<ServerConfig, ServerConfigService>()(
+  "@parlance/server/ServerConfig"
+) {}
 
 /** Random ids from 24 random bytes each, drawn from a pool (one `randomFillSync` per 170 ids, not per id). */
 export const randomIds = (): Ids.IdGenerator => {
@@ -110,4 +118,5 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
 })
 
 /** @category layers */
-export const layer = (options: Partial<ServerConfigService> = {}): Layer.Layer<ServerConfig> => Layer.sync(ServerConfig, () => make(options))
+export const layer = (options: Partial<ServerConfigService> = {}): Layer.Layer<ServerConfig> =>
+  Layer.sync(ServerConfig, () => make(options))

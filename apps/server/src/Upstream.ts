@@ -3,7 +3,7 @@
  * ChatBackend. Its failures carry a reason (`internal/upstreamErrors.ts`); the server picks the status.
  * @since 0.1.0
  */
-import { ChatBackend, type ChatCompletions } from "@parlance/schema"
+import type { ChatBackend, ChatCompletions } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -29,7 +29,6 @@ export interface UpstreamOptions {
 }
 
 type BackendError = ChatBackend.BackendError
-const BackendError = ChatBackend.BackendError
 
 /** @category models */
 export type RawResponse = Backend.RawResponse
@@ -66,16 +65,33 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 
   /** The address and the socket's words go to the log, never to the client. */
   const logged = (path: string, failure: BackendError, error: unknown) =>
-    Effect.andThen(Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`), Effect.fail(failure))
+    Effect.andThen(
+      Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`),
+      Effect.fail(failure)
+    )
 
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
-  const open = (request: ChatCompletions.ChatCompletionRequest, options?: Backend.OpenOptions): Effect.Effect<Backend.Source, BackendError> =>
+  const open = (
+    request: ChatCompletions.ChatCompletionRequest,
+    options?: Backend.OpenOptions
+  ): Effect.Effect<Backend.Source, BackendError> =>
     Effect.callback<Backend.Source, BackendError>((resume) => {
       const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
       const abort = UpstreamCompletion.open(
-        { dispatcher: pool, path: `${prefix}/chat/completions`, headers, body, headersTimeoutMs: connectTimeoutMs, idleTimeoutMs, firstEventFirst: options?.firstEventFirst === true },
+        {
+          dispatcher: pool,
+          path: `${prefix}/chat/completions`,
+          headers,
+          body,
+          headersTimeoutMs: connectTimeoutMs,
+          idleTimeoutMs,
+          firstEventFirst: options?.firstEventFirst === true
+        },
         (opened) => {
-          if ("error" in opened) return resume(logged("/chat/completions", UpstreamCompletion.openFailure(opened.error, connectTimeoutMs), opened.error))
+          if ("error" in opened)
+            return resume(
+              logged("/chat/completions", UpstreamCompletion.openFailure(opened.error, connectTimeoutMs), opened.error)
+            )
           if (opened.source !== undefined) return resume(Effect.succeed(opened.source))
           resume(Effect.fail(UpstreamErrors.fromStatus(opened.status, opened.text ?? "")))
         }
@@ -84,25 +100,44 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       return Effect.sync(abort)
     })
 
-  const stream = (request: ChatCompletions.ChatCompletionRequest): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
+  const stream = (
+    request: ChatCompletions.ChatCompletionRequest
+  ): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
     Stream.unwrap(Effect.map(Source.openFirst(open(request)), Source.toStream))
 
   const models = Effect.tryPromise({
-    try: (signal) => fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))),
+    try: (signal) =>
+      fetch(`${baseUrl}/models`, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) }).then(
+        (r) => (r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`)))
+      ),
     catch: (error) => error
   }).pipe(
     Effect.tapError((error) => Effect.logWarning(`upstream ${baseUrl}/models: ${UpstreamErrors.detail(error)}`)),
     Effect.mapError(() => UpstreamErrors.modelsUnlisted()),
     Effect.map((body) => {
       const data = (body as { data?: Array<UpstreamModel> }).data ?? []
-      return data.filter((m) => typeof m.id === "string").map((m): ChatBackend.ModelInfo => {
-        const contextWindow = options.contextWindow ?? reportedContext(m)
-        return { id: m.id!, owned_by: m.owned_by ?? "upstream", created: m.created ?? 0, ...(contextWindow !== undefined ? { context_window: contextWindow } : {}) }
-      })
+      return data
+        .filter((m) => typeof m.id === "string")
+        .map((m): ChatBackend.ModelInfo => {
+          const contextWindow = options.contextWindow ?? reportedContext(m)
+          return {
+            id: m.id!,
+            owned_by: m.owned_by ?? "upstream",
+            created: m.created ?? 0,
+            ...(contextWindow !== undefined ? { context_window: contextWindow } : {})
+          }
+        })
     }),
     Effect.catch((error) =>
       options.fallbackModel
-        ? Effect.succeed([{ id: options.fallbackModel, owned_by: "upstream", created: 0, ...(options.contextWindow !== undefined ? { context_window: options.contextWindow } : {}) }])
+        ? Effect.succeed([
+            {
+              id: options.fallbackModel,
+              owned_by: "upstream",
+              created: 0,
+              ...(options.contextWindow !== undefined ? { context_window: options.contextWindow } : {})
+            }
+          ])
         : Effect.fail(error)
     )
   )
@@ -111,13 +146,25 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   const passthrough = (path: string, body: string): Effect.Effect<Backend.RawResponse, BackendError> =>
     Effect.tryPromise({
       try: (signal) =>
-        pool.request({ path: `${prefix}${path}`, method: "POST", headers, body, signal, headersTimeout: connectTimeoutMs, bodyTimeout: idleTimeoutMs }),
+        pool.request({
+          path: `${prefix}${path}`,
+          method: "POST",
+          headers,
+          body,
+          signal,
+          headersTimeout: connectTimeoutMs,
+          bodyTimeout: idleTimeoutMs
+        }),
       catch: (error) => error
     }).pipe(
       Effect.catch((error) => logged(path, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)),
       Effect.map((answer) => {
         const type = answer.headers["content-type"]
-        return { status: answer.statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json", body: answer.body }
+        return {
+          status: answer.statusCode,
+          contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json",
+          body: answer.body
+        }
       })
     )
 
@@ -148,4 +195,10 @@ const reportedContext = (m: UpstreamModel): number | undefined => {
 
 /** The upstream as the server's Backend. @category layers */
 export const layer = (options: UpstreamOptions): Layer.Layer<Backend.Backend> =>
-  Layer.effect(Backend.Backend, Effect.acquireRelease(Effect.sync(() => make(options)), (backend) => Effect.promise(backend.close)))
+  Layer.effect(
+    Backend.Backend,
+    Effect.acquireRelease(
+      Effect.sync(() => make(options)),
+      (backend) => Effect.promise(backend.close)
+    )
+  )

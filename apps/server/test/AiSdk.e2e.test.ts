@@ -21,7 +21,12 @@ const tools = {
 describe("the Vercel AI SDK (@ai-sdk/openai .responses) against the server", () => {
   it("generateText with a tool runs the loop to the final answer", async () => {
     const openai = createOpenAI({ baseURL: `${h.url}/v1`, apiKey: "unused" })
-    const result = await generateText({ model: openai.responses("fake-model"), prompt: "weather in Paris?", tools, stopWhen: stepCountIs(3) })
+    const result = await generateText({
+      model: openai.responses("fake-model"),
+      prompt: "weather in Paris?",
+      tools,
+      stopWhen: stepCountIs(3)
+    })
     expect(result.steps[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
     expect(result.text).toContain("tool said:")
     expect(result.text).toContain("sunny in Paris")
@@ -29,7 +34,12 @@ describe("the Vercel AI SDK (@ai-sdk/openai .responses) against the server", () 
 
   it("streamText with a tool streams the call and the answer", async () => {
     const openai = createOpenAI({ baseURL: `${h.url}/v1`, apiKey: "unused" })
-    const result = streamText({ model: openai.responses("fake-model"), prompt: "weather in Paris?", tools, stopWhen: stepCountIs(3) })
+    const result = streamText({
+      model: openai.responses("fake-model"),
+      prompt: "weather in Paris?",
+      tools,
+      stopWhen: stepCountIs(3)
+    })
     const parts: Array<string> = []
     for await (const part of result.fullStream) {
       parts.push(part.type)
@@ -73,6 +83,9 @@ describe("the Vercel AI SDK (@ai-sdk/openai .responses) against the server", () 
     expect(reference).toBeDefined()
     // …and the upstream got the stored reasoning back, on the assistant turn that made the call.
     const upstreamTurn = h.upstream.requests.at(-1).messages.find((m: any) => m.role === "assistant")
-    expect(upstreamTurn).toMatchObject({ reasoning_content: "Thinking about 1 messages.", tool_calls: [{ function: { name: "get_weather" } }] })
+    expect(upstreamTurn).toMatchObject({
+      reasoning_content: "Thinking about 1 messages.",
+      tool_calls: [{ function: { name: "get_weather" } }]
+    })
   })
 })

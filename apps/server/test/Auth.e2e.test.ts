@@ -17,7 +17,13 @@ interface Answer {
 }
 
 /** One request with the path sent byte for byte as given. */
-const raw = (base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> =>
+const raw = (
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown
+): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const url = new URL(base)
     const payload = body === undefined ? undefined : JSON.stringify(body)
@@ -27,7 +33,12 @@ const raw = (base: string, method: string, path: string, headers: Record<string,
         port: url.port,
         method,
         path,
-        headers: { ...headers, ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) }
+        headers: {
+          ...headers,
+          ...(payload !== undefined
+            ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) }
+            : {})
+        }
       },
       (res) => {
         const parts: Array<Buffer> = []
@@ -52,7 +63,13 @@ let h: Harness
 let stored: string
 beforeAll(async () => {
   h = await startHarness({ apiKey: KEY })
-  const created = await raw(h.url, "POST", "/v1/responses", { authorization: `Bearer ${KEY}` }, { model: "fake-model", input: "keep me" })
+  const created = await raw(
+    h.url,
+    "POST",
+    "/v1/responses",
+    { authorization: `Bearer ${KEY}` },
+    { model: "fake-model", input: "keep me" }
+  )
   stored = created.body.id
 })
 afterAll(() => h.close())
@@ -72,7 +89,11 @@ const routes = (): ReadonlyArray<Route> => [
   { method: "DELETE", segments: ["v1", "responses", "resp_does_not_exist"] },
   { method: "POST", segments: ["v1", "responses", "resp_does_not_exist", "cancel"] },
   { method: "POST", segments: ["v1", "responses", "compact"], body: { model: "fake-model", input: "hi" } },
-  { method: "POST", segments: ["v1", "chat", "completions"], body: { model: "fake-model", messages: [{ role: "user", content: "hi" }] } },
+  {
+    method: "POST",
+    segments: ["v1", "chat", "completions"],
+    body: { model: "fake-model", messages: [{ role: "user", content: "hi" }] }
+  },
   { method: "GET", segments: ["v1", "models"] },
   { method: "GET", segments: ["metrics"] },
   { method: "GET", segments: ["health"], public: true }
@@ -92,10 +113,25 @@ interface Spelling {
 const spellings: ReadonlyArray<Spelling> = [
   { name: "canonical", path: join, routes: true },
   { name: "leading double slash", path: (s) => `/${join(s)}`, routes: true },
-  { name: "inner double slash", path: (s) => join(s).replace("/", "//").replace(/\/([^/]+)$/, "//$1"), routes: true },
+  {
+    name: "inner double slash",
+    path: (s) =>
+      join(s)
+        .replace("/", "//")
+        .replace(/\/([^/]+)$/, "//$1"),
+    routes: true
+  },
   { name: "upper case", path: (s) => join(s.map((x) => word(x, (w) => w.toUpperCase()))), routes: true },
-  { name: "mixed case", path: (s) => join(s.map((x) => word(x, (w) => w[0]!.toUpperCase() + w.slice(1)))), routes: true },
-  { name: "percent-encoded", path: (s) => join(s.map((x) => word(x, (w) => [...w].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("")))), routes: true },
+  {
+    name: "mixed case",
+    path: (s) => join(s.map((x) => word(x, (w) => w[0]!.toUpperCase() + w.slice(1)))),
+    routes: true
+  },
+  {
+    name: "percent-encoded",
+    path: (s) => join(s.map((x) => word(x, (w) => [...w].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("")))),
+    routes: true
+  },
   { name: "percent-encoded slash", path: (s) => `/%2f${s.join("%2f")}`, routes: false },
   { name: "dot segment", path: (s) => `/x/..${join(s)}`, routes: false },
   { name: "dot segment to the public route", path: (s) => `/health/..${join(s)}`, routes: false },
@@ -116,7 +152,9 @@ const keys = {
 } satisfies Record<string, Record<string, string>>
 
 describe("authentication walk: route × spelling × key", () => {
-  it("answers 401 without the right key except on the public route, and the handler only with it", { timeout: 120_000 }, async () => {
+  it("answers 401 without the right key except on the public route, and the handler only with it", {
+    timeout: 120_000
+  }, async () => {
     const failures: Array<string> = []
     let checked = 0
     for (const route of routes()) {
@@ -130,14 +168,24 @@ describe("authentication walk: route × spelling × key", () => {
           const right = keyName === "right"
           // Unknown paths: 404 with the key, 401 without (no way to probe which routes exist).
           const expected = !spelling.routes
-            ? right ? 404 : 401
-            : right || route.public === true ? canonical.status : 401
+            ? right
+              ? 404
+              : 401
+            : right || route.public === true
+              ? canonical.status
+              : 401
           const code = answer.body?.error?.code
           const expectedCode = !spelling.routes
-            ? right ? "unknown_route" : "invalid_api_key"
-            : right || route.public === true ? canonical.body?.error?.code : "invalid_api_key"
+            ? right
+              ? "unknown_route"
+              : "invalid_api_key"
+            : right || route.public === true
+              ? canonical.body?.error?.code
+              : "invalid_api_key"
           if (answer.status !== expected || code !== expectedCode) {
-            failures.push(`${route.method} ${path} [${spelling.name}, key ${keyName}]: ${answer.status} ${code} (expected ${expected} ${expectedCode})`)
+            failures.push(
+              `${route.method} ${path} [${spelling.name}, key ${keyName}]: ${answer.status} ${code} (expected ${expected} ${expectedCode})`
+            )
           }
         }
       }
@@ -184,6 +232,8 @@ describe("--metrics-public", () => {
   })
 
   it("refuses an empty API key at start", async () => {
-    await expect(Server.start({ backend: Upstream.make({ baseUrl: h.upstream.url }), port: 0, apiKey: "" })).rejects.toThrow(/empty/)
+    await expect(
+      Server.start({ backend: Upstream.make({ baseUrl: h.upstream.url }), port: 0, apiKey: "" })
+    ).rejects.toThrow(/empty/)
   })
 })

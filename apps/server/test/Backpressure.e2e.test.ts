@@ -53,7 +53,11 @@ describe("a client that stops reading", () => {
     const client = { destroy: () => {} }
     onTestFinished(() => client.destroy())
     const answer = await new Promise<import("node:http").IncomingMessage>((resolve, reject) =>
-      request(`${server.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, resolve)
+      request(
+        `${server.url}/v1/responses`,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        resolve
+      )
         .on("error", reject)
         .end(body)
     )

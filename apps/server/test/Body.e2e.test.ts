@@ -74,7 +74,10 @@ const send = (
   })
 
 const outputText = (response: any): string =>
-  (response.output ?? []).flatMap((item: any) => item.content ?? []).map((part: any) => part.text ?? "").join("")
+  (response.output ?? [])
+    .flatMap((item: any) => item.content ?? [])
+    .map((part: any) => part.text ?? "")
+    .join("")
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
 const request = { model: "fake-model", input: "hello" }
 
@@ -97,7 +100,10 @@ describe("nesting", () => {
   it("a deeply nested tool schema within the limit is still read", async () => {
     let schema: any = { type: "string" }
     for (let i = 0; i < 40; i++) schema = { type: "object", properties: { x: schema } }
-    const answer = await send("/v1/responses", json({ ...request, tools: [{ type: "function", name: "f", parameters: schema }], tool_choice: "none" }))
+    const answer = await send(
+      "/v1/responses",
+      json({ ...request, tools: [{ type: "function", name: "f", parameters: schema }], tool_choice: "none" })
+    )
     expect(answer.status).toBe(200)
   })
 
@@ -110,12 +116,19 @@ describe("nesting", () => {
 describe("size", () => {
   it("a chunked body past the limit → 413, not a reset connection", async () => {
     const piece = Buffer.alloc(64 * 1024, 0x20)
-    const answer = await send("/v1/responses", [Buffer.from('{"model":"fake-model","input":"'), ...Array.from({ length: 40 }, () => piece), Buffer.from('"}')])
+    const answer = await send("/v1/responses", [
+      Buffer.from('{"model":"fake-model","input":"'),
+      ...Array.from({ length: 40 }, () => piece),
+      Buffer.from('"}')
+    ])
     expectError(answer, 413, "request_too_large")
   })
 
   it("a chunked body within the limit is read", async () => {
-    const answer = await send("/v1/responses", [Buffer.from('{"model":"fake-model",'), Buffer.from('"input":"in pieces"}')])
+    const answer = await send("/v1/responses", [
+      Buffer.from('{"model":"fake-model",'),
+      Buffer.from('"input":"in pieces"}')
+    ])
     expect(answer.status).toBe(200)
     expect(outputText(answer.body)).toBe("echo: in pieces (messages: 1)")
   })
@@ -125,7 +138,14 @@ describe("size", () => {
   })
 
   it("the connection stays usable after a 413 (the rest of the body was drained)", async () => {
-    expectError(await send("/v1/responses", Array.from({ length: 20 }, () => Buffer.alloc(128 * 1024, 0x20))), 413, "request_too_large")
+    expectError(
+      await send(
+        "/v1/responses",
+        Array.from({ length: 20 }, () => Buffer.alloc(128 * 1024, 0x20))
+      ),
+      413,
+      "request_too_large"
+    )
     expect((await send("/v1/responses", json(request))).status).toBe(200)
   })
 
@@ -137,7 +157,9 @@ describe("size", () => {
     await new Promise((resolve) => socket.on("connect", resolve))
     const chunk = (bytes: number) => `${bytes.toString(16)}\r\n${" ".repeat(bytes)}\r\n`
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-    socket.write(`POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(LIMIT + 1)}`)
+    socket.write(
+      `POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(LIMIT + 1)}`
+    )
     for (let i = 0; i < 50 && !received.includes("\r\n\r\n"); i++) await pause(20)
     expect(received).toMatch(/^HTTP\/1\.1 413 /)
     // Only now the rest: 2 MiB, far past what a platform would drain before closing.
@@ -153,14 +175,22 @@ describe("size", () => {
 
 describe("headers", () => {
   it("a request line and headers past 16 KiB → 431, and the server keeps serving", async () => {
-    const answer = await send("/v1/responses", json(request), { "content-type": "application/json", "x-padding": "x".repeat(20 * 1024) }).catch((error) => ({ status: -1, body: String(error) }))
+    const answer = await send("/v1/responses", json(request), {
+      "content-type": "application/json",
+      "x-padding": "x".repeat(20 * 1024)
+    }).catch((error) => ({ status: -1, body: String(error) }))
     expect(answer.status).toBe(431)
     const long = await new Promise<number>((resolve) => {
       const url = new URL(h.url)
-      httpRequest({ host: url.hostname, port: url.port, method: "GET", path: `/v1/models?${"q".repeat(20 * 1024)}` }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      }).on("error", () => resolve(-1)).end()
+      httpRequest(
+        { host: url.hostname, port: url.port, method: "GET", path: `/v1/models?${"q".repeat(20 * 1024)}` },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        }
+      )
+        .on("error", () => resolve(-1))
+        .end()
     })
     expect(long).toBe(431)
     expect((await send("/v1/responses", json(request))).status).toBe(200)
@@ -204,26 +234,55 @@ describe("max_output_tokens", () => {
 })
 
 describe("media types", () => {
-  const refused = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/json; charset=latin1", "text/plain; charset=iso-8859-1", "application/jsonx", "text/html"]
+  const refused = [
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "application/json; charset=latin1",
+    "text/plain; charset=iso-8859-1",
+    "application/jsonx",
+    "text/html"
+  ]
   for (const type of refused) {
-    it(`'${type}' → 415`, async () => expectError(await send("/v1/responses", json(request), { "content-type": type }), 415, "unsupported_media_type"))
+    it(`'${type}' → 415`, async () =>
+      expectError(await send("/v1/responses", json(request), { "content-type": type }), 415, "unsupported_media_type"))
   }
 
-  const accepted = ["application/json", "Application/JSON", "application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/vnd.openai+json", "text/plain", "text/plain;charset=UTF-8"]
+  const accepted = [
+    "application/json",
+    "Application/JSON",
+    "application/json; charset=utf-8",
+    'application/json;charset="UTF-8"',
+    "application/vnd.openai+json",
+    "text/plain",
+    "text/plain;charset=UTF-8"
+  ]
   for (const type of accepted) {
-    it(`'${type}' is read`, async () => expect((await send("/v1/responses", json(request), { "content-type": type })).status).toBe(200))
+    it(`'${type}' is read`, async () =>
+      expect((await send("/v1/responses", json(request), { "content-type": type })).status).toBe(200))
   }
-  it("no Content-Type is read as JSON", async () => expect((await send("/v1/responses", json(request), {})).status).toBe(200))
+  it("no Content-Type is read as JSON", async () =>
+    expect((await send("/v1/responses", json(request), {})).status).toBe(200))
 
   // From a browser, text/plain and no type are what a cross-site form or fetch sends without a CORS check.
   for (const type of ["text/plain", "text/plain;charset=UTF-8", undefined]) {
     it(`'${type ?? "no type"}' with an Origin (a browser) → 415`, async () => {
-      const headers: Record<string, string> = { origin: "https://evil.example", ...(type ? { "content-type": type } : {}) }
+      const headers: Record<string, string> = {
+        origin: "https://evil.example",
+        ...(type ? { "content-type": type } : {})
+      }
       expectError(await send("/v1/responses", json(request), headers), 415, "unsupported_media_type")
     })
   }
   it("application/json with an Origin is read (the browser asked CORS first)", async () => {
-    expect((await send("/v1/responses", json(request), { origin: "https://app.example", "content-type": "application/json" })).status).toBe(200)
+    expect(
+      (
+        await send("/v1/responses", json(request), {
+          origin: "https://app.example",
+          "content-type": "application/json"
+        })
+      ).status
+    ).toBe(200)
   })
 })
 
@@ -254,13 +313,18 @@ describe("compressed bodies", () => {
   // Compressed by the zstd command-line tool (v1.5): one frame with its content size, one streamed (a 2 MiB window).
   const original = (() => {
     const words: Array<string> = []
-    for (let i = 0; i < 3000; i++) words.push(`line ${i}: the quick brown fox ${i % 7 === 0 ? "jumps" : "naps"} over ${(i * 7919) % 1000} lazy dogs`)
+    for (let i = 0; i < 3000; i++)
+      words.push(`line ${i}: the quick brown fox ${i % 7 === 0 ? "jumps" : "naps"} over ${(i * 7919) % 1000} lazy dogs`)
     return { model: "fake-model", instructions: words.join("\n"), input: "zstd says hello" }
   })()
   for (const file of ["request.json.zst", "request.stream.json.zst"]) {
     it(`zstd (${file}) is decoded, every byte`, async () => {
       const before = h.upstream.requests.length
-      const answer = await send("/v1/responses", readFileSync(join(import.meta.dirname, "fixtures", file)), withEncoding("zstd"))
+      const answer = await send(
+        "/v1/responses",
+        readFileSync(join(import.meta.dirname, "fixtures", file)),
+        withEncoding("zstd")
+      )
       expect(answer.status).toBe(200)
       expect(outputText(answer.body)).toBe("echo: zstd says hello (messages: 2)")
       expect(h.upstream.requests.slice(before).at(-1).messages[0].content).toBe(original.instructions)
@@ -281,7 +345,9 @@ describe("compressed bodies", () => {
   })
 
   it("a brotli bomb → 413", async () => {
-    const bomb = zlib.brotliCompressSync(Buffer.alloc(16 * LIMIT, 0x20), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } })
+    const bomb = zlib.brotliCompressSync(Buffer.alloc(16 * LIMIT, 0x20), {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 }
+    })
     expectError(await send("/v1/responses", bomb, withEncoding("br")), 413, "request_too_large")
   })
 
@@ -292,14 +358,38 @@ describe("compressed bodies", () => {
   })
 
   it("a zstd frame declaring a 2 GiB window or a huge content size → 413 before any allocation", async () => {
-    expectError(await send("/v1/responses", zstdHeaderOnly({ windowLog: 31 }), withEncoding("zstd")), 413, "request_too_large")
-    expectError(await send("/v1/responses", zstdHeaderOnly({ contentSize: 2 ** 40 }), withEncoding("zstd")), 413, "request_too_large")
+    expectError(
+      await send("/v1/responses", zstdHeaderOnly({ windowLog: 31 }), withEncoding("zstd")),
+      413,
+      "request_too_large"
+    )
+    expectError(
+      await send("/v1/responses", zstdHeaderOnly({ contentSize: 2 ** 40 }), withEncoding("zstd")),
+      413,
+      "request_too_large"
+    )
   })
 
   it("corrupt data → 400 naming the coding", async () => {
-    expectError(await send("/v1/responses", Buffer.from("not gzip at all"), withEncoding("gzip")), 400, "invalid_content_encoding")
-    expectError(await send("/v1/responses", Buffer.from("not zstd at all"), withEncoding("zstd")), 400, "invalid_content_encoding")
-    expectError(await send("/v1/responses", readFileSync(join(import.meta.dirname, "fixtures", "request.json.zst")).subarray(0, 2000), withEncoding("zstd")), 400, "invalid_content_encoding")
+    expectError(
+      await send("/v1/responses", Buffer.from("not gzip at all"), withEncoding("gzip")),
+      400,
+      "invalid_content_encoding"
+    )
+    expectError(
+      await send("/v1/responses", Buffer.from("not zstd at all"), withEncoding("zstd")),
+      400,
+      "invalid_content_encoding"
+    )
+    expectError(
+      await send(
+        "/v1/responses",
+        readFileSync(join(import.meta.dirname, "fixtures", "request.json.zst")).subarray(0, 2000),
+        withEncoding("zstd")
+      ),
+      400,
+      "invalid_content_encoding"
+    )
   })
 
   for (const encoding of ["compress", "lz4", "gzip, snappy", "*"]) {
@@ -325,6 +415,13 @@ const blockHeader = (last: boolean, type: number, size: number) => {
   return Buffer.from([value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff])
 }
 const zstdRle = (byte: number, blockSize: number, blocks: number) =>
-  Buffer.concat([frameHeader({ windowLog: 17 }), ...Array.from({ length: blocks }, (_, i) => Buffer.concat([blockHeader(i === blocks - 1, 1, blockSize), Buffer.from([byte])]))])
-const zstdRaw = (data: Buffer) => Buffer.concat([frameHeader({ windowLog: 17 }), blockHeader(true, 0, data.length), data])
-const zstdHeaderOnly = (options: { windowLog?: number; contentSize?: number }) => Buffer.concat([frameHeader(options), blockHeader(true, 0, 1), Buffer.from("{")])
+  Buffer.concat([
+    frameHeader({ windowLog: 17 }),
+    ...Array.from({ length: blocks }, (_, i) =>
+      Buffer.concat([blockHeader(i === blocks - 1, 1, blockSize), Buffer.from([byte])])
+    )
+  ])
+const zstdRaw = (data: Buffer) =>
+  Buffer.concat([frameHeader({ windowLog: 17 }), blockHeader(true, 0, data.length), data])
+const zstdHeaderOnly = (options: { windowLog?: number; contentSize?: number }) =>
+  Buffer.concat([frameHeader(options), blockHeader(true, 0, 1), Buffer.from("{")])

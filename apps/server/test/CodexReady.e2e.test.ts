@@ -18,7 +18,11 @@ beforeAll(async () => {
 afterAll(() => h.close())
 
 const post = (path: string, body: unknown) =>
-  fetch(`${h.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  fetch(`${h.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body)
+  })
 const json = async (path: string, body: unknown) => {
   const response = await post(path, body)
   expect(response.status, await response.clone().text()).toBe(200)
@@ -32,7 +36,14 @@ describe("GET /v1/models", () => {
     expect(body.object).toBe("list")
     expect(body.data).toEqual([{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }])
     expect(body.models).toHaveLength(1)
-    expect(body.models[0]).toMatchObject({ slug: "fake-model", display_name: "fake-model", context_window: 32768, visibility: "list", supported_in_api: true, base_instructions: "" })
+    expect(body.models[0]).toMatchObject({
+      slug: "fake-model",
+      display_name: "fake-model",
+      context_window: 32768,
+      visibility: "list",
+      supported_in_api: true,
+      base_instructions: ""
+    })
     // Unknown to the backend, so not claimed: modalities are left to Codex's default.
     expect(body.models[0].input_modalities).toBeUndefined()
     const sdk = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "unused" })
@@ -55,7 +66,12 @@ describe("phase", () => {
       model: "fake-model",
       input: [
         { role: "user", content: "hi" },
-        { type: "message", role: "assistant", phase: "commentary", content: [{ type: "output_text", text: "Checking." }] },
+        {
+          type: "message",
+          role: "assistant",
+          phase: "commentary",
+          content: [{ type: "output_text", text: "Checking." }]
+        },
         { role: "user", content: "go on" }
       ]
     })
@@ -68,7 +84,14 @@ describe("phase", () => {
   it("is not sent to an upstream not known to read it", async () => {
     const plain = await startHarness()
     try {
-      await postSse(`${plain.url}/v1/responses`, { model: "fake-model", stream: true, input: [{ type: "message", role: "assistant", phase: "final_answer", content: "Done." }, { role: "user", content: "ok" }] })
+      await postSse(`${plain.url}/v1/responses`, {
+        model: "fake-model",
+        stream: true,
+        input: [
+          { type: "message", role: "assistant", phase: "final_answer", content: "Done." },
+          { role: "user", content: "ok" }
+        ]
+      })
       expect(plain.upstream.requests.at(-1).messages[0]).toEqual({ role: "assistant", content: "Done." })
     } finally {
       await plain.close()
@@ -83,17 +106,30 @@ describe("item types", () => {
       stream: true,
       store: false,
       input: [
-        { type: "additional_tools", role: "developer", tools: [{ type: "namespace", name: "files", description: "", tools: [{ type: "custom", name: "patch" }] }] },
+        {
+          type: "additional_tools",
+          role: "developer",
+          tools: [{ type: "namespace", name: "files", description: "", tools: [{ type: "custom", name: "patch" }] }]
+        },
         { role: "user", content: "edit" }
       ]
     })
     expect(lastUpstream().tools.map((t: any) => t.function.name)).toEqual(["files__patch"])
     expect(violations(capture)).toEqual([])
     const done = capture.events.filter((e) => e.type === "response.output_item.done").map((e) => e.item)
-    expect(done).toEqual([expect.objectContaining({ type: "custom_tool_call", name: "patch", namespace: "files", input: "x" })])
+    expect(done).toEqual([
+      expect.objectContaining({ type: "custom_tool_call", name: "patch", namespace: "files", input: "x" })
+    ])
   })
   it("hosted tools' items are skipped, not refused", async () => {
-    await json("/v1/responses", { model: "fake-model", store: false, input: [{ type: "web_search_call", id: "ws_1", status: "completed" }, { role: "user", content: "hi" }] })
+    await json("/v1/responses", {
+      model: "fake-model",
+      store: false,
+      input: [
+        { type: "web_search_call", id: "ws_1", status: "completed" },
+        { role: "user", content: "hi" }
+      ]
+    })
     expect(lastUpstream().messages).toEqual([{ role: "user", content: "hi" }])
   })
 })
@@ -117,14 +153,22 @@ describe("compaction", () => {
     expect(lastUpstream().tools).toBeUndefined()
     const done = capture.events.filter((e) => e.type === "response.output_item.done").map((e) => e.item)
     expect(done).toHaveLength(1)
-    expect(done[0]).toMatchObject({ type: "compaction", id: expect.stringMatching(/^cmp_/), encrypted_content: expect.stringMatching(/^pl1\./) })
+    expect(done[0]).toMatchObject({
+      type: "compaction",
+      id: expect.stringMatching(/^cmp_/),
+      encrypted_content: expect.stringMatching(/^pl1\./)
+    })
     const terminal = capture.events.at(-1)
     expect(terminal.type).toBe("response.completed")
     expect(terminal.response.output).toEqual(done)
     // The summary never travels in clear.
     expect(JSON.stringify(capture.events)).not.toContain("echo:")
 
-    await json("/v1/responses", { model: "fake-model", store: false, input: [{ role: "user", content: "build the thing" }, done[0], { role: "user", content: "continue" }] })
+    await json("/v1/responses", {
+      model: "fake-model",
+      store: false,
+      input: [{ role: "user", content: "build the thing" }, done[0], { role: "user", content: "continue" }]
+    })
     const messages = lastUpstream().messages
     expect(messages.map((m: any) => m.role)).toEqual(["user", "user", "user"])
     expect(messages[1].content).toMatch(/^Summary of the conversation so far:\n\necho: Summarize the conversation/)
@@ -137,7 +181,11 @@ describe("compaction", () => {
     expect(compacted.output.map((i) => i.type)).toEqual(["message", "compaction"])
     expect(compacted.usage.total_tokens).toBeGreaterThan(0)
     const item = compacted.output[1] as { type: "compaction"; encrypted_content: string }
-    await json("/v1/responses", { model: "fake-model", store: false, input: [...compacted.output, { role: "user", content: "next" }] })
+    await json("/v1/responses", {
+      model: "fake-model",
+      store: false,
+      input: [...compacted.output, { role: "user", content: "next" }]
+    })
     expect(lastUpstream().messages[1].content).toMatch(/^Summary of the conversation so far:/)
     expect(item.encrypted_content).toMatch(/^pl1\./)
   })
@@ -175,7 +223,10 @@ describe("encrypted reasoning", () => {
       ]
     })
     const assistant = lastUpstream().messages.find((m: any) => m.role === "assistant")
-    expect(assistant).toMatchObject({ reasoning_content: "Need weather.", tool_calls: [expect.objectContaining({ id: call.call_id })] })
+    expect(assistant).toMatchObject({
+      reasoning_content: "Need weather.",
+      tool_calls: [expect.objectContaining({ id: call.call_id })]
+    })
   })
 
   it("a blob from another server is ignored, never an error", async () => {

@@ -26,7 +26,9 @@ beforeAll(async () => {
   scope = Effect.runSync(Scope.make())
   // One thread: on a tiny model llama.cpp's thread sync costs more than it saves (FIELD-NOTES: 1 thread ≈ 30× 2 threads).
   const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
+    Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: 1 }).pipe(
+      Scope.provide(scope)
+    )
   )
   server = await Server.start({ backend: engine, port: 0, defaultModel: model })
   spec = SpecTap.watch(server.url)
@@ -42,13 +44,23 @@ const weather = {
   type: "function" as const,
   name: "get_weather",
   description: "Weather for a city",
-  parameters: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Berlin"] } }, required: ["city"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string", enum: ["Paris", "Berlin"] } },
+    required: ["city"],
+    additionalProperties: false
+  },
   strict: true
 }
 
 describe("embedded engine behind the server, driven by the openai SDK", () => {
   it("streams a response that passes validateStream", async () => {
-    const capture = await postSse(`${server.url}/v1/responses`, { model, input: "Say hello", max_output_tokens: 12, stream: true })
+    const capture = await postSse(`${server.url}/v1/responses`, {
+      model,
+      input: "Say hello",
+      max_output_tokens: 12,
+      stream: true
+    })
     expect(capture.status).toBe(200)
     expect(violations(capture)).toEqual([])
     const terminal = capture.events.at(-1)
@@ -56,14 +68,24 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
     expect(terminal.response.usage.output_tokens).toBeGreaterThan(0)
   })
 
-  it("a max_output_tokens past the context is clamped to the room left, and incomplete only when that room ran out", { timeout: 120_000 }, async () => {
+  it("a max_output_tokens past the context is clamped to the room left, and incomplete only when that room ran out", {
+    timeout: 120_000
+  }, async () => {
     // A small context of its own, so that running out of room takes a moment.
     const small = Effect.runSync(Scope.make())
     try {
-      const engine = await Effect.runPromise(Engine.make({ model: await ensureTinyModel(), modelName: model, contextSize: 256, threads: 1 }).pipe(Scope.provide(small)))
+      const engine = await Effect.runPromise(
+        Engine.make({ model: await ensureTinyModel(), modelName: model, contextSize: 256, threads: 1 }).pipe(
+          Scope.provide(small)
+        )
+      )
       const tight = await Server.start({ backend: engine, port: 0, defaultModel: model })
       try {
-        const response = await new OpenAI({ baseURL: `${tight.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model, input: "Go on for as long as you can", max_output_tokens: 2_147_483_647 })
+        const response = await new OpenAI({
+          baseURL: `${tight.url}/v1`,
+          apiKey: "unused",
+          maxRetries: 0
+        }).responses.create({ model, input: "Go on for as long as you can", max_output_tokens: 2_147_483_647 })
         expect(response.max_output_tokens).toBe(2_147_483_647)
         const usage = response.usage!
         // LlamaChat keeps one token free past the prompt: the room is context − 1 − prompt.
@@ -92,7 +114,14 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
   })
 
   it("runs a tool loop with a forced call (tool_choice required)", async () => {
-    const first = await client.responses.create({ model, input: "weather?", tools: [weather], tool_choice: "required", parallel_tool_calls: false, max_output_tokens: 64 })
+    const first = await client.responses.create({
+      model,
+      input: "weather?",
+      tools: [weather],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      max_output_tokens: 64
+    })
     const call = first.output.find((item) => item.type === "function_call")
     if (call?.type !== "function_call") throw new Error(`no function call in ${JSON.stringify(first.output)}`)
     expect(call.name).toBe("get_weather")
@@ -128,25 +157,52 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
       model,
       input: "A colour",
       max_output_tokens: 64,
-      text: { format: { type: "json_schema", name: "colour", strict: true, schema: { type: "object", properties: { colour: { type: "string", enum: ["red", "green"] } }, required: ["colour"], additionalProperties: false } } }
+      text: {
+        format: {
+          type: "json_schema",
+          name: "colour",
+          strict: true,
+          schema: {
+            type: "object",
+            properties: { colour: { type: "string", enum: ["red", "green"] } },
+            required: ["colour"],
+            additionalProperties: false
+          }
+        }
+      }
     })
     expect(["red", "green"]).toContain(JSON.parse(response.output_text).colour)
   })
 
   it("turn 2 through previous_response_id reports cached tokens", async () => {
-    const one = await client.responses.create({ model, input: "First turn of a long conversation about the weather in Paris.", max_output_tokens: 8 })
-    const two = await client.responses.create({ model, input: "And tomorrow?", previous_response_id: one.id, max_output_tokens: 8 })
+    const one = await client.responses.create({
+      model,
+      input: "First turn of a long conversation about the weather in Paris.",
+      max_output_tokens: 8
+    })
+    const two = await client.responses.create({
+      model,
+      input: "And tomorrow?",
+      previous_response_id: one.id,
+      max_output_tokens: 8
+    })
     expect(two.usage!.input_tokens).toBeGreaterThan(one.usage!.input_tokens)
     expect(two.usage!.input_tokens_details.cached_tokens).toBeGreaterThan(0)
   })
 
   it("cancel stops the generation; the stream ends with one terminal event", async () => {
-    const stream = await client.responses.create({ model, input: "go on forever", max_output_tokens: 2000, stream: true })
+    const stream = await client.responses.create({
+      model,
+      input: "go on forever",
+      max_output_tokens: 2000,
+      stream: true
+    })
     const events: Array<any> = []
     let cancelled: Promise<unknown> | undefined
     for await (const event of stream) {
       events.push(event)
-      if (event.type === "response.output_text.delta" || event.type === "response.reasoning_text.delta") cancelled ??= client.responses.cancel(events[0].response.id)
+      if (event.type === "response.output_text.delta" || event.type === "response.reasoning_text.delta")
+        cancelled ??= client.responses.cancel(events[0].response.id)
     }
     expect(((await cancelled) as any).status).toBe("cancelled")
     expect(validateStream(events, { strict: true })).toEqual([])
@@ -154,21 +210,38 @@ describe("embedded engine behind the server, driven by the openai SDK", () => {
   })
 
   it("serves /v1/chat/completions from the same backend", async () => {
-    const completion = await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 5 })
+    const completion = await client.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 5
+    })
     expect(completion.choices[0]?.finish_reason).toBe("length")
     expect(completion.usage?.completion_tokens).toBe(5)
-    const stream = await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 5, stream: true, stream_options: { include_usage: true } })
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 5,
+      stream: true,
+      stream_options: { include_usage: true }
+    })
     let last: any
     for await (const chunk of stream) last = chunk
     expect(last.usage.completion_tokens).toBe(5)
   })
 
   it("a prompt longer than the context is a 400 context_length_exceeded", async () => {
-    await expect(client.responses.create({ model, input: "word ".repeat(5000) })).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" })
+    await expect(client.responses.create({ model, input: "word ".repeat(5000) })).rejects.toMatchObject({
+      status: 400,
+      code: "context_length_exceeded"
+    })
   })
 
   it("/health and /metrics report the engine's sequences and queue", async () => {
-    expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ status: "ok", backend: "engine", load: { busy: 0, waiting: 0, size: 2 } })
+    expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({
+      status: "ok",
+      backend: "engine",
+      load: { busy: 0, waiting: 0, size: 2 }
+    })
     const text = await (await fetch(`${server.url}/metrics`)).text()
     expect(text).toContain('parlance_backend_slots{state="total"} 2')
     expect(text).toContain("parlance_backend_queue 0")

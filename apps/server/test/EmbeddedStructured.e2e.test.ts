@@ -22,7 +22,9 @@ interface Running {
 const serve = async (path: string, model: string): Promise<Running> => {
   const scope = Effect.runSync(Scope.make())
   // One thread: the tiny models gain nothing from more, and spinning threads crawl on a loaded host.
-  const engine = await Effect.runPromise(Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope)))
+  const engine = await Effect.runPromise(
+    Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
+  )
   const server = await Server.start({ backend: engine, port: 0, defaultModel: model })
   const spec = SpecTap.watch(server.url)
   return {
@@ -78,7 +80,12 @@ describe("json_schema on the embedded engine (random tiny model)", () => {
       .create({
         model: "tiny",
         input: "hi",
-        text: { format: { ...integerFormat, schema: { type: "object", properties: { n: { type: "integer", multipleOf: 5 } } } } }
+        text: {
+          format: {
+            ...integerFormat,
+            schema: { type: "object", properties: { n: { type: "integer", multipleOf: 5 } } }
+          }
+        }
       })
       .then(
         () => undefined,
@@ -100,7 +107,12 @@ describe("reasoning_tokens on the embedded engine (scripted thinking model)", ()
   afterAll(() => running?.close())
 
   it("usage.output_tokens_details.reasoning_tokens counts the thought's tokens", async () => {
-    const response = await running.client.responses.create({ model: "thinker", input: "Hi there", temperature: 0, max_output_tokens: 40 })
+    const response = await running.client.responses.create({
+      model: "thinker",
+      input: "Hi there",
+      temperature: 0,
+      max_output_tokens: 40
+    })
     expect(response.status).toBe("completed")
     expect(response.output_text).toBe(ScriptedModel.ANSWER_TEXT)
     const reasoning = response.output.find((item) => item.type === "reasoning")

@@ -9,12 +9,21 @@ import { type Harness, postSse, startHarness, violations } from "./harness.js"
 let h: Harness
 const recordDir = mkdtempSync(join(tmpdir(), "parlance-record-"))
 beforeAll(async () => {
-  h = await startHarness({ recordDir, bodyLimit: 64 * 1024, cors: ["https://app.example"], upstreamOptions: { connectTimeoutMs: 500, idleTimeoutMs: 500 } })
+  h = await startHarness({
+    recordDir,
+    bodyLimit: 64 * 1024,
+    cors: ["https://app.example"],
+    upstreamOptions: { connectTimeoutMs: 500, idleTimeoutMs: 500 }
+  })
 })
 afterAll(() => h.close())
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${h.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) })
+  fetch(`${h.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body)
+  })
 
 const expectError = async (response: Response, status: number, match: Record<string, unknown> = {}) => {
   expect(response.status).toBe(status)
@@ -26,10 +35,19 @@ const expectError = async (response: Response, status: number, match: Record<str
 }
 
 describe("upstream faults before the first byte are HTTP errors with the right status", () => {
-  for (const [status, expected] of [[500, 502], [502, 502], [503, 503], [429, 429], [400, 400]] as const) {
+  for (const [status, expected] of [
+    [500, 502],
+    [502, 502],
+    [503, 503],
+    [429, 429],
+    [400, 400]
+  ] as const) {
     it(`upstream ${status} → ${expected}`, async () => {
       for (const stream of [true, false]) {
-        const error = await expectError(await post("/v1/responses", { model: `fault/${status}`, input: "x", stream }), expected)
+        const error = await expectError(
+          await post("/v1/responses", { model: `fault/${status}`, input: "x", stream }),
+          expected
+        )
         expect(error.message).toContain(`fake upstream says ${status}`)
       }
     })
@@ -39,14 +57,20 @@ describe("upstream faults before the first byte are HTTP errors with the right s
     const backend = Upstream.make({ baseUrl: "http://127.0.0.1:9/v1" })
     const server = await Server.start({ backend, port: 0 })
     try {
-      await expectError(await fetch(`${server.url}/v1/responses`, { method: "POST", body: JSON.stringify({ model: "m", input: "x" }) }), 502, { code: "upstream_unreachable" })
+      await expectError(
+        await fetch(`${server.url}/v1/responses`, { method: "POST", body: JSON.stringify({ model: "m", input: "x" }) }),
+        502,
+        { code: "upstream_unreachable" }
+      )
     } finally {
       await server.close()
     }
   })
 
   it("upstream timeout → 504", async () => {
-    await expectError(await post("/v1/responses", { model: "fault/hang", input: "x", stream: true }), 504, { code: "upstream_timeout" })
+    await expectError(await post("/v1/responses", { model: "fault/hang", input: "x", stream: true }), 504, {
+      code: "upstream_timeout"
+    })
   })
 })
 
@@ -82,14 +106,26 @@ describe("faults after the first byte end the stream with response.failed, gramm
 describe("bad requests", () => {
   it("invalid JSON → 400", async () => expectError(await post("/v1/responses", "{nope"), 400, { code: "invalid_json" }))
   it("a JSON array body → 400", async () => expectError(await post("/v1/responses", "[1]"), 400))
-  it("too large → 413", async () => expectError(await post("/v1/responses", { model: "m", input: "x".repeat(70_000) }), 413))
+  it("too large → 413", async () =>
+    expectError(await post("/v1/responses", { model: "m", input: "x".repeat(70_000) }), 413))
   it("unknown route → 404", async () => expectError(await fetch(`${h.url}/v1/nothing`), 404))
   it("unknown item type → 400 naming it", async () =>
-    expectError(await post("/v1/responses", { model: "m", input: [{ type: "mystery" }] }), 400, { param: "input[0].type" }))
+    expectError(await post("/v1/responses", { model: "m", input: [{ type: "mystery" }] }), 400, {
+      param: "input[0].type"
+    }))
   it("input_file → 400 naming it", async () =>
-    expectError(await post("/v1/responses", { model: "m", input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }] }), 400, { param: "input[0].content[0]" }))
+    expectError(
+      await post("/v1/responses", {
+        model: "m",
+        input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }]
+      }),
+      400,
+      { param: "input[0].content[0]" }
+    ))
   it("background → 400 not supported", async () =>
-    expectError(await post("/v1/responses", { model: "m", input: "x", background: true }), 400, { param: "background" }))
+    expectError(await post("/v1/responses", { model: "m", input: "x", background: true }), 400, {
+      param: "background"
+    }))
   it("built-in tools are skipped by default", async () => {
     const response = await post("/v1/responses", { model: "fake-model", input: "x", tools: [{ type: "web_search" }] })
     expect(response.status).toBe(200)
@@ -106,7 +142,8 @@ describe("operations", () => {
   it("--max-output-tokens caps requests that set no limit, and only those", async () => {
     const capped = await startHarness({ defaultMaxOutputTokens: 7 })
     try {
-      const post = (body: unknown) => fetch(`${capped.url}/v1/responses`, { method: "POST", body: JSON.stringify(body) })
+      const post = (body: unknown) =>
+        fetch(`${capped.url}/v1/responses`, { method: "POST", body: JSON.stringify(body) })
       expect((await post({ model: "fake-model", input: "x" })).status).toBe(200)
       expect(capped.upstream.requests.at(-1).max_tokens).toBe(7)
       await post({ model: "fake-model", input: "x", max_output_tokens: 50 })
@@ -134,10 +171,18 @@ describe("operations", () => {
   })
 
   it("--record-dir writes a replayable recording of chunks and events", async () => {
-    const capture = await postSse(`${h.url}/v1/responses`, { model: "vector/two-consecutive-tool-calls", input: "x", stream: true })
+    const capture = await postSse(`${h.url}/v1/responses`, {
+      model: "vector/two-consecutive-tool-calls",
+      input: "x",
+      stream: true
+    })
     const id = capture.events[0].response.id
     // The recorder writes after the stream ends, off the hot path: wait for both files (a fixed 50 ms was flaky under load).
-    for (let waited = 0; waited < 5_000 && !["json", "sse"].every((ext) => readdirSync(recordDir).includes(`${id}.${ext}`)); waited += 20) {
+    for (
+      let waited = 0;
+      waited < 5_000 && !["json", "sse"].every((ext) => readdirSync(recordDir).includes(`${id}.${ext}`));
+      waited += 20
+    ) {
       await new Promise((r) => setTimeout(r, 20))
     }
     expect(readdirSync(recordDir)).toContain(`${id}.json`)

@@ -48,7 +48,11 @@ const options: InputFileOptions = { maxBytes: 1024, timeoutMs: 2_000, urls: "pub
 /** public.test → 127.0.0.1, inner.test → 127.0.0.2; only 127.0.0.1 counts as public. */
 const deps = (answers: Record<string, ReadonlyArray<string>> = {}): FetchDeps & { readonly asked: Array<string> } => {
   const asked: Array<string> = []
-  const table: Record<string, ReadonlyArray<string>> = { "public.test": ["127.0.0.1"], "inner.test": ["127.0.0.2"], ...answers }
+  const table: Record<string, ReadonlyArray<string>> = {
+    "public.test": ["127.0.0.1"],
+    "inner.test": ["127.0.0.2"],
+    ...answers
+  }
   return {
     asked,
     resolve: async (host) => {
@@ -59,7 +63,8 @@ const deps = (answers: Record<string, ReadonlyArray<string>> = {}): FetchDeps & 
   }
 }
 
-const text = (result: unknown) => (result instanceof Unreadable ? result.message : Buffer.from((result as { bytes: Uint8Array }).bytes).toString())
+const text = (result: unknown) =>
+  result instanceof Unreadable ? result.message : Buffer.from((result as { bytes: Uint8Array }).bytes).toString()
 
 describe("fetchFile under the public policy", () => {
   it("connects to the address it checked: public.test is not in real DNS, yet it is reached", async () => {
@@ -77,24 +82,38 @@ describe("fetchFile under the public policy", () => {
 
   it("a redirect to a host that resolves to a non-public address is refused before connecting", async () => {
     const before = hits.length
-    expect(text(await fetchFile(`http://public.test:${port}/to-inner`, options, deps()))).toMatch(/redirects to a host that is not a public address/)
+    expect(text(await fetchFile(`http://public.test:${port}/to-inner`, options, deps()))).toMatch(
+      /redirects to a host that is not a public address/
+    )
     expect(hits.slice(before)).toEqual([`127.0.0.1 public.test:${port} /to-inner`])
   })
 
   it("a redirect to a non-public literal, IPv4 or IPv4-mapped IPv6, is refused", async () => {
-    expect(text(await fetchFile(`http://public.test:${port}/to-literal`, options, deps()))).toMatch(/redirects to a host that is not a public address/)
-    expect(text(await fetchFile(`http://public.test:${port}/to-mapped`, options, deps()))).toMatch(/redirects to a host that is not a public address/)
+    expect(text(await fetchFile(`http://public.test:${port}/to-literal`, options, deps()))).toMatch(
+      /redirects to a host that is not a public address/
+    )
+    expect(text(await fetchFile(`http://public.test:${port}/to-mapped`, options, deps()))).toMatch(
+      /redirects to a host that is not a public address/
+    )
   })
 
   it("the same redirects are followed under `any`", async () => {
-    expect(text(await fetchFile(`http://public.test:${port}/to-inner`, { ...options, urls: "any" }, deps()))).toBe("hello")
+    expect(text(await fetchFile(`http://public.test:${port}/to-inner`, { ...options, urls: "any" }, deps()))).toBe(
+      "hello"
+    )
     expect(hits.at(-1)).toBe(`127.0.0.2 inner.test:${port} /file.txt`)
   })
 
   it("a host with one non-public answer among public ones is refused", async () =>
-    expect(text(await fetchFile(`http://mixed.test:${port}/file.txt`, options, deps({ "mixed.test": ["127.0.0.1", "127.0.0.2"] })))).toMatch(
-      /whose host is not a public address/
-    ))
+    expect(
+      text(
+        await fetchFile(
+          `http://mixed.test:${port}/file.txt`,
+          options,
+          deps({ "mixed.test": ["127.0.0.1", "127.0.0.2"] })
+        )
+      )
+    ).toMatch(/whose host is not a public address/))
 
   it("DNS rebinding: each host is resolved once per hop, and the socket goes to that answer", async () => {
     let calls = 0
@@ -108,9 +127,15 @@ describe("fetchFile under the public policy", () => {
   })
 
   it("more than 3 redirects, a redirect to a non-http(s) URL, an unresolvable host, a compressed answer → refused", async () => {
-    expect(text(await fetchFile(`http://public.test:${port}/loop`, options, deps()))).toMatch(/redirects too often \(more than 3 times\)/)
-    expect(text(await fetchFile(`http://public.test:${port}/to-file`, options, deps()))).toMatch(/redirects to a URL that is not http\(s\)/)
-    expect(text(await fetchFile(`http://nowhere.test:${port}/file.txt`, options, deps()))).toMatch(/host does not resolve/)
+    expect(text(await fetchFile(`http://public.test:${port}/loop`, options, deps()))).toMatch(
+      /redirects too often \(more than 3 times\)/
+    )
+    expect(text(await fetchFile(`http://public.test:${port}/to-file`, options, deps()))).toMatch(
+      /redirects to a URL that is not http\(s\)/
+    )
+    expect(text(await fetchFile(`http://nowhere.test:${port}/file.txt`, options, deps()))).toMatch(
+      /host does not resolve/
+    )
     expect(text(await fetchFile(`http://public.test:${port}/gzip`, options, deps()))).toMatch(/content-encoding 'gzip'/)
   })
 })

@@ -15,7 +15,8 @@ let guarded: Harness
 let open: Harness
 beforeAll(async () => {
   files = createServer((req, res) => {
-    if (req.url === "/secret.txt") return res.writeHead(200, { "content-type": "text/plain" }).end("the upstream's admin token")
+    if (req.url === "/secret.txt")
+      return res.writeHead(200, { "content-type": "text/plain" }).end("the upstream's admin token")
     if (req.url === "/hop") return res.writeHead(302, { location: "/secret.txt" }).end()
     if (req.url === "/loop") return res.writeHead(302, { location: "/loop" }).end()
     return res.writeHead(404).end()
@@ -36,7 +37,18 @@ const ask = async (h: Harness, fileUrl: string) => {
   const response = await fetch(`${h.url}/v1/responses`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "fake-model", input: [{ role: "user", content: [{ type: "input_text", text: "Read:" }, { type: "input_file", filename: "f.txt", file_url: fileUrl }] }] })
+    body: JSON.stringify({
+      model: "fake-model",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "Read:" },
+            { type: "input_file", filename: "f.txt", file_url: fileUrl }
+          ]
+        }
+      ]
+    })
   })
   return { status: response.status, body: await response.json() }
 }
@@ -76,9 +88,35 @@ describe("file_url and private addresses", () => {
   })
 
   it("the address rule", () => {
-    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "::ffff:10.0.0.1", "::ffff:7f00:1", "::7f00:1", "not-an-ip"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.0.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "224.0.0.1",
+      "::1",
+      "::",
+      "fe80::1",
+      "fc00::1",
+      "::ffff:10.0.0.1",
+      "::ffff:7f00:1",
+      "::7f00:1",
+      "not-an-ip"
+    ]) {
       expect(isPrivateAddress(address), address).toBe(true)
     }
-    for (const address of ["8.8.8.8", "1.1.1.1", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "::ffff:808:808"]) expect(isPrivateAddress(address), address).toBe(false)
+    for (const address of [
+      "8.8.8.8",
+      "1.1.1.1",
+      "172.32.0.1",
+      "2606:4700:4700::1111",
+      "::ffff:8.8.8.8",
+      "::ffff:808:808"
+    ])
+      expect(isPrivateAddress(address), address).toBe(false)
   })
 })

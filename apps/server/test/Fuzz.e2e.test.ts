@@ -22,17 +22,31 @@ const json = FastCheck.jsonValue({ maxDepth: 3 })
 const text = FastCheck.string({ maxLength: 20 })
 const validItem = FastCheck.oneof(
   FastCheck.record({ role: FastCheck.constantFrom("user", "assistant", "system", "developer"), content: text }),
-  FastCheck.record({ type: FastCheck.constant("function_call"), call_id: text, name: text, arguments: FastCheck.constantFrom("{}", '{"a":1}') }),
+  FastCheck.record({
+    type: FastCheck.constant("function_call"),
+    call_id: text,
+    name: text,
+    arguments: FastCheck.constantFrom("{}", '{"a":1}')
+  }),
   FastCheck.record({ type: FastCheck.constant("function_call_output"), call_id: text, output: text }),
-  FastCheck.record({ type: FastCheck.constant("reasoning"), summary: FastCheck.constantFrom(null, []), encrypted_content: FastCheck.constantFrom("x", null) })
+  FastCheck.record({
+    type: FastCheck.constant("reasoning"),
+    summary: FastCheck.constantFrom(null, []),
+    encrypted_content: FastCheck.constantFrom("x", null)
+  })
 )
 const validTool = FastCheck.oneof(
-  FastCheck.record({ type: FastCheck.constant("function"), name: FastCheck.stringMatching(/^[a-z_]{1,10}$/), parameters: FastCheck.constant({ type: "object", properties: { city: { type: "string" } } }) }),
+  FastCheck.record({
+    type: FastCheck.constant("function"),
+    name: FastCheck.stringMatching(/^[a-z_]{1,10}$/),
+    parameters: FastCheck.constant({ type: "object", properties: { city: { type: "string" } } })
+  }),
   FastCheck.record({ type: FastCheck.constant("custom"), name: FastCheck.stringMatching(/^[a-z_]{1,10}$/) }),
   FastCheck.record({ type: FastCheck.constantFrom("web_search", "local_shell", "mcp") })
 )
 /** Mostly valid requests (so that generation runs), each field sometimes replaced by arbitrary JSON. */
-const field = <A>(valid: FastCheck.Arbitrary<A>) => FastCheck.oneof({ arbitrary: valid, weight: 20 }, { arbitrary: json, weight: 1 })
+const field = <A>(valid: FastCheck.Arbitrary<A>) =>
+  FastCheck.oneof({ arbitrary: valid, weight: 20 }, { arbitrary: json, weight: 1 })
 const body = FastCheck.record(
   {
     model: field(FastCheck.constant("fake-model")),
@@ -46,7 +60,10 @@ const body = FastCheck.record(
     temperature: field(FastCheck.double({ min: 0, max: 2, noNaN: true })),
     stream: FastCheck.boolean(),
     store: field(FastCheck.boolean()),
-    previous_response_id: FastCheck.oneof({ arbitrary: FastCheck.constant(undefined), weight: 8 }, { arbitrary: FastCheck.constantFrom("resp_missing", 3), weight: 1 }),
+    previous_response_id: FastCheck.oneof(
+      { arbitrary: FastCheck.constant(undefined), weight: 8 },
+      { arbitrary: FastCheck.constantFrom("resp_missing", 3), weight: 1 }
+    ),
     include: field(FastCheck.constant(["reasoning.encrypted_content"])),
     metadata: field(FastCheck.constant({ k: "v" }))
   },
@@ -71,7 +88,11 @@ describe("fuzzed POST /v1/responses", () => {
           expect(capture.status).toBeLessThan(500)
           return
         }
-        const response = await fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) })
+        const response = await fetch(`${h.url}/v1/responses`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(b)
+        })
         const payload = await response.json()
         seen(response.status)
         if (response.status === 200) expect(payload.object).toBe("response")
@@ -99,7 +120,8 @@ interface Shot {
   readonly body: Buffer | undefined
 }
 
-const nested = (depth: number, open: string, close: string, leaf: string) => `${open.repeat(depth)}${leaf}${close.repeat(depth)}`
+const nested = (depth: number, open: string, close: string, leaf: string) =>
+  `${open.repeat(depth)}${leaf}${close.repeat(depth)}`
 /** A JSON value text: ordinary, deeply nested (past the depth limit or not), or huge. */
 const hostileValue: FastCheck.Arbitrary<string> = FastCheck.oneof(
   { arbitrary: json.map((v) => JSON.stringify(v) ?? "null"), weight: 6 },
@@ -108,7 +130,31 @@ const hostileValue: FastCheck.Arbitrary<string> = FastCheck.oneof(
   { arbitrary: FastCheck.integer({ min: 1, max: 2 * LIMIT }).map((n) => JSON.stringify("x".repeat(n))), weight: 1 },
   { arbitrary: FastCheck.constantFrom("9007199254740992", "-1", "1e309", "0.5", '"\\ud800"', "true"), weight: 1 }
 )
-const fieldNames = ["model", "input", "instructions", "tools", "tool_choice", "text", "reasoning", "max_output_tokens", "temperature", "top_p", "stream", "store", "previous_response_id", "include", "metadata", "messages", "stream_options", "n", "max_tokens", "truncation", "conversation", "background", "parallel_tool_calls"]
+const fieldNames = [
+  "model",
+  "input",
+  "instructions",
+  "tools",
+  "tool_choice",
+  "text",
+  "reasoning",
+  "max_output_tokens",
+  "temperature",
+  "top_p",
+  "stream",
+  "store",
+  "previous_response_id",
+  "include",
+  "metadata",
+  "messages",
+  "stream_options",
+  "n",
+  "max_tokens",
+  "truncation",
+  "conversation",
+  "background",
+  "parallel_tool_calls"
+]
 /** A JSON object text built from a mostly valid base with one field hostile. */
 const hostileObject = (base: Record<string, unknown>) =>
   FastCheck.tuple(FastCheck.constantFrom(...fieldNames), hostileValue).map(([name, value]) => {
@@ -118,22 +164,56 @@ const hostileObject = (base: Record<string, unknown>) =>
 const notJson = FastCheck.oneof(
   FastCheck.string({ maxLength: 200 }),
   FastCheck.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString("latin1")),
-  FastCheck.constantFrom("", " ", "{", "}", '{"model":', "[]", "null", '{"a":1} x', "\ufeff{}", "model=x&input=y", '{"input":"x"}{"input":"y"}')
+  FastCheck.constantFrom(
+    "",
+    " ",
+    "{",
+    "}",
+    '{"model":',
+    "[]",
+    "null",
+    '{"a":1} x',
+    "\ufeff{}",
+    "model=x&input=y",
+    '{"input":"x"}{"input":"y"}'
+  )
 )
 const responsesBase = { model: "fake-model", input: "hi" }
 const chatBase = { model: "fake-model", messages: [{ role: "user", content: "hi" }] }
 const bodyText = (base: Record<string, unknown>) =>
-  FastCheck.oneof({ arbitrary: hostileObject(base), weight: 5 }, { arbitrary: notJson, weight: 2 }, { arbitrary: json.map((v) => JSON.stringify(v) ?? ""), weight: 1 })
+  FastCheck.oneof(
+    { arbitrary: hostileObject(base), weight: 5 },
+    { arbitrary: notJson, weight: 2 },
+    { arbitrary: json.map((v) => JSON.stringify(v) ?? ""), weight: 1 }
+  )
 
 const contentType = FastCheck.oneof(
   { arbitrary: FastCheck.constant("application/json"), weight: 8 },
-  { arbitrary: FastCheck.constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1", "application/vnd.x+json", "", "*/*", "application/json; charset=utf-8"), weight: 3 },
-  { arbitrary: FastCheck.string({ maxLength: 30 }).filter((t) => !/[\r\n]/.test(t) && /^[\x20-\x7e]*$/.test(t)), weight: 1 }
+  {
+    arbitrary: FastCheck.constantFrom(
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/json; charset=latin1",
+      "application/vnd.x+json",
+      "",
+      "*/*",
+      "application/json; charset=utf-8"
+    ),
+    weight: 3
+  },
+  {
+    arbitrary: FastCheck.string({ maxLength: 30 }).filter((t) => !/[\r\n]/.test(t) && /^[\x20-\x7e]*$/.test(t)),
+    weight: 1
+  }
 )
 type Encoding = "none" | "gzip" | "deflate" | "br" | "zstd-raw" | "bogus" | "corrupt-gzip"
 const encoding = FastCheck.oneof(
   { arbitrary: FastCheck.constant<Encoding>("none"), weight: 8 },
-  { arbitrary: FastCheck.constantFrom<Encoding>("gzip", "deflate", "br", "zstd-raw", "bogus", "corrupt-gzip"), weight: 2 }
+  {
+    arbitrary: FastCheck.constantFrom<Encoding>("gzip", "deflate", "br", "zstd-raw", "bogus", "corrupt-gzip"),
+    weight: 2
+  }
 )
 /** zstd with one raw block per 128 KiB (RFC 8878): no encoder needed. */
 const zstdRaw = (data: Buffer) => {
@@ -156,7 +236,10 @@ const encode = (kind: Encoding, text: string): { body: Buffer; header: string | 
     case "deflate":
       return { body: zlib.deflateSync(raw, { level: 1 }), header: "deflate" }
     case "br":
-      return { body: zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }), header: "br" }
+      return {
+        body: zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }),
+        header: "br"
+      }
     case "zstd-raw":
       return { body: zstdRaw(raw), header: "zstd" }
     case "bogus":
@@ -166,13 +249,26 @@ const encode = (kind: Encoding, text: string): { body: Buffer; header: string | 
   }
 }
 
-const id = FastCheck.oneof(FastCheck.constantFrom("resp_missing", "x", "%2e%2e", "resp_" + "a".repeat(300), "%00", "%ZZ"), FastCheck.stringMatching(/^[A-Za-z0-9_%.-]{1,40}$/))
+const id = FastCheck.oneof(
+  FastCheck.constantFrom("resp_missing", "x", "%2e%2e", "resp_" + "a".repeat(300), "%00", "%ZZ"),
+  FastCheck.stringMatching(/^[A-Za-z0-9_%.-]{1,40}$/)
+)
 const query = FastCheck.oneof(
   FastCheck.constant(""),
-  FastCheck.tuple(FastCheck.constantFrom("limit", "order", "after", "before", "stream", "include[]"), FastCheck.constantFrom("0", "-1", "101", "1e3", "asc", "desc", "x", "true", "", "%ZZ")).map(([k, v]) => `?${k}=${v}`)
+  FastCheck.tuple(
+    FastCheck.constantFrom("limit", "order", "after", "before", "stream", "include[]"),
+    FastCheck.constantFrom("0", "-1", "101", "1e3", "asc", "desc", "x", "true", "", "%ZZ")
+  ).map(([k, v]) => `?${k}=${v}`)
 )
 const postRoute = (path: FastCheck.Arbitrary<string>, base: Record<string, unknown>) =>
-  FastCheck.record({ path, text: bodyText(base), type: contentType, coding: encoding, chunked: FastCheck.boolean(), stream: FastCheck.boolean() }).map(({ path, text, type, coding, chunked, stream }): Shot => {
+  FastCheck.record({
+    path,
+    text: bodyText(base),
+    type: contentType,
+    coding: encoding,
+    chunked: FastCheck.boolean(),
+    stream: FastCheck.boolean()
+  }).map(({ path, text, type, coding, chunked, stream }): Shot => {
     // Half of the generation requests stream: `"stream":true` is spliced in front of the other fields.
     const withStream = stream && text.startsWith("{") && text.length > 1 ? `{"stream":true,${text.slice(1)}` : text
     const { body, header } = encode(coding, withStream)
@@ -187,14 +283,30 @@ const getRoute = FastCheck.tuple(
   FastCheck.oneof(
     id.map((i) => `/v1/responses/${i}`),
     id.map((i) => `/v1/responses/${i}/input_items`),
-    FastCheck.constantFrom("/v1/models", "/health", "/metrics", "/", "/v1", "/v1/responses", "/nope", "//v1/models", "/v1/responses/resp_missing/cancel")
+    FastCheck.constantFrom(
+      "/v1/models",
+      "/health",
+      "/metrics",
+      "/",
+      "/v1",
+      "/v1/responses",
+      "/nope",
+      "//v1/models",
+      "/v1/responses/resp_missing/cancel"
+    )
   ),
   query
 ).map(([method, path, q]): Shot => ({ method, path: path + q, headers: {}, body: undefined }))
 const shot: FastCheck.Arbitrary<Shot> = FastCheck.oneof(
   { arbitrary: postRoute(FastCheck.constant("/v1/responses"), responsesBase), weight: 6 },
   { arbitrary: postRoute(FastCheck.constant("/v1/chat/completions"), chatBase), weight: 2 },
-  { arbitrary: postRoute(id.map((i) => `/v1/responses/${i}/cancel`), {}), weight: 1 },
+  {
+    arbitrary: postRoute(
+      id.map((i) => `/v1/responses/${i}/cancel`),
+      {}
+    ),
+    weight: 1
+  },
   { arbitrary: getRoute, weight: 2 }
 )
 
@@ -207,12 +319,21 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 })
 const fire = (s: Shot): Promise<Result> =>
   new Promise((resolve) => {
     const url = new URL(h.url)
-    const req = httpRequest({ host: url.hostname, port: url.port, method: s.method, path: s.path, headers: s.headers, agent }, (res) => {
-      const parts: Array<Buffer> = []
-      res.on("data", (part: Buffer) => parts.push(part))
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], text: Buffer.concat(parts).toString("utf8") }))
-      res.on("error", () => resolve({ status: -1, contentType: undefined, text: "response broken" }))
-    })
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: s.method, path: s.path, headers: s.headers, agent },
+      (res) => {
+        const parts: Array<Buffer> = []
+        res.on("data", (part: Buffer) => parts.push(part))
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"],
+            text: Buffer.concat(parts).toString("utf8")
+          })
+        )
+        res.on("error", () => resolve({ status: -1, contentType: undefined, text: "response broken" }))
+      }
+    )
     req.on("error", (error) => resolve({ status: -1, contentType: undefined, text: String(error) }))
     req.end(s.body)
   })
@@ -239,7 +360,9 @@ const judge = (s: Shot, r: Result): string | undefined => {
 }
 
 describe("the hostile sweep over every route", () => {
-  it("10,000 seeded requests: no status ≥ 500, every error an OpenAI body, every stream valid", { timeout: 300_000 }, async () => {
+  it("10,000 seeded requests: no status ≥ 500, every error an OpenAI body, every stream valid", {
+    timeout: 300_000
+  }, async () => {
     const runs = Number(process.env.FUZZ_SWEEP_RUNS ?? 10_000)
     const seed = Number(process.env.FUZZ_SEED ?? 20261201)
     const sampling = Date.now()
@@ -261,10 +384,14 @@ describe("the hostile sweep over every route", () => {
         }
       })
     )
-    console.log(`hostile sweep: ${runs} requests in ${Date.now() - started} ms (seed ${seed})`, Object.fromEntries(counts))
+    console.log(
+      `hostile sweep: ${runs} requests in ${Date.now() - started} ms (seed ${seed})`,
+      Object.fromEntries(counts)
+    )
     expect(failures).toEqual([])
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(runs)
     // The sweep must reach accepted requests and each kind of refusal.
-    for (const status of [200, 400, 404, 413, 415]) expect(counts.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0)
+    for (const status of [200, 400, 404, 413, 415])
+      expect(counts.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0)
   })
 })

@@ -55,7 +55,10 @@ const post = async (parts: ReadonlyArray<unknown>) => {
   const response = await fetch(`${h.url}/v1/responses`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "fake-model", input: [{ role: "user", content: [{ type: "input_text", text: "Summarise:" }, ...parts] }] })
+    body: JSON.stringify({
+      model: "fake-model",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Summarise:" }, ...parts] }]
+    })
   })
   return { status: response.status, body: (await response.json()) as any }
 }
@@ -74,7 +77,15 @@ describe("input_file by file_data", () => {
     const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "unused", maxRetries: 0 })
     const response = await client.responses.create({
       model: "fake-model",
-      input: [{ role: "user", content: [{ type: "input_text", text: "Summarise:" }, { type: "input_file", filename: "report.pdf", file_data: dataUrl(pdf, "application/pdf") }] }]
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "Summarise:" },
+            { type: "input_file", filename: "report.pdf", file_data: dataUrl(pdf, "application/pdf") }
+          ]
+        }
+      ]
     })
     expect(response.status).toBe("completed")
     const turn = userTurn()
@@ -94,7 +105,12 @@ describe("input_file by file_data", () => {
     const result = await post(cases.map((c) => ({ type: "input_file", ...c })))
     expect(result.status).toBe(200)
     const turn = userTurn()
-    for (const expected of ['<file name="notes.txt">\nhello notes\n</file>', "# Title\n\n- item", '<file name="config.json">\n{"a":1}\n</file>', "a,b\n1,2"]) {
+    for (const expected of [
+      '<file name="notes.txt">\nhello notes\n</file>',
+      "# Title\n\n- item",
+      '<file name="config.json">\n{"a":1}\n</file>',
+      "a,b\n1,2"
+    ]) {
       expect(turn).toContain(expected)
     }
   })
@@ -108,7 +124,11 @@ describe("input_file by file_data", () => {
         input: [
           { role: "user", content: "read it" },
           { type: "function_call", call_id: "c1", name: "fetch_doc", arguments: "{}" },
-          { type: "function_call_output", call_id: "c1", output: [{ type: "input_file", filename: "r.pdf", file_data: dataUrl(pdf, "application/pdf") }] }
+          {
+            type: "function_call_output",
+            call_id: "c1",
+            output: [{ type: "input_file", filename: "r.pdf", file_data: dataUrl(pdf, "application/pdf") }]
+          }
         ]
       })
     })
@@ -118,17 +138,44 @@ describe("input_file by file_data", () => {
   })
 
   it("an encrypted PDF → 400 naming the part", async () =>
-    refusedAt(await post([{ type: "input_file", filename: "secret.pdf", file_data: dataUrl(makePdf(["hidden"], { encrypted: true }), "application/pdf") }]), /encrypted/))
+    refusedAt(
+      await post([
+        {
+          type: "input_file",
+          filename: "secret.pdf",
+          file_data: dataUrl(makePdf(["hidden"], { encrypted: true }), "application/pdf")
+        }
+      ]),
+      /encrypted/
+    ))
 
   it("a broken PDF → 400", async () =>
-    refusedAt(await post([{ type: "input_file", filename: "broken.pdf", file_data: dataUrl(new TextEncoder().encode("%PDF-1.4\ngarbage"), "application/pdf") }]), /not a readable PDF/))
+    refusedAt(
+      await post([
+        {
+          type: "input_file",
+          filename: "broken.pdf",
+          file_data: dataUrl(new TextEncoder().encode("%PDF-1.4\ngarbage"), "application/pdf")
+        }
+      ]),
+      /not a readable PDF/
+    ))
 
   it("an unknown type (an image) → 400 saying what is read", async () =>
-    refusedAt(await post([{ type: "input_file", filename: "photo.png", file_data: "data:image/png;base64,iVBORw0KGgo=" }]), /image\/png.*PDF, plain text, Markdown, JSON and CSV/))
+    refusedAt(
+      await post([{ type: "input_file", filename: "photo.png", file_data: "data:image/png;base64,iVBORw0KGgo=" }]),
+      /image\/png.*PDF, plain text, Markdown, JSON and CSV/
+    ))
 
   it("text that is not UTF-8, JSON that does not parse → 400", async () => {
-    refusedAt(await post([{ type: "input_file", filename: "a.txt", file_data: "data:text/plain;base64,//79" }]), /UTF-8/)
-    refusedAt(await post([{ type: "input_file", filename: "a.json", file_data: "data:application/json,{nope" }]), /not valid JSON/)
+    refusedAt(
+      await post([{ type: "input_file", filename: "a.txt", file_data: "data:text/plain;base64,//79" }]),
+      /UTF-8/
+    )
+    refusedAt(
+      await post([{ type: "input_file", filename: "a.json", file_data: "data:application/json,{nope" }]),
+      /not valid JSON/
+    )
   })
 
   it("file_id (no Files API here) → 400 naming the part", async () =>
@@ -148,8 +195,14 @@ describe("input_file by file_url", () => {
   })
 
   it("larger than the limit → 400, by content-length and while streaming", async () => {
-    refusedAt(await post([{ type: "input_file", file_url: `${filesUrl}/big.txt` }]), /larger than the server's limit of 16384 bytes/)
-    refusedAt(await post([{ type: "input_file", file_url: `${filesUrl}/big-chunked.txt` }]), /larger than the server's limit/)
+    refusedAt(
+      await post([{ type: "input_file", file_url: `${filesUrl}/big.txt` }]),
+      /larger than the server's limit of 16384 bytes/
+    )
+    refusedAt(
+      await post([{ type: "input_file", file_url: `${filesUrl}/big-chunked.txt` }]),
+      /larger than the server's limit/
+    )
   })
 
   it("slower than the timeout → 400, in about the timeout", async () => {

@@ -22,7 +22,9 @@ const create = async (body: Record<string, unknown>, url = h.url) => {
 
 describe("item_reference", () => {
   it("resolves input and output items of any stored response, without previous_response_id", async () => {
-    const first = await create({ input: [{ type: "message", id: "msg_client_1", role: "user", content: "first question" }] })
+    const first = await create({
+      input: [{ type: "message", id: "msg_client_1", role: "user", content: "first question" }]
+    })
     await create({ input: "an unrelated response in between" })
     const answerId = first.body.output[0].id
     const next = await create({
@@ -43,9 +45,18 @@ describe("item_reference", () => {
   it("a reference into a store: false response is a 400 naming the input, saying why", async () => {
     const unstored = await create({ input: "not kept", store: false })
     expect(unstored.status).toBe(200)
-    const next = await create({ input: [{ role: "user", content: "go on" }, { type: "item_reference", id: unstored.body.output[0].id }] })
+    const next = await create({
+      input: [
+        { role: "user", content: "go on" },
+        { type: "item_reference", id: unstored.body.output[0].id }
+      ]
+    })
     expect(next.status).toBe(400)
-    expect(next.body.error).toMatchObject({ type: "invalid_request_error", code: "item_not_found", param: "input[1].id" })
+    expect(next.body.error).toMatchObject({
+      type: "invalid_request_error",
+      code: "item_not_found",
+      param: "input[1].id"
+    })
     expect(next.body.error.message).toContain("store")
   })
 
@@ -65,9 +76,20 @@ describe("item_reference with SQLite", () => {
     const b = await startHarness({ store: "sqlite", dataDir })
     try {
       const first = await create({ input: "kept on disk" }, a.url)
-      const next = await create({ input: [{ type: "item_reference", id: first.body.output[0].id }, { role: "user", content: "and?" }] }, b.url)
+      const next = await create(
+        {
+          input: [
+            { type: "item_reference", id: first.body.output[0].id },
+            { role: "user", content: "and?" }
+          ]
+        },
+        b.url
+      )
       expect(next.status).toBe(200)
-      expect(b.upstream.requests.at(-1).messages[0]).toEqual({ role: "assistant", content: "echo: kept on disk (messages: 1)" })
+      expect(b.upstream.requests.at(-1).messages[0]).toEqual({
+        role: "assistant",
+        content: "echo: kept on disk (messages: 1)"
+      })
     } finally {
       await a.close()
       await b.close()

@@ -35,7 +35,11 @@ afterAll(async () => {
 describe("the upstream connection", () => {
   it("serves one generation after another, streamed or not, on one socket", async () => {
     for (const stream of [false, true, false, true]) {
-      const response = await fetch(`${server.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", input: "x", stream }) })
+      const response = await fetch(`${server.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", input: "x", stream })
+      })
       expect(response.status).toBe(200)
       const text = await response.text()
       expect(text).toContain(stream ? "response.completed" : '"status":"completed"')

@@ -17,7 +17,8 @@ describe("the memory store", () => {
       expect(Option.isSome(yield* store.get("a"))).toBe(true)
       expect(Option.isNone(yield* store.get("b"))).toBe(true)
       expect(Option.isSome(yield* store.get("c"))).toBe(true)
-    }))
+    })
+  )
 
   it.effect("returns copies: mutating a read record does not change the store", () =>
     Effect.gen(function* () {
@@ -26,5 +27,6 @@ describe("the memory store", () => {
       const first = Option.getOrThrow(yield* store.get("a"))
       ;(first.response as { id: string }).id = "changed"
       expect(Option.getOrThrow(yield* store.get("a")).response.id).toBe("a")
-    }))
+    })
+  )
 })

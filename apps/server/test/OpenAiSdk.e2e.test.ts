@@ -15,17 +15,28 @@ const weather = {
   type: "function" as const,
   name: "get_weather",
   description: "Weather for a city",
-  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string" } },
+    required: ["city"],
+    additionalProperties: false
+  },
   strict: true
 }
 
 describe("the official openai SDK against the server", () => {
   it("creates a response (non-streaming)", async () => {
-    const response = await client.responses.create({ model: "fake-model", input: "hello there", instructions: "Be brief." })
+    const response = await client.responses.create({
+      model: "fake-model",
+      input: "hello there",
+      instructions: "Be brief."
+    })
     expect(response.status).toBe("completed")
     expect(response.output_text).toBe("echo: hello there (messages: 2)")
     expect(response.instructions).toBe("Be brief.")
-    expect(response.usage?.total_tokens).toBe((response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0))
+    expect(response.usage?.total_tokens).toBe(
+      (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0)
+    )
     // The upstream received the instructions as a system message.
     expect(h.upstream.requests.at(-1).messages[0]).toEqual({ role: "system", content: "Be brief." })
   })
@@ -69,7 +80,11 @@ describe("the official openai SDK against the server", () => {
   })
 
   it("continues a conversation with previous_response_id (instructions not inherited)", async () => {
-    const one = await client.responses.create({ model: "fake-model", input: "first", instructions: "Only for turn one." })
+    const one = await client.responses.create({
+      model: "fake-model",
+      input: "first",
+      instructions: "Only for turn one."
+    })
     const two = await client.responses.create({ model: "fake-model", input: "second", previous_response_id: one.id })
     expect(two.previous_response_id).toBe(one.id)
     expect(two.instructions).toBeNull()
@@ -87,7 +102,10 @@ describe("the official openai SDK against the server", () => {
     expect(got.output_text).toBe(created.output_text)
     expect(got.id).toBe(created.id)
     await client.responses.delete(created.id)
-    const again = await fetch(`${h.url}/v1/responses/${created.id}`, { method: "DELETE", headers: { authorization: "Bearer sk-test" } })
+    const again = await fetch(`${h.url}/v1/responses/${created.id}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer sk-test" }
+    })
     expect(again.status).toBe(404)
     expect((await again.json()).error).toMatchObject({ type: "invalid_request_error", param: "response_id" })
     await expect(client.responses.retrieve(created.id)).rejects.toMatchObject({ status: 404 })
@@ -108,7 +126,8 @@ describe("the official openai SDK against the server", () => {
     const next = await client.responses.inputItems.list(created.id, { order: "asc", limit: 2, after: asc.data[1]!.id! })
     expect(next.data.map((i: any) => i.content[0].text)).toEqual(["m2", "m3"])
     const all: Array<string> = []
-    for await (const item of client.responses.inputItems.list(created.id, { limit: 2 })) all.push((item as any).content[0].text)
+    for await (const item of client.responses.inputItems.list(created.id, { limit: 2 }))
+      all.push((item as any).content[0].text)
     expect(all).toEqual(["m4", "m3", "m2", "m1", "m0"])
   })
 
@@ -126,7 +145,13 @@ describe("the official openai SDK against the server", () => {
     expect(result.status).toBe("cancelled")
     expect(validateStream(events, { strict: true })).toEqual([])
     expect(events.at(-1).type).toBe("response.failed")
-    expect(events.filter((e) => e.type.startsWith("response.") && ["response.completed", "response.failed", "response.incomplete"].includes(e.type))).toHaveLength(1)
+    expect(
+      events.filter(
+        (e) =>
+          e.type.startsWith("response.") &&
+          ["response.completed", "response.failed", "response.incomplete"].includes(e.type)
+      )
+    ).toHaveLength(1)
     const text = events.filter((e) => e.type === "response.output_text.delta").length
     expect(text).toBeLessThan(100)
   })
@@ -146,17 +171,30 @@ describe("the official openai SDK against the server", () => {
   })
 
   it("answers bad input with OpenAI errors naming the param", async () => {
-    await expect(client.responses.create({ model: "fake-model", input: [{ type: "message", role: "user", content: [{ type: "bogus" }] }] as any })).rejects.toMatchObject({
+    await expect(
+      client.responses.create({
+        model: "fake-model",
+        input: [{ type: "message", role: "user", content: [{ type: "bogus" }] }] as any
+      })
+    ).rejects.toMatchObject({
       status: 400,
       param: "input[0].content[0].type"
     })
-    await expect(client.responses.create({ model: "fake-model", input: "x", previous_response_id: "resp_nope" })).rejects.toMatchObject({
+    await expect(
+      client.responses.create({ model: "fake-model", input: "x", previous_response_id: "resp_nope" })
+    ).rejects.toMatchObject({
       status: 404,
       param: "previous_response_id"
     })
-    await expect(client.responses.create({ model: "fake-model", input: "x", temperature: 9 })).rejects.toMatchObject({ status: 400, param: "temperature" })
+    await expect(client.responses.create({ model: "fake-model", input: "x", temperature: 9 })).rejects.toMatchObject({
+      status: 400,
+      param: "temperature"
+    })
     const noKey = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "wrong", maxRetries: 0 })
-    await expect(noKey.responses.create({ model: "fake-model", input: "x" })).rejects.toMatchObject({ status: 401, code: "invalid_api_key" })
+    await expect(noKey.responses.create({ model: "fake-model", input: "x" })).rejects.toMatchObject({
+      status: 401,
+      code: "invalid_api_key"
+    })
   })
 
   it("lists models", async () => {
@@ -165,9 +203,16 @@ describe("the official openai SDK against the server", () => {
   })
 
   it("passes /v1/chat/completions through, streaming and not", async () => {
-    const plain = await client.chat.completions.create({ model: "fake-model", messages: [{ role: "user", content: "pass" }] })
+    const plain = await client.chat.completions.create({
+      model: "fake-model",
+      messages: [{ role: "user", content: "pass" }]
+    })
     expect(plain.choices[0]?.message.content).toBe("echo: pass (messages: 1)")
-    const stream = await client.chat.completions.create({ model: "fake-model", messages: [{ role: "user", content: "pass" }], stream: true })
+    const stream = await client.chat.completions.create({
+      model: "fake-model",
+      messages: [{ role: "user", content: "pass" }],
+      stream: true
+    })
     let text = ""
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ""
     expect(text).toBe("echo: pass (messages: 1)")

@@ -17,7 +17,11 @@ afterAll(() => h.close())
 
 const provider = () => createOpenResponses({ name: "parlance", url: `${h.url}/v1/responses` })
 const tools = {
-  get_weather: tool({ description: "Weather for a city", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `sunny in ${city}` })
+  get_weather: tool({
+    description: "Weather for a city",
+    inputSchema: z.object({ city: z.string() }),
+    execute: async ({ city }) => `sunny in ${city}`
+  })
 }
 
 describe("the AI SDK's Open Responses provider against the server", () => {
@@ -29,13 +33,23 @@ describe("the AI SDK's Open Responses provider against the server", () => {
   })
 
   it("generateText with a tool runs the loop to the final answer", async () => {
-    const result = await generateText({ model: provider()("fake-model"), prompt: "weather in Paris?", tools, stopWhen: stepCountIs(3) })
+    const result = await generateText({
+      model: provider()("fake-model"),
+      prompt: "weather in Paris?",
+      tools,
+      stopWhen: stepCountIs(3)
+    })
     expect(result.steps[0]?.toolCalls[0]).toMatchObject({ toolName: "get_weather", input: { city: "Paris" } })
     expect(result.text).toContain("sunny in Paris")
   })
 
   it("streamText with a tool streams the call, the result and the answer", async () => {
-    const result = streamText({ model: provider()("reasoning-model"), prompt: "weather in Paris?", tools, stopWhen: stepCountIs(3) })
+    const result = streamText({
+      model: provider()("reasoning-model"),
+      prompt: "weather in Paris?",
+      tools,
+      stopWhen: stepCountIs(3)
+    })
     const parts: Array<string> = []
     for await (const part of result.fullStream) {
       parts.push(part.type)
@@ -53,7 +67,12 @@ describe("the AI SDK's Open Responses provider against the server", () => {
           role: "user",
           content: [
             { type: "text", text: "Summarise:" },
-            { type: "file", data: makePdf(["The provider sent this PDF."]), mediaType: "application/pdf", filename: "sent.pdf" }
+            {
+              type: "file",
+              data: makePdf(["The provider sent this PDF."]),
+              mediaType: "application/pdf",
+              filename: "sent.pdf"
+            }
           ]
         }
       ]

@@ -13,13 +13,17 @@ beforeAll(async () => {
 })
 afterAll(() => upstream.close())
 
-const startSqlite = (dataDir: string) => Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir })
+const startSqlite = (dataDir: string) =>
+  Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir })
 
 describe("the SQLite store", () => {
   it("keeps a response across a server restart, and the conversation continues from it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parlance-db-"))
     const first = await startSqlite(dataDir)
-    const one = await new OpenAI({ baseURL: `${first.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "fake-model", input: "remember" })
+    const one = await new OpenAI({ baseURL: `${first.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+      model: "fake-model",
+      input: "remember"
+    })
     await first.close()
 
     const second = await startSqlite(dataDir)
@@ -29,7 +33,11 @@ describe("the SQLite store", () => {
       expect(again.output_text).toBe(one.output_text)
       const items = await client.responses.inputItems.list(one.id)
       expect(items.data).toHaveLength(1)
-      const two = await client.responses.create({ model: "fake-model", input: "and now?", previous_response_id: one.id })
+      const two = await client.responses.create({
+        model: "fake-model",
+        input: "and now?",
+        previous_response_id: one.id
+      })
       expect(two.output_text).toBe("echo: and now? (messages: 3)")
     } finally {
       await second.close()
@@ -41,17 +49,30 @@ describe("the SQLite store", () => {
     const a = await startSqlite(dataDir)
     const b = await startSqlite(dataDir)
     try {
-      const one = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "fake-model", input: "on a" })
-      const two = await new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "fake-model", input: "on b", previous_response_id: one.id })
+      const one = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+        model: "fake-model",
+        input: "on a"
+      })
+      const two = await new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+        model: "fake-model",
+        input: "on b",
+        previous_response_id: one.id
+      })
       expect(two.output_text).toBe("echo: on b (messages: 3)")
       // A cancel sent to replica b stops a stream that replica a is running.
-      const stream = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "slow", input: "x", stream: true })
+      const stream = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+        model: "slow",
+        input: "x",
+        stream: true
+      })
       const events: Array<any> = []
       let cancelled: Promise<unknown> | undefined
       for await (const event of stream) {
         events.push(event)
         if (event.type === "response.output_text.delta" && cancelled === undefined) {
-          cancelled = fetch(`${b.url}/v1/responses/${events[0].response.id}/cancel`, { method: "POST" }).then((r) => r.json())
+          cancelled = fetch(`${b.url}/v1/responses/${events[0].response.id}/cancel`, { method: "POST" }).then((r) =>
+            r.json()
+          )
         }
       }
       expect(((await cancelled) as any).status).toBe("cancelled")
@@ -63,13 +84,31 @@ describe("the SQLite store", () => {
     }
   })
 
-  it("a live replica's heartbeat keeps its running response in progress while another replica sweeps", { timeout: 30_000 }, async () => {
+  it("a live replica's heartbeat keeps its running response in progress while another replica sweeps", {
+    timeout: 30_000
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parlance-db-"))
     const timings = { heartbeatMs: 100, staleAfterMs: 400 }
-    const a = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir, ...timings })
-    const b = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, store: "sqlite", dataDir, ...timings })
+    const a = await Server.start({
+      backend: Upstream.make({ baseUrl: upstream.url }),
+      port: 0,
+      store: "sqlite",
+      dataDir,
+      ...timings
+    })
+    const b = await Server.start({
+      backend: Upstream.make({ baseUrl: upstream.url }),
+      port: 0,
+      store: "sqlite",
+      dataDir,
+      ...timings
+    })
     try {
-      const stream = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "slow", input: "x", stream: true })
+      const stream = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+        model: "slow",
+        input: "x",
+        stream: true
+      })
       // The client keeps reading: the response runs on.
       const events: Array<any> = []
       let begun!: () => void
@@ -96,8 +135,16 @@ describe("the SQLite store", () => {
   })
 
   it("shutdown drains: an in-flight stream ends with its terminal event", async () => {
-    const server = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0, drainTimeoutMs: 200 })
-    const stream = await new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({ model: "slow", input: "x", stream: true })
+    const server = await Server.start({
+      backend: Upstream.make({ baseUrl: upstream.url }),
+      port: 0,
+      drainTimeoutMs: 200
+    })
+    const stream = await new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x", maxRetries: 0 }).responses.create({
+      model: "slow",
+      input: "x",
+      stream: true
+    })
     const events: Array<any> = []
     let closing: Promise<void> | undefined
     for await (const event of stream) {

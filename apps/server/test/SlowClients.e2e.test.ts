@@ -59,8 +59,12 @@ const dribble = (head: string, trickle: string): Promise<Dribbled> =>
   })
 
 describe("slow clients", () => {
-  it("40 sockets dribbling header bytes are closed shortly after the headers timeout, while a normal request is answered", { timeout: 20_000 }, async () => {
-    const sockets = Array.from({ length: 40 }, () => dribble("GET /health HTTP/1.1\r\nHost: x\r\n", "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaa\r\n"))
+  it("40 sockets dribbling header bytes are closed shortly after the headers timeout, while a normal request is answered", {
+    timeout: 20_000
+  }, async () => {
+    const sockets = Array.from({ length: 40 }, () =>
+      dribble("GET /health HTTP/1.1\r\nHost: x\r\n", "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+    )
     // Meanwhile, the server answers as usual.
     await new Promise((r) => setTimeout(r, 300))
     const health = await fetch(`${h.url}/health`)
@@ -76,7 +80,8 @@ describe("slow clients", () => {
   })
 
   it("a body dribbled in is cut at the request timeout", { timeout: 20_000 }, async () => {
-    const head = "POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    const head =
+      "POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     const result = await dribble(head, '{"model":"m","input":"' + "x".repeat(100))
     expect(result.closedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs - 50)
     expect(result.closedAfterMs).toBeLessThan(requestTimeoutMs + 3_000)
@@ -85,7 +90,11 @@ describe("slow clients", () => {
   it("a response streaming for longer than both limits is not cut", { timeout: 20_000 }, async () => {
     const started = Date.now()
     // 30 tokens, 100 ms apart: 3 s of streaming.
-    const capture = await postSse(`${h.url}/v1/responses`, { model: "bench/30/100", input: "take your time", stream: true })
+    const capture = await postSse(`${h.url}/v1/responses`, {
+      model: "bench/30/100",
+      input: "take your time",
+      stream: true
+    })
     expect(capture.status).toBe(200)
     expect(Date.now() - started).toBeGreaterThan(requestTimeoutMs)
     expect(capture.events.at(-1)?.type).toBe("response.completed")
@@ -94,7 +103,9 @@ describe("slow clients", () => {
   it("the limits are checked before the server starts", () => {
     expect(ServerConfig.validateTimeouts({})).toBeUndefined()
     expect(ServerConfig.validateTimeouts({ headersTimeoutMs: 0, requestTimeoutMs: 0 })).toBeUndefined()
-    expect(ServerConfig.validateTimeouts({ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).toMatch(/must not exceed/)
+    expect(ServerConfig.validateTimeouts({ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).toMatch(
+      /must not exceed/
+    )
     expect(ServerConfig.validateTimeouts({ headersTimeoutMs: -1 })).toMatch(/whole number/)
     expect(ServerConfig.make({}).headersTimeoutMs).toBe(30_000)
     expect(ServerConfig.make({}).requestTimeoutMs).toBe(300_000)

@@ -23,7 +23,11 @@ afterAll(async () => {
 })
 
 const post = (body: Record<string, unknown>) =>
-  fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  fetch(`${h.url}/v1/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body)
+  })
 
 describe("a final write that fails", () => {
   it("ends that response failed (server_error), streamed or not; the rest goes on; stored requests work again after", async () => {
@@ -37,8 +41,14 @@ describe("a final write that fails", () => {
       const terminal = streamed.events.at(-1)
       expect(terminal.type).toBe("response.failed")
       expect(terminal.response.status).toBe("failed")
-      expect(terminal.response.error).toEqual({ code: "server_error", message: expect.stringContaining("could not be stored") })
-      expect(streamed.events.filter((e) => e.type.startsWith("response.") && e.type.match(/completed|failed|incomplete$/)).length).toBe(1)
+      expect(terminal.response.error).toEqual({
+        code: "server_error",
+        message: expect.stringContaining("could not be stored")
+      })
+      expect(
+        streamed.events.filter((e) => e.type.startsWith("response.") && e.type.match(/completed|failed|incomplete$/))
+          .length
+      ).toBe(1)
 
       const plain = await post({ model: "plain", input: "hi" })
       expect(plain.status).toBe(200)

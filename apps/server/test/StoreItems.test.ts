@@ -11,11 +11,18 @@ import type { ResponseStoreService, StoredResponse } from "../src/ResponseStore.
 
 const record = (id: string, inputId: string, outputId: string) =>
   ({
-    response: { id, previous_response_id: null, created_at: 1, status: "completed", output: [{ type: "reasoning", id: outputId, summary: [], status: "completed" }] },
+    response: {
+      id,
+      previous_response_id: null,
+      created_at: 1,
+      status: "completed",
+      output: [{ type: "reasoning", id: outputId, summary: [], status: "completed" }]
+    },
     input: [{ type: "message", id: inputId, role: "user", content: [{ type: "input_text", text: `from ${id}` }] }]
   }) as unknown as StoredResponse
 
-const itemId = (store: ResponseStoreService, id: string) => store.getItem(id).pipe(Effect.map(Option.map((item) => item.id)))
+const itemId = (store: ResponseStoreService, id: string) =>
+  store.getItem(id).pipe(Effect.map(Option.map((item) => item.id)))
 
 const contract = (name: string, open: () => Effect.Effect<ResponseStoreService, unknown>) =>
   describe(`${name} store: getItem`, () => {
@@ -33,7 +40,8 @@ const contract = (name: string, open: () => Effect.Effect<ResponseStoreService, 
         expect(yield* itemId(store, "msg_a")).toEqual(Option.none())
         expect(yield* itemId(store, "rs_b")).toEqual(Option.some("rs_b"))
         yield* store.close
-      }))
+      })
+    )
 
     it.effect("a rewrite of the same response (in_progress → completed) keeps its items findable", () =>
       Effect.gen(function* () {
@@ -42,7 +50,8 @@ const contract = (name: string, open: () => Effect.Effect<ResponseStoreService, 
         yield* store.put(record("resp_c", "msg_c", "rs_c"))
         expect(yield* itemId(store, "rs_c")).toEqual(Option.some("rs_c"))
         yield* store.close
-      }))
+      })
+    )
   })
 
 contract("memory", () => Effect.succeed(makeMemoryStore()))
@@ -67,7 +76,8 @@ describe("the memory store's item index", () => {
       yield* store.put(record("resp_b", "msg_b", "rs_b"))
       expect(yield* itemId(store, "rs_a")).toEqual(Option.none())
       expect(yield* itemId(store, "rs_b")).toEqual(Option.some("rs_b"))
-    }))
+    })
+  )
 })
 
 describe("the SQLite item index", () => {
@@ -84,5 +94,6 @@ describe("the SQLite item index", () => {
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
-    }))
+    })
+  )
 })

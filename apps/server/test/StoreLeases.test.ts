@@ -15,7 +15,10 @@ import { failInterrupted } from "../src/Replica.js"
 import type { ResponseStoreService, StoredResponse } from "../src/ResponseStore.js"
 
 const record = (id: string, status: string) =>
-  ({ response: { id, status, created_at: 0, previous_response_id: null, output: [], error: null }, input: [] }) as unknown as StoredResponse
+  ({
+    response: { id, status, created_at: 0, previous_response_id: null, output: [], error: null },
+    input: []
+  }) as unknown as StoredResponse
 
 const stores: ReadonlyArray<readonly [string, Effect.Effect<ResponseStoreService, unknown>]> = [
   ["memory", Effect.sync(() => makeMemoryStore())],
@@ -36,13 +39,17 @@ for (const [name, open] of stores) {
         expect([...failed].sort()).toEqual(["dead", "legacy"])
         const status = (id: string) => Effect.map(store.get(id), (r) => Option.getOrThrow(r).response)
         expect((yield* status("alive")).status).toBe("in_progress")
-        expect(yield* status("dead")).toMatchObject({ status: "failed", error: { code: "server_error", message: "The server stopped during generation." } })
+        expect(yield* status("dead")).toMatchObject({
+          status: "failed",
+          error: { code: "server_error", message: "The server stopped during generation." }
+        })
         expect((yield* status("done")).status).toBe("completed")
         // Once failed, a record is not failed again; a record finished later drops its lease.
         expect(yield* store.failStale(5_000, failInterrupted)).toEqual([])
         yield* store.put(record("alive", "completed"))
         expect(yield* store.failStale(1e15, failInterrupted)).toEqual([])
         yield* store.close
-      }))
+      })
+    )
   })
 }

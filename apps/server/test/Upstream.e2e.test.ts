@@ -25,10 +25,21 @@ describe("upstream errors say what happened, and nothing more", () => {
     const server = await Server.start({ backend: Upstream.make({ baseUrl: "http://127.0.0.1:9/v1" }), port: 0 })
     try {
       for (const path of ["/v1/responses", "/v1/chat/completions"]) {
-        const response = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", input: "x", messages: [{ role: "user", content: "x" }] }) })
+        const response = await fetch(`${server.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "x", messages: [{ role: "user", content: "x" }] })
+        })
         expect(response.status).toBe(502)
         const text = await response.text()
-        expect(JSON.parse(text)).toEqual({ error: { message: "The upstream server is unreachable.", type: "server_error", param: null, code: "upstream_unreachable" } })
+        expect(JSON.parse(text)).toEqual({
+          error: {
+            message: "The upstream server is unreachable.",
+            type: "server_error",
+            param: null,
+            code: "upstream_unreachable"
+          }
+        })
         expect(text).not.toMatch(/127\.0\.0\.1|:9\b|ECONNREFUSED|fetch failed/)
       }
       const models = await fetch(`${server.url}/v1/models`)
@@ -39,9 +50,13 @@ describe("upstream errors say what happened, and nothing more", () => {
     }
   })
 
-  it("an upstream 500 whose error code is null: a 502 with a real code, never the string \"null\"", async () => {
+  it('an upstream 500 whose error code is null: a 502 with a real code, never the string "null"', async () => {
     for (const stream of [true, false]) {
-      const response = await fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fault/500", input: "x", stream }) })
+      const response = await fetch(`${h.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fault/500", input: "x", stream })
+      })
       expect(response.status).toBe(502)
       const { error } = await response.json()
       expect(error.code).toBe("upstream_error")
@@ -50,7 +65,11 @@ describe("upstream errors say what happened, and nothing more", () => {
   })
 
   it("an upstream that refuses our key: 502 upstream_auth_failed, no hint about the server's flags", async () => {
-    const response = await fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fault/401", input: "x" }) })
+    const response = await fetch(`${h.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fault/401", input: "x" })
+    })
     expect(response.status).toBe(502)
     const { error } = await response.json()
     expect(error.code).toBe("upstream_auth_failed")
@@ -58,7 +77,11 @@ describe("upstream errors say what happened, and nothing more", () => {
   })
 
   it("a stream that breaks: response.failed says so without the address", async () => {
-    const capture = await postSse(`${h.url}/v1/responses`, { model: "vector/upstream-drop-mid-tool-call", input: "x", stream: true })
+    const capture = await postSse(`${h.url}/v1/responses`, {
+      model: "vector/upstream-drop-mid-tool-call",
+      input: "x",
+      stream: true
+    })
     expect(capture.status).toBe(200)
     const terminal = capture.events.at(-1)
     expect(terminal.type).toBe("response.failed")
@@ -71,7 +94,12 @@ describe("a client that leaves while the upstream is stalled", () => {
   it("streaming: the upstream request is aborted at once and the stream count drops", async () => {
     const before = h.upstream.aborted()
     const controller = new AbortController()
-    const response = await fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fault/stall", input: "x", stream: true }), signal: controller.signal })
+    const response = await fetch(`${h.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fault/stall", input: "x", stream: true }),
+      signal: controller.signal
+    })
     const reader = response.body!.getReader()
     await reader.read() // the first events: the stall has begun
     expect(h.server.metrics.activeStreams()).toBe(1)
@@ -85,7 +113,12 @@ describe("a client that leaves while the upstream is stalled", () => {
   it("not streaming: the same", async () => {
     const before = h.upstream.aborted()
     const controller = new AbortController()
-    const pending = fetch(`${h.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fault/stall", input: "x" }), signal: controller.signal }).catch(() => "left")
+    const pending = fetch(`${h.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fault/stall", input: "x" }),
+      signal: controller.signal
+    }).catch(() => "left")
     expect(await until(() => h.server.metrics.activeStreams() === 1, 2_000)).toBe(true)
     controller.abort()
     expect(await pending).toBe("left")

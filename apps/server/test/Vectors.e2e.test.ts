@@ -21,7 +21,8 @@ describe("every golden vector, end to end through the server and the fake upstre
       expect(normalize(streamed.events.map((e: any) => ({ ...e, response: undefined })))).toEqual(
         normalize(vector.events.map((e: any) => ({ ...e, response: undefined })))
       )
-      expect(normalize(terminal.response.output)).toEqual(normalize((vector.events[vector.events.length - 1] as any).response.output)
+      expect(normalize(terminal.response.output)).toEqual(
+        normalize((vector.events[vector.events.length - 1] as any).response.output)
       )
 
       const plain = await fetch(`${h.url}/v1/responses`, {

@@ -18,7 +18,14 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 
 const vectorDir = join(import.meta.dirname, "../../../packages/translate/test/vectors")
-export const vectors: Array<{ name: string; chunks: Array<unknown>; outcome?: unknown; expect: any; events: Array<unknown>; context?: any }> = readdirSync(vectorDir)
+export const vectors: Array<{
+  name: string
+  chunks: Array<unknown>
+  outcome?: unknown
+  expect: any
+  events: Array<unknown>
+  context?: any
+}> = readdirSync(vectorDir)
   .filter((f) => f.endsWith(".json"))
   .map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
 
@@ -31,7 +38,12 @@ export interface FakeUpstream {
 }
 
 const frame = (data: unknown) => `data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`
-const base = (model: string) => ({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1_700_000_000, model })
+const base = (model: string) => ({
+  id: "chatcmpl-fake",
+  object: "chat.completion.chunk",
+  created: 1_700_000_000,
+  model
+})
 const chunk = (model: string, delta: Record<string, unknown>, finish_reason: string | null = null) => ({
   ...base(model),
   choices: [{ index: 0, delta, finish_reason }]
@@ -49,7 +61,9 @@ const argsFor = (tool: any): string => {
   const out: Record<string, unknown> = {}
   for (const [name, schema] of Object.entries<any>(params.properties ?? {})) {
     if (!wanted(name)) continue
-    if (schema.type === "string") out[name] = Array.isArray(schema.enum) && schema.enum.length > 0 ? schema.enum[0] : name === "city" ? "Paris" : "x"
+    if (schema.type === "string")
+      out[name] =
+        Array.isArray(schema.enum) && schema.enum.length > 0 ? schema.enum[0] : name === "city" ? "Paris" : "x"
     else if (schema.type === "number" || schema.type === "integer") out[name] = 1
     else if (schema.type === "boolean") out[name] = true
   }
@@ -61,9 +75,16 @@ const script = (body: any): Array<unknown> => {
   const messages: Array<any> = body.messages ?? []
   const last = messages[messages.length - 1]
   const tools: Array<any> = body.tools ?? []
-  const usage = { ...base(model), choices: [], usage: { prompt_tokens: 10 + messages.length, completion_tokens: 5, total_tokens: 15 + messages.length } }
+  const usage = {
+    ...base(model),
+    choices: [],
+    usage: { prompt_tokens: 10 + messages.length, completion_tokens: 5, total_tokens: 15 + messages.length }
+  }
   const thinking = String(model).startsWith("reasoning")
-    ? [chunk(model, { reasoning_content: "Thinking about " }), chunk(model, { reasoning_content: `${messages.length} messages.` })]
+    ? [
+        chunk(model, { reasoning_content: "Thinking about " }),
+        chunk(model, { reasoning_content: `${messages.length} messages.` })
+      ]
     : []
   // A conversation summary (after a compaction) is not a new request: the scripted model goes on in words.
   const summary = last?.role === "user" && textOf(last.content).startsWith("Summary of the conversation so far:")
@@ -72,7 +93,16 @@ const script = (body: any): Array<unknown> => {
     return [
       chunk(model, { role: "assistant", content: null }),
       ...thinking,
-      chunk(model, { tool_calls: [{ index: 0, id: `call_${messages.length}`, type: "function", function: { name: tools[0].function.name, arguments: "" } }] }),
+      chunk(model, {
+        tool_calls: [
+          {
+            index: 0,
+            id: `call_${messages.length}`,
+            type: "function",
+            function: { name: tools[0].function.name, arguments: "" }
+          }
+        ]
+      }),
       chunk(model, { tool_calls: [{ index: 0, function: { arguments: args.slice(0, 5) } }] }),
       chunk(model, { tool_calls: [{ index: 0, function: { arguments: args.slice(5) } }] }),
       chunk(model, {}, "tool_calls"),
@@ -83,7 +113,14 @@ const script = (body: any): Array<unknown> => {
   const said = last?.role === "tool" ? `tool said: ${textOf(last.content)}` : `echo: ${textOf(last?.content)}`
   const text = `${said} (messages: ${messages.length})`
   const words = text.match(/\S+\s*/g) ?? [text]
-  return [chunk(model, { role: "assistant", content: "" }), ...thinking, ...words.map((w) => chunk(model, { content: w })), chunk(model, {}, "stop"), usage, "[DONE]"]
+  return [
+    chunk(model, { role: "assistant", content: "" }),
+    ...thinking,
+    ...words.map((w) => chunk(model, { content: w })),
+    chunk(model, {}, "stop"),
+    usage,
+    "[DONE]"
+  ]
 }
 
 const aggregate = (model: string, chunks: Array<unknown>) => {
@@ -102,8 +139,22 @@ const aggregate = (model: string, chunks: Array<unknown>) => {
     }
   }
   return {
-    id: "chatcmpl-fake", object: "chat.completion", created: 1_700_000_000, model,
-    choices: [{ index: 0, message: { role: "assistant", content: calls.length ? null : content, ...(calls.length ? { tool_calls: calls } : {}) }, finish_reason: finish, logprobs: null }],
+    id: "chatcmpl-fake",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: calls.length ? null : content,
+          ...(calls.length ? { tool_calls: calls } : {})
+        },
+        finish_reason: finish,
+        logprobs: null
+      }
+    ],
     usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
   }
 }
@@ -114,7 +165,9 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url === "/v1/models") {
       res.writeHead(200, { "content-type": "application/json" })
-      return res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }] }))
+      return res.end(
+        JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }] })
+      )
     }
     let raw = ""
     for await (const part of req) raw += part
@@ -133,7 +186,9 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     if (model.startsWith("fault/")) {
       const status = Number(model.slice(6))
       res.writeHead(status, { "content-type": "application/json" })
-      return res.end(JSON.stringify({ error: { message: `fake upstream says ${status}`, type: "server_error", code: null } }))
+      return res.end(
+        JSON.stringify({ error: { message: `fake upstream says ${status}`, type: "server_error", code: null } })
+      )
     }
     let chunks: Array<unknown>
     let drop = false
@@ -150,9 +205,20 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
       const [, count, pace] = model.split("/")
       const n = Number(count)
       delay = Number(pace ?? 0)
-      chunks = [chunk(model, { role: "assistant", content: "" }), ...Array.from({ length: n }, (_, i) => chunk(model, { content: `token${i} ` })), chunk(model, {}, "stop"), { ...base(model), choices: [], usage: { prompt_tokens: 20, completion_tokens: n, total_tokens: 20 + n } }, "[DONE]"]
+      chunks = [
+        chunk(model, { role: "assistant", content: "" }),
+        ...Array.from({ length: n }, (_, i) => chunk(model, { content: `token${i} ` })),
+        chunk(model, {}, "stop"),
+        { ...base(model), choices: [], usage: { prompt_tokens: 20, completion_tokens: n, total_tokens: 20 + n } },
+        "[DONE]"
+      ]
     } else if (model === "slow") {
-      chunks = [chunk(model, { role: "assistant", content: "" }), ...Array.from({ length: 200 }, (_, i) => chunk(model, { content: `w${i} ` })), chunk(model, {}, "stop"), "[DONE]"]
+      chunks = [
+        chunk(model, { role: "assistant", content: "" }),
+        ...Array.from({ length: 200 }, (_, i) => chunk(model, { content: `w${i} ` })),
+        chunk(model, {}, "stop"),
+        "[DONE]"
+      ]
       delay = 50
     } else chunks = script(body)
 
@@ -182,7 +248,16 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     handle(req, res).catch((error) => {
       if (res.headersSent) return res.destroy()
       res.writeHead(400, { "content-type": "application/json" })
-      res.end(JSON.stringify({ error: { message: `fake upstream cannot read this: ${String(error)}`, type: "invalid_request_error", param: null, code: null } }))
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `fake upstream cannot read this: ${String(error)}`,
+            type: "invalid_request_error",
+            param: null,
+            code: null
+          }
+        })
+      )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -204,7 +279,13 @@ export const requestFor = (vector: (typeof vectors)[number]): Record<string, unk
   const tools: Array<unknown> = []
   for (const target of Object.values<any>(vector.context?.tools ?? {})) {
     if (target.kind === "custom") tools.push({ type: "custom", name: target.name })
-    else if (target.namespace) tools.push({ type: "namespace", name: target.namespace, description: "", tools: [{ type: "function", name: target.name }] })
+    else if (target.namespace)
+      tools.push({
+        type: "namespace",
+        name: target.namespace,
+        description: "",
+        tools: [{ type: "function", name: target.name }]
+      })
     else tools.push({ type: "function", name: target.name })
   }
   return {

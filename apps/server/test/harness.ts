@@ -11,7 +11,9 @@ export interface Harness {
   readonly close: () => Promise<void>
 }
 
-export const startHarness = async (options: Partial<Server.ServerOptions> & { upstreamOptions?: Partial<Upstream.UpstreamOptions> } = {}): Promise<Harness> => {
+export const startHarness = async (
+  options: Partial<Server.ServerOptions> & { upstreamOptions?: Partial<Upstream.UpstreamOptions> } = {}
+): Promise<Harness> => {
   const upstream = await startFakeUpstream()
   const backend = Upstream.make({ baseUrl: upstream.url, ...options.upstreamOptions })
   const server = await Server.start({ backend, port: 0, ...options })
@@ -37,8 +39,16 @@ export interface SseCapture {
 }
 
 /** POST and read the whole SSE body with a real parser. */
-export const postSse = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<SseCapture> => {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) })
+export const postSse = async (
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {}
+): Promise<SseCapture> => {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body)
+  })
   const text = await response.text()
   const messages = Sse.decodeText(text)
   return {
@@ -49,7 +59,8 @@ export const postSse = async (url: string, body: unknown, headers: Record<string
   }
 }
 
-export const violations = (capture: SseCapture) => validateStream(capture.events, { eventNames: capture.names, strict: true })
+export const violations = (capture: SseCapture) =>
+  validateStream(capture.events, { eventNames: capture.names, strict: true })
 
 /** Ids and timestamps differ between two requests; everything else must not. */
 export const normalize = (value: unknown): unknown =>

@@ -3,7 +3,7 @@
  * tests need no generator dependency. `encrypted` adds a standard security handler whose user password is
  * not empty: PDF.js cannot open it without the password, as with any password-protected PDF.
  */
-const escape = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`)
+const escapePdf = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`)
 
 export const makePdf = (pages: ReadonlyArray<string>, options: { readonly encrypted?: boolean } = {}): Uint8Array => {
   const objects: Array<string> = []
@@ -13,12 +13,15 @@ export const makePdf = (pages: ReadonlyArray<string>, options: { readonly encryp
   add("<< /Type /Catalog /Pages 2 0 R >>")
   add(`<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(" ")}] /Count ${pages.length} >>`)
   pages.forEach((text, i) => {
-    const stream = `BT /F1 12 Tf 72 720 Td (${escape(text)}) Tj ET`
-    add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageIds[i]! + 1} 0 R /Resources << /Font << /F1 ${fontId} 0 R >> >> >>`)
+    const stream = `BT /F1 12 Tf 72 720 Td (${escapePdf(text)}) Tj ET`
+    add(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageIds[i]! + 1} 0 R /Resources << /Font << /F1 ${fontId} 0 R >> >> >>`
+    )
     add(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`)
   })
   add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-  if (options.encrypted === true) add(`<< /Filter /Standard /V 1 /R 2 /O <${"ab".repeat(32)}> /U <${"cd".repeat(32)}> /P -4 >>`)
+  if (options.encrypted === true)
+    add(`<< /Filter /Standard /V 1 /R 2 /O <${"ab".repeat(32)}> /U <${"cd".repeat(32)}> /P -4 >>`)
   let out = "%PDF-1.4\n"
   const offsets: Array<number> = []
   objects.forEach((body, i) => {
@@ -27,9 +30,11 @@ export const makePdf = (pages: ReadonlyArray<string>, options: { readonly encryp
   })
   const xref = out.length
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`
-  const encrypt = options.encrypted === true ? ` /Encrypt ${objects.length} 0 R /ID [<${"01".repeat(16)}> <${"01".repeat(16)}>]` : ""
+  const encrypt =
+    options.encrypted === true ? ` /Encrypt ${objects.length} 0 R /ID [<${"01".repeat(16)}> <${"01".repeat(16)}>]` : ""
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${encrypt} >>\nstartxref\n${xref}\n%%EOF\n`
   return new TextEncoder().encode(out)
 }
 
-export const dataUrl = (bytes: Uint8Array, type: string) => `data:${type};base64,${Buffer.from(bytes).toString("base64")}`
+export const dataUrl = (bytes: Uint8Array, type: string) =>
+  `data:${type};base64,${Buffer.from(bytes).toString("base64")}`

@@ -47,7 +47,11 @@ const through = (response: Response, tap: Tap): Response => {
     },
     cancel: (reason) => reader.cancel(reason)
   })
-  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  const copy = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  })
   Object.defineProperty(copy, "url", { value: response.url })
   return copy
 }
@@ -56,7 +60,9 @@ const through = (response: Response, tap: Tap): Response => {
 const check = (tap: Tap, problems: Array<string>): number => {
   if (tap.sse) {
     const text = tap.finished ? tap.text : tap.text.slice(0, tap.text.lastIndexOf("\n\n") + 2)
-    const events = Sse.decodeText(text).filter((m) => m.data !== "[DONE]").map((m) => JSON.parse(m.data) as unknown)
+    const events = Sse.decodeText(text)
+      .filter((m) => m.data !== "[DONE]")
+      .map((m) => JSON.parse(m.data) as unknown)
     for (const problem of SpecValidator.validateEvents(events)) problems.push(`${tap.where}: ${problem}`)
     return events.length
   }
@@ -96,7 +102,8 @@ export const watch = (serverUrl: string): { readonly check: () => number } => {
       if (watches.size === 0) globalThis.fetch = original
       const problems: Array<string> = []
       const count = w.taps.reduce((n, tap) => n + check(tap, problems), 0)
-      if (problems.length > 0) throw new Error(`${problems.length} Open Responses spec violations:\n${problems.slice(0, 20).join("\n")}`)
+      if (problems.length > 0)
+        throw new Error(`${problems.length} Open Responses spec violations:\n${problems.slice(0, 20).join("\n")}`)
       return count
     }
   }

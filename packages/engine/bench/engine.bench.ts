@@ -107,9 +107,21 @@ const program = Effect.gen(function* () {
         }
       })
       const tokens = rawChat.sequence.tokenMeter.getState().usedOutputTokens - meter
-      return { tokens, ttftMs: first - t0, decodeMs: last - first, totalMs: performance.now() - t0, cached: 0 } satisfies Run
+      return {
+        tokens,
+        ttftMs: first - t0,
+        decodeMs: last - first,
+        totalMs: performance.now() - t0,
+        cached: 0
+      } satisfies Run
     })
-  const parityReq = request([{ role: "system", content: system }, { role: "user", content: user }], DECODE_TOKENS)
+  const parityReq = request(
+    [
+      { role: "system", content: system },
+      { role: "user", content: user }
+    ],
+    DECODE_TOKENS
+  )
   for (let i = 0; i < 4; i++) {
     // warm-up: the first few runs of each context are markedly slower
     yield* runBackend(engine1, parityReq)
@@ -144,13 +156,19 @@ const program = Effect.gen(function* () {
   rows.push(["decode tok/s, engine backend", backendRate.toFixed(0)])
   rows.push(["decode ratio backend/raw (target ≥ 0.97)", (backendRate / rawRate).toFixed(3)])
   rows.push([`decode ratio, median of ${pairRatios.length} back-to-back pairs`, median(pairRatios).toFixed(3)])
-  rows.push(["end-to-end ratio backend/raw (request → last chunk)", (median(backendTotal) / median(rawTotal)).toFixed(3)])
+  rows.push([
+    "end-to-end ratio backend/raw (request → last chunk)",
+    (median(backendTotal) / median(rawTotal)).toFixed(3)
+  ])
   if (process.env.BENCH_VERBOSE !== undefined) console.log({ backendRates, rawRates, pairRatios })
   if (only === "parity") return print(rows, threads, engine1.info.gpu)
 
   // 3. turn-2 TTFT with and without prefix reuse (parallel 1: an unrelated request evicts the prefix).
   const longSystem = `${system} ${"Always consider the city, the season, the temperature and the wind. ".repeat(60)}`
-  const turn1 = [{ role: "system" as const, content: longSystem }, { role: "user" as const, content: user }]
+  const turn1 = [
+    { role: "system" as const, content: longSystem },
+    { role: "user" as const, content: user }
+  ]
   const turn2 = (answer: string) => [
     ...turn1,
     { role: "assistant" as const, content: answer },
@@ -165,8 +183,14 @@ const program = Effect.gen(function* () {
     cold.push(yield* runBackend(engine1, request(turn2("Sunny, no umbrella."), 4)))
     yield* runBackend(engine1, request([{ role: "user", content: `Unrelated again ${i}` }], 2))
   }
-  rows.push([`turn-2 TTFT ms, prefix reuse (cached ${reuse[0].cached} tokens)`, median(reuse.map((r) => r.ttftMs)).toFixed(1)])
-  rows.push([`turn-2 TTFT ms, no reuse (cached ${cold[0].cached} tokens)`, median(cold.map((r) => r.ttftMs)).toFixed(1)])
+  rows.push([
+    `turn-2 TTFT ms, prefix reuse (cached ${reuse[0].cached} tokens)`,
+    median(reuse.map((r) => r.ttftMs)).toFixed(1)
+  ])
+  rows.push([
+    `turn-2 TTFT ms, no reuse (cached ${cold[0].cached} tokens)`,
+    median(cold.map((r) => r.ttftMs)).toFixed(1)
+  ])
   yield* Effect.promise(() => rawContext.dispose())
 
   // 2. aggregate throughput at 1, 2, 4, 8 concurrent streams on a context with 8 sequences.
@@ -190,7 +214,11 @@ const program = Effect.gen(function* () {
   print(rows, threads, engine1.info.gpu)
 })
 
-const print = (rows: ReadonlyArray<readonly [string, string]>, threads: number, gpu: Engine.EngineInfo["gpu"]): void => {
+const print = (
+  rows: ReadonlyArray<readonly [string, string]>,
+  threads: number,
+  gpu: Engine.EngineInfo["gpu"]
+): void => {
   const width = Math.max(...rows.map(([k]) => k.length))
   console.log(`\nengine bench — tiny model, ${threads} threads, ${Os.cpus()[0]?.model ?? "cpu"}, gpu ${gpu}`)
   console.log(`${"metric".padEnd(width)} | value`)

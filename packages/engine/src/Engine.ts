@@ -49,7 +49,8 @@ export class Engine extends Context.Service<Engine, EngineBackend>()("@parlance/
  * Load the model and start serving; the scope disposes the context and model.
  * @category constructors
  */
-export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> = internal.make
+export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> =
+  internal.make
 
 /**
  * @category layers

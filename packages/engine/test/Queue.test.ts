@@ -26,49 +26,54 @@ const waitUntil = (check: Effect.Effect<boolean>) =>
     Effect.timeout("10 seconds")
   )
 
-layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: true, timeout: 60_000 })("Engine (parallel 1, queue 1)", (it) => {
-  it.effect("interrupting a stream aborts generation and frees the sequence", () =>
-    Effect.gen(function* () {
-      const engine = yield* Engine.Engine
-      const t0 = Date.now()
-      const head = yield* Stream.runCollect(Stream.take(engine.stream(long), 3))
-      expect(head.length).toBe(3)
-      // The lease is released only after node-llama-cpp returned, i.e. the sequence is idle again.
-      expect(yield* engine.load).toEqual({ busy: 0, waiting: 0, size: 1 })
-      const next = yield* collect(engine, request({ max_tokens: 4 }))
-      expect(assertWellFormed(next).usage.completion_tokens).toBe(4)
-      // 1500 tokens would take far longer than this on a 2-core CPU.
-      expect(Date.now() - t0).toBeLessThan(15_000)
-    }))
+layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: true, timeout: 60_000 })(
+  "Engine (parallel 1, queue 1)",
+  (it) => {
+    it.effect("interrupting a stream aborts generation and frees the sequence", () =>
+      Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const t0 = Date.now()
+        const head = yield* Stream.runCollect(Stream.take(engine.stream(long), 3))
+        expect(head.length).toBe(3)
+        // The lease is released only after node-llama-cpp returned, i.e. the sequence is idle again.
+        expect(yield* engine.load).toEqual({ busy: 0, waiting: 0, size: 1 })
+        const next = yield* collect(engine, request({ max_tokens: 4 }))
+        expect(assertWellFormed(next).usage.completion_tokens).toBe(4)
+        // 1500 tokens would take far longer than this on a 2-core CPU.
+        expect(Date.now() - t0).toBeLessThan(15_000)
+      })
+    )
 
-  it.effect("waits in the queue for a busy sequence, fails with 503 past queueLimit", () =>
-    Effect.gen(function* () {
-      const engine = yield* Engine.Engine
-      const first = yield* startLong(engine)
-      const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
-      yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
-      const t0 = Date.now()
-      const error = yield* failure(engine, request({ max_tokens: 4 }))
-      expect(Date.now() - t0).toBeLessThan(1000)
-      expect(isBackendError(error)).toBe(true)
-      expect(error.reason).toBe("overloaded")
-      expect(error.code).toBe("server_busy")
-      yield* Fiber.interrupt(first)
-      const chunks = yield* Fiber.join(queued)
-      expect(assertWellFormed(chunks).finishReason).toBe("length")
-      expect(yield* engine.load).toEqual({ busy: 0, waiting: 0, size: 1 })
-    }))
+    it.effect("waits in the queue for a busy sequence, fails with 503 past queueLimit", () =>
+      Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const first = yield* startLong(engine)
+        const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
+        yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
+        const t0 = Date.now()
+        const error = yield* failure(engine, request({ max_tokens: 4 }))
+        expect(Date.now() - t0).toBeLessThan(1000)
+        expect(isBackendError(error)).toBe(true)
+        expect(error.reason).toBe("overloaded")
+        expect(error.code).toBe("server_busy")
+        yield* Fiber.interrupt(first)
+        const chunks = yield* Fiber.join(queued)
+        expect(assertWellFormed(chunks).finishReason).toBe("length")
+        expect(yield* engine.load).toEqual({ busy: 0, waiting: 0, size: 1 })
+      })
+    )
 
-  it.effect("a waiter interrupted in the queue leaves it", () =>
-    Effect.gen(function* () {
-      const engine = yield* Engine.Engine
-      const first = yield* startLong(engine)
-      const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
-      yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
-      yield* Fiber.interrupt(queued)
-      expect((yield* engine.load).waiting).toBe(0)
-      yield* Fiber.interrupt(first)
-      expect(assertWellFormed(yield* collect(engine, request({ max_tokens: 2 }))).usage.completion_tokens).toBe(2)
-    }))
-})
-
+    it.effect("a waiter interrupted in the queue leaves it", () =>
+      Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const first = yield* startLong(engine)
+        const queued = yield* Effect.forkChild(collect(engine, request({ max_tokens: 4 })))
+        yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
+        yield* Fiber.interrupt(queued)
+        expect((yield* engine.load).waiting).toBe(0)
+        yield* Fiber.interrupt(first)
+        expect(assertWellFormed(yield* collect(engine, request({ max_tokens: 2 }))).usage.completion_tokens).toBe(2)
+      })
+    )
+  }
+)

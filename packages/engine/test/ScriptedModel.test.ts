@@ -40,7 +40,8 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
           expect(finishReason).toBe("stop")
           expect(contentOf(chunks)).toBe(ScriptedModel.ANSWER_TEXT)
           expect(usage.completion_tokens).toBeGreaterThan(5)
-        }))
+        })
+      )
 
       it.effect("tools offered → a call of the first tool with the city, finish_reason tool_calls", () =>
         Effect.gen(function* () {
@@ -50,7 +51,8 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
           const calls = toolCallsOf(chunks)
           expect(calls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["zeta_weather", { city: "Paris" }]])
           expect(contentOf(chunks)).toBe("")
-        }))
+        })
+      )
     })
   }
 
@@ -63,14 +65,21 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
           tools: [tool("get_weather")],
           messages: [
             { role: "user", content: "What is the weather in Paris?" },
-            { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+            {
+              role: "assistant",
+              content: null,
+              tool_calls: [
+                { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }
+              ]
+            },
             { role: "tool", tool_call_id: "call_1", content: '{"celsius":21}' }
           ]
         })
       )
       expect(assertWellFormed(chunks).finishReason).toBe("stop")
       expect(contentOf(chunks)).toBe(ScriptedModel.TOOL_RESULT_TEXT)
-    }))
+    })
+  )
 
   it.effect("optional parameters are left out: only the required ones are generated", () =>
     Effect.gen(function* () {
@@ -91,9 +100,15 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
           }
         }
       }
-      const chunks = yield* collect(yield* Engine.Engine, ask({ tools: [exec], messages: [{ role: "user", content: "please run find" }] }))
-      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["exec_command", { cmd: " find" }]])
-    }))
+      const chunks = yield* collect(
+        yield* Engine.Engine,
+        ask({ tools: [exec], messages: [{ role: "user", content: "please run find" }] })
+      )
+      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([
+        ["exec_command", { cmd: " find" }]
+      ])
+    })
+  )
 
   it.effect("tool_choice none → the plain answer; a forced call of the second tool still works", () =>
     Effect.gen(function* () {
@@ -102,12 +117,16 @@ layer(scriptedLayer(false), { excludeTestServices: true, timeout: 120_000 })("En
       const none = yield* collect(engine, ask({ tools, tool_choice: "none" }))
       expect(assertWellFormed(none).finishReason).toBe("stop")
       expect(contentOf(none)).toBe(ScriptedModel.ANSWER_TEXT)
-      const forced = yield* collect(engine, ask({ tools, tool_choice: { type: "function", function: { name: "get_time" } } }))
+      const forced = yield* collect(
+        engine,
+        ask({ tools, tool_choice: { type: "function", function: { name: "get_time" } } })
+      )
       expect(assertWellFormed(forced).finishReason).toBe("tool_calls")
       expect(toolCallsOf(forced).map((c) => c.name)).toEqual(["get_time"])
       const required = yield* collect(engine, ask({ tools, tool_choice: "required", temperature: 1 }))
       expect(toolCallsOf(required).map((c) => c.name)).toEqual(["get_weather"])
-    }))
+    })
+  )
 })
 
 layer(scriptedLayer(true), { excludeTestServices: true, timeout: 120_000 })("Engine on the thinking variant", (it) => {
@@ -118,7 +137,8 @@ layer(scriptedLayer(true), { excludeTestServices: true, timeout: 120_000 })("Eng
       expect(assertWellFormed(chunks).finishReason).toBe("stop")
       expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe(ScriptedModel.THOUGHT_TEXT)
       expect(contentOf(chunks)).toBe(ScriptedModel.ANSWER_TEXT)
-    }))
+    })
+  )
 
   it.effect("with tools: reasoning_content, then a call of the first tool", () =>
     Effect.gen(function* () {
@@ -126,6 +146,9 @@ layer(scriptedLayer(true), { excludeTestServices: true, timeout: 120_000 })("Eng
       const chunks = yield* collect(engine, ask({ tools: [tool("get_weather"), tool("get_time")] }))
       expect(assertWellFormed(chunks).finishReason).toBe("tool_calls")
       expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe(ScriptedModel.THOUGHT_TEXT)
-      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["get_weather", { city: "Paris" }]])
-    }))
+      expect(toolCallsOf(chunks).map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([
+        ["get_weather", { city: "Paris" }]
+      ])
+    })
+  )
 })

@@ -7,9 +7,8 @@ import addFormatsModule from "ajv-formats"
 import * as fc from "fast-check"
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
-  ajv: Ajv2020
-) => Ajv2020
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020
 
 export const makeValidator = (): ((schema: object, value: unknown) => string | undefined) => {
   const ajv = addFormats(new Ajv2020({ strict: true, allErrors: false }))
@@ -29,7 +28,9 @@ const primitive = fc.oneof(
 )
 
 const bounds = (lo: number, hi: number) =>
-  fc.tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const)
+  fc
+    .tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi }))
+    .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const)
 
 const leaf: fc.Arbitrary<Schema> = fc.oneof(
   fc.constant({ type: "integer" }),
@@ -41,12 +42,18 @@ const leaf: fc.Arbitrary<Schema> = fc.oneof(
   fc.constant({ type: "null" }),
   bounds(0, 6).map(([minLength, maxLength]) => ({ type: "string", minLength, maxLength })),
   fc.integer({ min: 0, max: 8 }).map((maxLength) => ({ type: ["string", "null"], maxLength })),
-  fc.constantFrom("^[a-z]{1,4}$", "^\\d{2}-\\d{2}$", "^(yes|no|maybe)$", "[A-Z]x?", "^[^,]{0,3}$", '^"[\\\\/]\\.$').map((pattern) => ({
-    type: "string",
-    pattern
-  })),
-  fc.constantFrom("date", "time", "date-time", "uuid", "email", "ipv4", "hostname").map((format) => ({ type: "string", format })),
-  fc.uniqueArray(primitive, { minLength: 1, maxLength: 4, selector: (v) => JSON.stringify(v) }).map((values) => ({ enum: values })),
+  fc
+    .constantFrom("^[a-z]{1,4}$", "^\\d{2}-\\d{2}$", "^(yes|no|maybe)$", "[A-Z]x?", "^[^,]{0,3}$", '^"[\\\\/]\\.$')
+    .map((pattern) => ({
+      type: "string",
+      pattern
+    })),
+  fc
+    .constantFrom("date", "time", "date-time", "uuid", "email", "ipv4", "hostname")
+    .map((format) => ({ type: "string", format })),
+  fc
+    .uniqueArray(primitive, { minLength: 1, maxLength: 4, selector: (v) => JSON.stringify(v) })
+    .map((values) => ({ enum: values })),
   primitive.map((value) => ({ const: value }))
 )
 
@@ -58,7 +65,11 @@ export const schemaArbitrary: fc.Arbitrary<Schema> = fc.letrec<{ schema: Schema 
     leaf,
     fc
       .tuple(
-        fc.uniqueArray(fc.tuple(key, tie("schema"), fc.boolean()), { minLength: 1, maxLength: 3, selector: ([k]) => k }),
+        fc.uniqueArray(fc.tuple(key, tie("schema"), fc.boolean()), {
+          minLength: 1,
+          maxLength: 3,
+          selector: ([k]) => k
+        }),
         fc.boolean()
       )
       .map(([entries, closed]) => ({

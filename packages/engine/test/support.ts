@@ -15,7 +15,9 @@ export const threads = 1
 /** The engine on the tiny model (generated on first use). */
 export const tinyEngineLayer = (options: Omit<Engine.EngineOptions, "model">): Layer.Layer<Engine.Engine, unknown> =>
   Layer.unwrap(
-    Effect.map(Effect.promise(ensureTinyModel), (model) => Engine.layer({ model, threads, contextSize: 2048, ...options }))
+    Effect.map(Effect.promise(ensureTinyModel), (model) =>
+      Engine.layer({ model, threads, contextSize: 2048, ...options })
+    )
   )
 
 export const request = (overrides: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
@@ -38,7 +40,9 @@ export const failure = (engine: Engine.EngineBackend, req: ChatCompletionRequest
 const decodeChunk = Schema.decodeUnknownSync(ChatCompletionChunk)
 
 /** Role first, deltas, exactly one finish chunk, then the usage-only chunk; every chunk schema-valid. */
-export const assertWellFormed = (chunks: ReadonlyArray<ChatCompletionChunk>): { finishReason: string; usage: ChatUsage } => {
+export const assertWellFormed = (
+  chunks: ReadonlyArray<ChatCompletionChunk>
+): { finishReason: string; usage: ChatUsage } => {
   expect(chunks.length).toBeGreaterThanOrEqual(3)
   for (const chunk of chunks) {
     decodeChunk(JSON.parse(JSON.stringify(chunk)))

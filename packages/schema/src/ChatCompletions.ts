@@ -9,7 +9,6 @@
 import * as Schema from "effect/Schema"
 import { opt, Json } from "./internal/fields.js"
 
-
 // ---------------------------------------------------------------- request
 
 /** @category schemas */

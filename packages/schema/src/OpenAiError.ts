@@ -102,7 +102,8 @@ const collect = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>, out
       for (const inner of issue.issues) collect(inner, path, out)
       return
     case "AnyOf": {
-      const named = issue.issues.length === 0 || SchemaIssue.hasInput(issue) ? discriminatorIssue(issue, path) : undefined
+      const named =
+        issue.issues.length === 0 || SchemaIssue.hasInput(issue) ? discriminatorIssue(issue, path) : undefined
       if (named) {
         out.push(named)
         return

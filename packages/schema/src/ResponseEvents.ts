@@ -37,9 +37,17 @@ export const OutputItemDoneEvent = Schema.Struct({
 
 const Part = Schema.Union([OutputText, Refusal, ReasoningText])
 /** @category schemas */
-export const ContentPartAddedEvent = Schema.Struct({ type: Schema.Literal("response.content_part.added"), part: Part, ...part })
+export const ContentPartAddedEvent = Schema.Struct({
+  type: Schema.Literal("response.content_part.added"),
+  part: Part,
+  ...part
+})
 /** @category schemas */
-export const ContentPartDoneEvent = Schema.Struct({ type: Schema.Literal("response.content_part.done"), part: Part, ...part })
+export const ContentPartDoneEvent = Schema.Struct({
+  type: Schema.Literal("response.content_part.done"),
+  part: Part,
+  ...part
+})
 
 const logprobs = { logprobs: Schema.Array(Schema.Unknown) }
 /** @category schemas */
@@ -57,9 +65,17 @@ export const OutputTextDoneEvent = Schema.Struct({
   ...part
 })
 /** @category schemas */
-export const RefusalDeltaEvent = Schema.Struct({ type: Schema.Literal("response.refusal.delta"), delta: Schema.String, ...part })
+export const RefusalDeltaEvent = Schema.Struct({
+  type: Schema.Literal("response.refusal.delta"),
+  delta: Schema.String,
+  ...part
+})
 /** @category schemas */
-export const RefusalDoneEvent = Schema.Struct({ type: Schema.Literal("response.refusal.done"), refusal: Schema.String, ...part })
+export const RefusalDoneEvent = Schema.Struct({
+  type: Schema.Literal("response.refusal.done"),
+  refusal: Schema.String,
+  ...part
+})
 
 /** @category schemas */
 export const FunctionCallArgumentsDeltaEvent = Schema.Struct({

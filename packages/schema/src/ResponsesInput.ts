@@ -146,7 +146,10 @@ export const CompactionInput = Schema.Struct({
 export type CompactionInput = typeof CompactionInput.Type
 
 /** Asks for this response to be one `compaction` item (remote compaction V2). @category schemas */
-export const CompactionTriggerInput = Schema.Struct({ type: Schema.Literal("compaction_trigger"), id: opt(Schema.String) })
+export const CompactionTriggerInput = Schema.Struct({
+  type: Schema.Literal("compaction_trigger"),
+  id: opt(Schema.String)
+})
 export type CompactionTriggerInput = typeof CompactionTriggerInput.Type
 
 /** Tools declared mid-conversation (Codex 0.150+): offered to the model like top-level `tools`. @category schemas */

@@ -8,7 +8,6 @@ import { opt, Json } from "./internal/fields.js"
 import { InputItem } from "./ResponsesInput.js"
 import { Tool, ToolChoice } from "./ResponsesTools.js"
 
-
 /** @category schemas */
 export const TextFormat = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text") }),

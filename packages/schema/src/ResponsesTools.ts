@@ -5,7 +5,6 @@
 import * as Schema from "effect/Schema"
 import { opt, Json } from "./internal/fields.js"
 
-
 /** @category schemas */
 export const FunctionTool = Schema.Struct({
   type: Schema.Literal("function"),
@@ -22,7 +21,11 @@ export const CustomTool = Schema.Struct({
   name: Schema.String,
   description: opt(Schema.String),
   format: opt(
-    Schema.Struct({ type: Schema.String, syntax: Schema.optional(Schema.String), definition: Schema.optional(Schema.String) })
+    Schema.Struct({
+      type: Schema.String,
+      syntax: Schema.optional(Schema.String),
+      definition: Schema.optional(Schema.String)
+    })
   )
 })
 export type CustomTool = typeof CustomTool.Type

@@ -20,8 +20,21 @@ describe("Chat Completions requests", () => {
       model: "gpt-5-mini",
       messages: [
         { role: "developer", content: "Answer in JSON." },
-        { role: "user", content: [{ type: "text", text: "Weather in Paris?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] },
-        { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Weather in Paris?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }
+          ]
+        },
+        {
+          role: "assistant",
+          content: null,
+          refusal: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }
+          ]
+        },
         { role: "tool", tool_call_id: "call_1", content: '{"temp":21}' }
       ],
       tools: [
@@ -30,7 +43,12 @@ describe("Chat Completions requests", () => {
           function: {
             name: "get_weather",
             description: "Get the weather",
-            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+            parameters: {
+              type: "object",
+              properties: { city: { type: "string" } },
+              required: ["city"],
+              additionalProperties: false
+            },
             strict: true
           }
         }
@@ -39,7 +57,11 @@ describe("Chat Completions requests", () => {
       parallel_tool_calls: false,
       response_format: {
         type: "json_schema",
-        json_schema: { name: "weather", strict: true, schema: { type: "object", properties: { temp: { type: "number" } }, required: ["temp"] } }
+        json_schema: {
+          name: "weather",
+          strict: true,
+          schema: { type: "object", properties: { temp: { type: "number" } }, required: ["temp"] }
+        }
       },
       stream: true,
       stream_options: { include_usage: true },
@@ -61,7 +83,10 @@ describe("Chat Completions requests", () => {
     for (const tool_choice of ["none", "auto", "required"]) {
       const decoded = decodeOk(ChatCompletions.ChatCompletionRequest, {
         model: "llama",
-        messages: [{ role: "system", content: "s" }, { role: "user", content: "u", name: "alice" }],
+        messages: [
+          { role: "system", content: "s" },
+          { role: "user", content: "u", name: "alice" }
+        ],
         tool_choice,
         response_format: { type: "json_object" },
         stop: "\n\n",
@@ -121,7 +146,12 @@ describe("ChatCompletion responses", () => {
         completion_tokens: 2,
         total_tokens: 16,
         prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0
+        }
       },
       service_tier: "default",
       system_fingerprint: "fp_1"
@@ -139,7 +169,9 @@ describe("ChatCompletion responses", () => {
             role: "assistant",
             content: null,
             reasoning_content: "The user wants the weather.",
-            tool_calls: [{ type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' }, id: "GQ7dYb3m" }]
+            tool_calls: [
+              { type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' }, id: "GQ7dYb3m" }
+            ]
           }
         }
       ],
@@ -147,7 +179,12 @@ describe("ChatCompletion responses", () => {
       model: "qwen3",
       system_fingerprint: "b6500-abcdef",
       object: "chat.completion",
-      usage: { completion_tokens: 41, prompt_tokens: 212, total_tokens: 253, prompt_tokens_details: { cached_tokens: 180 } },
+      usage: {
+        completion_tokens: 41,
+        prompt_tokens: 212,
+        total_tokens: 253,
+        prompt_tokens_details: { cached_tokens: 180 }
+      },
       id: "chatcmpl-Xy",
       timings: { prompt_n: 32, prompt_ms: 40.1, predicted_n: 41, predicted_ms: 500.2 }
     })
@@ -164,7 +201,16 @@ describe("ChatCompletion responses", () => {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", reasoning_content: null, content: "Hello!", tool_calls: [], refusal: null, annotations: null, audio: null, function_call: null },
+          message: {
+            role: "assistant",
+            reasoning_content: null,
+            content: "Hello!",
+            tool_calls: [],
+            refusal: null,
+            annotations: null,
+            audio: null,
+            function_call: null
+          },
           logprobs: null,
           finish_reason: "stop",
           stop_reason: null
@@ -191,7 +237,14 @@ describe("ChatCompletion responses", () => {
             role: "assistant",
             content: "",
             reasoning: "Need the tool.",
-            tool_calls: [{ id: "call_ab12cd", index: 0, type: "function", function: { name: "get_weather", arguments: '{"city":"Berlin"}' } }]
+            tool_calls: [
+              {
+                id: "call_ab12cd",
+                index: 0,
+                type: "function",
+                function: { name: "get_weather", arguments: '{"city":"Berlin"}' }
+              }
+            ]
           },
           finish_reason: "tool_calls"
         }
@@ -204,21 +257,61 @@ describe("ChatCompletion responses", () => {
 
 describe("ChatCompletionChunk as servers stream it", () => {
   it("llama-server: content null first, reasoning_content, tool-call deltas, usage-only chunk with timings", () => {
-    const base = { created: 1758000000, id: "chatcmpl-Xy", model: "qwen3", system_fingerprint: "b6500-abcdef", object: "chat.completion.chunk" }
+    const base = {
+      created: 1758000000,
+      id: "chatcmpl-Xy",
+      model: "qwen3",
+      system_fingerprint: "b6500-abcdef",
+      object: "chat.completion.chunk"
+    }
     chunk({ ...base, choices: [{ finish_reason: null, index: 0, delta: { role: "assistant", content: null } }] })
-    expect(chunk({ ...base, choices: [{ finish_reason: null, index: 0, delta: { reasoning_content: "Hmm" } }] }).choices[0]!.delta.reasoning_content).toBe("Hmm")
+    expect(
+      chunk({ ...base, choices: [{ finish_reason: null, index: 0, delta: { reasoning_content: "Hmm" } }] }).choices[0]!
+        .delta.reasoning_content
+    ).toBe("Hmm")
     const call = chunk({
       ...base,
-      choices: [{ finish_reason: null, index: 0, delta: { tool_calls: [{ index: 0, id: "GQ7dYb3m", type: "function", function: { name: "get_weather", arguments: "" } }] } }]
+      choices: [
+        {
+          finish_reason: null,
+          index: 0,
+          delta: {
+            tool_calls: [
+              { index: 0, id: "GQ7dYb3m", type: "function", function: { name: "get_weather", arguments: "" } }
+            ]
+          }
+        }
+      ]
     })
     expect(call.choices[0]!.delta.tool_calls![0]!.function!.name).toBe("get_weather")
-    chunk({ ...base, choices: [{ finish_reason: null, index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"location":"Paris"}' } }] } }] })
+    chunk({
+      ...base,
+      choices: [
+        {
+          finish_reason: null,
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: '{"location":"Paris"}' } }] }
+        }
+      ]
+    })
     chunk({ ...base, choices: [{ finish_reason: "tool_calls", index: 0, delta: {} }] })
     const last = chunk({
       ...base,
       choices: [],
-      usage: { completion_tokens: 41, prompt_tokens: 212, total_tokens: 253, prompt_tokens_details: { cached_tokens: 180 } },
-      timings: { prompt_n: 32, prompt_ms: 40.1, prompt_per_token_ms: 1.25, predicted_n: 41, predicted_ms: 500.2, cache_n: 180 }
+      usage: {
+        completion_tokens: 41,
+        prompt_tokens: 212,
+        total_tokens: 253,
+        prompt_tokens_details: { cached_tokens: 180 }
+      },
+      timings: {
+        prompt_n: 32,
+        prompt_ms: 40.1,
+        prompt_per_token_ms: 1.25,
+        predicted_n: 41,
+        predicted_ms: 500.2,
+        cache_n: 180
+      }
     })
     expect(last.choices).toEqual([])
     expect(last.usage!.prompt_tokens_details!.cached_tokens).toBe(180)
@@ -227,32 +320,118 @@ describe("ChatCompletionChunk as servers stream it", () => {
 
   it("vLLM: `reasoning` (≥ 0.10) and `reasoning_content` null, logprobs null, stop_reason, usage null details", () => {
     const base = { id: "chatcmpl-9f", object: "chat.completion.chunk", created: 1758000001, model: "Qwen/Qwen3-8B" }
-    chunk({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", reasoning_content: null }, logprobs: null, finish_reason: null }], prompt_token_ids: null })
-    expect(chunk({ ...base, choices: [{ index: 0, delta: { reasoning: "Simple." }, logprobs: null, finish_reason: null }] }).choices[0]!.delta.reasoning).toBe("Simple.")
     chunk({
       ...base,
-      choices: [{ index: 0, delta: { tool_calls: [{ id: "chatcmpl-tool-1a2b", type: "function", index: 0, function: { name: "get_weather", arguments: null } }] }, logprobs: null, finish_reason: null }]
+      choices: [
+        {
+          index: 0,
+          delta: { role: "assistant", content: "", reasoning_content: null },
+          logprobs: null,
+          finish_reason: null
+        }
+      ],
+      prompt_token_ids: null
     })
-    chunk({ ...base, choices: [{ index: 0, delta: { content: "!" }, logprobs: null, finish_reason: "stop", stop_reason: null, token_ids: null }] })
-    chunk({ ...base, choices: [], usage: { prompt_tokens: 9, total_tokens: 20, completion_tokens: 11, prompt_tokens_details: null } })
+    expect(
+      chunk({ ...base, choices: [{ index: 0, delta: { reasoning: "Simple." }, logprobs: null, finish_reason: null }] })
+        .choices[0]!.delta.reasoning
+    ).toBe("Simple.")
+    chunk({
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                id: "chatcmpl-tool-1a2b",
+                type: "function",
+                index: 0,
+                function: { name: "get_weather", arguments: null }
+              }
+            ]
+          },
+          logprobs: null,
+          finish_reason: null
+        }
+      ]
+    })
+    chunk({
+      ...base,
+      choices: [
+        { index: 0, delta: { content: "!" }, logprobs: null, finish_reason: "stop", stop_reason: null, token_ids: null }
+      ]
+    })
+    chunk({
+      ...base,
+      choices: [],
+      usage: { prompt_tokens: 9, total_tokens: 20, completion_tokens: 11, prompt_tokens_details: null }
+    })
   })
 
   it("Ollama: fp_ollama, complete tool call in one delta, `reasoning`", () => {
-    const base = { id: "chatcmpl-611", object: "chat.completion.chunk", created: 1758000002, model: "llama3.2", system_fingerprint: "fp_ollama" }
-    chunk({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", reasoning: "Berlin weather." }, finish_reason: null }] })
+    const base = {
+      id: "chatcmpl-611",
+      object: "chat.completion.chunk",
+      created: 1758000002,
+      model: "llama3.2",
+      system_fingerprint: "fp_ollama"
+    }
     chunk({
       ...base,
-      choices: [{ index: 0, delta: { role: "assistant", content: "", tool_calls: [{ id: "call_ab12cd", index: 0, type: "function", function: { name: "get_weather", arguments: '{"city":"Berlin"}' } }] }, finish_reason: null }]
+      choices: [
+        { index: 0, delta: { role: "assistant", content: "", reasoning: "Berlin weather." }, finish_reason: null }
+      ]
+    })
+    chunk({
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: {
+            role: "assistant",
+            content: "",
+            tool_calls: [
+              {
+                id: "call_ab12cd",
+                index: 0,
+                type: "function",
+                function: { name: "get_weather", arguments: '{"city":"Berlin"}' }
+              }
+            ]
+          },
+          finish_reason: null
+        }
+      ]
     })
     chunk({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: "tool_calls" }] })
     chunk({ ...base, choices: [], usage: { prompt_tokens: 150, completion_tokens: 18, total_tokens: 168 } })
   })
 
   it("OpenAI: refusal null, usage null, obfuscation, service_tier, usage-only final chunk", () => {
-    const base = { id: "chatcmpl-C1", object: "chat.completion.chunk", created: 1758000003, model: "gpt-4.1-mini", service_tier: "default", system_fingerprint: "fp_1" }
-    const first = chunk({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }], usage: null, obfuscation: "abc" })
+    const base = {
+      id: "chatcmpl-C1",
+      object: "chat.completion.chunk",
+      created: 1758000003,
+      model: "gpt-4.1-mini",
+      service_tier: "default",
+      system_fingerprint: "fp_1"
+    }
+    const first = chunk({
+      ...base,
+      choices: [
+        { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }
+      ],
+      usage: null,
+      obfuscation: "abc"
+    })
     expect("obfuscation" in first).toBe(false)
-    chunk({ ...base, choices: [{ index: 0, delta: { refusal: "I can't help with that." }, logprobs: null, finish_reason: null }], usage: null, obfuscation: "x" })
+    chunk({
+      ...base,
+      choices: [{ index: 0, delta: { refusal: "I can't help with that." }, logprobs: null, finish_reason: null }],
+      usage: null,
+      obfuscation: "x"
+    })
     chunk({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }], usage: null })
     const usage = chunk({
       ...base,
@@ -262,7 +441,12 @@ describe("ChatCompletionChunk as servers stream it", () => {
         completion_tokens: 1,
         total_tokens: 15,
         prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0
+        }
       },
       obfuscation: "Yh3"
     })
@@ -292,7 +476,12 @@ describe("OpenAiError.fromParseError", () => {
     if (Result.isSuccess(result)) return
     const body = OpenAiError.fromParseError(result.failure)
     expect(body).toEqual({
-      error: { message: expect.stringContaining("input[2].content[0].type"), type: "invalid_request_error", param: "input[2].content[0].type", code: "invalid_value" }
+      error: {
+        message: expect.stringContaining("input[2].content[0].type"),
+        type: "invalid_request_error",
+        param: "input[2].content[0].type",
+        code: "invalid_value"
+      }
     })
     expect(Result.isSuccess(Schema.decodeUnknownResult(OpenAiError.ErrorBody)(body))).toBe(true)
   })
@@ -302,16 +491,28 @@ describe("OpenAiError.fromParseError", () => {
       const result = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)(body)
       return Result.isFailure(result) ? OpenAiError.fromParseError(result.failure).error.param : "decoded"
     }
-    expect(param({ model: "m", input: [{ role: "user", content: "a" }, { type: "mystery_call", id: "ws_1", status: "completed" }] })).toBe("input[1].type")
+    expect(
+      param({
+        model: "m",
+        input: [
+          { role: "user", content: "a" },
+          { type: "mystery_call", id: "ws_1", status: "completed" }
+        ]
+      })
+    ).toBe("input[1].type")
     expect(param({ model: "m", input: "hi", temperature: 3 })).toBe("temperature")
     expect(param({ model: "m", input: "hi", max_output_tokens: 0 })).toBe("max_output_tokens")
-    expect(param({ model: "m", input: "hi", tools: [{ type: "function", name: "f" }, { type: "function" }] })).toBe("tools[1].name")
+    expect(param({ model: "m", input: "hi", tools: [{ type: "function", name: "f" }, { type: "function" }] })).toBe(
+      "tools[1].name"
+    )
     expect(param({ model: 7 })).toBe("model")
   })
 
   it("formatParam writes OpenAI's notation", () => {
     expect(OpenAiError.formatParam(["input", 2, "content", 0, "type"])).toBe("input[2].content[0].type")
     expect(OpenAiError.formatParam([])).toBeNull()
-    expect(OpenAiError.errorBody("nope")).toEqual({ error: { message: "nope", type: "invalid_request_error", param: null, code: null } })
+    expect(OpenAiError.errorBody("nope")).toEqual({
+      error: { message: "nope", type: "invalid_request_error", param: null, code: null }
+    })
   })
 })

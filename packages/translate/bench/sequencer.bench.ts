@@ -20,7 +20,8 @@ const delta = (d: Record<string, unknown>, finish: string | null = null) =>
 const usage = (prompt: number, completion: number) =>
   `{"choices":[],"created":1758000000,"id":"chatcmpl-mQ7t2Zb8Yx1kLp","model":"qwen3-30b-a3b-instruct","system_fingerprint":"b6500-abcdef12","object":"chat.completion.chunk","usage":{"completion_tokens":${completion},"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"prompt_tokens_details":{"cached_tokens":${prompt - 12}}},"timings":{"cache_n":${prompt - 12},"prompt_n":12,"prompt_ms":31.4,"predicted_n":${completion},"predicted_ms":${completion * 11.2}}}`
 
-const words = "The quick brown fox jumps over the lazy dog while the compiler , 日本語 🎉 \" quoted \\ and\nnew lines".split(" ")
+const words =
+  'The quick brown fox jumps over the lazy dog while the compiler , 日本語 🎉 " quoted \\ and\nnew lines'.split(" ")
 const token = (i: number) => (i % 7 === 0 ? " " : "") + words[i % words.length]! + (i % 13 === 0 ? "." : " ")
 
 const textStream: ReadonlyArray<string> = [
@@ -39,7 +40,9 @@ const argTokens = (n: number, key: string) => [
 const toolStream: ReadonlyArray<string> = [
   delta({ role: "assistant", content: null }),
   ...Array.from({ length: 300 }, (_, i) => delta({ reasoning_content: token(i) })),
-  delta({ tool_calls: [{ index: 0, id: "GQ7dYb3mX2", type: "function", function: { name: "apply_patch", arguments: "" } }] }),
+  delta({
+    tool_calls: [{ index: 0, id: "GQ7dYb3mX2", type: "function", function: { name: "apply_patch", arguments: "" } }]
+  }),
   ...argTokens(800, "input").map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
   delta({ tool_calls: [{ index: 1, id: "k2Pq9Zr1Ty", type: "function", function: { name: "shell", arguments: "" } }] }),
   ...argTokens(400, "command").map((a) => delta({ tool_calls: [{ index: 1, function: { arguments: a } }] })),
@@ -138,4 +141,6 @@ for (const [name, stream] of [
 }
 console.table(rows)
 const worst = Math.max(...rows.map((r) => Number.parseFloat(r["ratio (ours/baseline)"]!)))
-console.log(`worst ratio ${worst.toFixed(2)}× (target ≤ 1.50×)${worst <= 1.5 ? "" : "  ← above target"}  [sink ${sink % 10}]`)
+console.log(
+  `worst ratio ${worst.toFixed(2)}× (target ≤ 1.50×)${worst <= 1.5 ? "" : "  ← above target"}  [sink ${sink % 10}]`
+)

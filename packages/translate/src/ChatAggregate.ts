@@ -34,7 +34,9 @@ export const aggregate = (
     }
   }
   const first = chunks[0]
-  const toolCalls = calls.filter(Boolean).map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.args } }))
+  const toolCalls = calls
+    .filter(Boolean)
+    .map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.args } }))
   return completion({
     id: first?.id ?? fallback.id,
     created: first?.created ?? fallback.created,

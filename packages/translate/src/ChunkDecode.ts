@@ -7,7 +7,6 @@ import type { ChatCompletions } from "@parlance/schema"
 import { isObject } from "./internal/json.js"
 import * as Sequencer from "./Sequencer.js"
 
-
 /** `[DONE]` → End; an `{"error": …}` payload → Failed with the upstream's message; garbage → Failed. */
 export const fromData = (data: string): Sequencer.Input => {
   if (data === "[DONE]") return Sequencer.end
@@ -15,13 +14,17 @@ export const fromData = (data: string): Sequencer.Input => {
   try {
     parsed = JSON.parse(data)
   } catch {
-    return Sequencer.failed("upstream_malformed_chunk", `The upstream sent a chunk that is not JSON: ${data.slice(0, 200)}`)
+    return Sequencer.failed(
+      "upstream_malformed_chunk",
+      `The upstream sent a chunk that is not JSON: ${data.slice(0, 200)}`
+    )
   }
   return fromJson(parsed)
 }
 
 export const fromJson = (parsed: unknown): Sequencer.Input => {
-  if (!isObject(parsed)) return Sequencer.failed("upstream_malformed_chunk", "The upstream sent a chunk that is not a JSON object.")
+  if (!isObject(parsed))
+    return Sequencer.failed("upstream_malformed_chunk", "The upstream sent a chunk that is not a JSON object.")
   if (parsed.error !== undefined && parsed.choices === undefined) {
     const error = parsed.error
     const message = isObject(error) && typeof error.message === "string" ? error.message : JSON.stringify(error)
@@ -31,7 +34,10 @@ export const fromJson = (parsed: unknown): Sequencer.Input => {
   if (choices !== undefined && choices !== null && !Array.isArray(choices)) {
     return Sequencer.failed("upstream_malformed_chunk", "The upstream sent a chunk whose `choices` is not an array.")
   }
-  if (Array.isArray(choices) && !choices.every((c) => isObject(c) && (c.delta === undefined || c.delta === null || isObject(c.delta)))) {
+  if (
+    Array.isArray(choices) &&
+    !choices.every((c) => isObject(c) && (c.delta === undefined || c.delta === null || isObject(c.delta)))
+  ) {
     return Sequencer.failed("upstream_malformed_chunk", "The upstream sent a chunk with a malformed choice.")
   }
   // The decoding boundary: the fields the sequencer reads were checked above.

@@ -22,14 +22,24 @@ export const toEnding = (finishReason: string | null | undefined): Ending => {
   }
 }
 
-const known: ReadonlyArray<ChatCompletions.ChatFinishReason> = ["stop", "length", "tool_calls", "content_filter", "function_call"]
+const known: ReadonlyArray<ChatCompletions.ChatFinishReason> = [
+  "stop",
+  "length",
+  "tool_calls",
+  "content_filter",
+  "function_call"
+]
 
 /** An upstream's `finish_reason` as one OpenAI defines; unknown ones (`"eos"`, `"end_turn"`…) read as `stop`. */
 export const normalize = (finishReason: string | null | undefined): ChatCompletions.ChatFinishReason =>
   known.find((r) => r === finishReason) ?? "stop"
 
 /** How a finished Response would have ended as a `chat.completion`. */
-export const fromResponse = (response: ResponseObject.Response, hasToolCalls: boolean): ChatCompletions.ChatFinishReason => {
-  if (response.status === "incomplete") return response.incomplete_details?.reason === "content_filter" ? "content_filter" : "length"
+export const fromResponse = (
+  response: ResponseObject.Response,
+  hasToolCalls: boolean
+): ChatCompletions.ChatFinishReason => {
+  if (response.status === "incomplete")
+    return response.incomplete_details?.reason === "content_filter" ? "content_filter" : "length"
   return hasToolCalls ? "tool_calls" : "stop"
 }

@@ -8,7 +8,15 @@ export type IdPrefix = "resp" | "msg" | "fc" | "ctc" | "rs" | "call" | "cmp"
 
 /** The prefix of an item's id, by item type (OpenAI's): the one home of the rule, for the items the sequencer emits and for input items stored without an id. */
 export const prefixFor = (itemType: string): IdPrefix =>
-  itemType === "function_call" ? "fc" : itemType === "custom_tool_call" ? "ctc" : itemType === "reasoning" ? "rs" : itemType === "compaction" ? "cmp" : "msg"
+  itemType === "function_call"
+    ? "fc"
+    : itemType === "custom_tool_call"
+      ? "ctc"
+      : itemType === "reasoning"
+        ? "rs"
+        : itemType === "compaction"
+          ? "cmp"
+          : "msg"
 
 /** @category models */
 export type IdGenerator = (prefix: IdPrefix) => string

@@ -60,7 +60,10 @@ export const make = (options: {
     // Unset sampling parameters echo OpenAI's documented defaults: the spec requires numbers here.
     presence_penalty: e.presence_penalty ?? 0,
     frequency_penalty: e.frequency_penalty ?? 0,
-    reasoning: { effort: e.reasoning?.effort ?? null, summary: e.reasoning?.summary ?? e.reasoning?.generate_summary ?? null },
+    reasoning: {
+      effort: e.reasoning?.effort ?? null,
+      summary: e.reasoning?.summary ?? e.reasoning?.generate_summary ?? null
+    },
     safety_identifier: e.safety_identifier ?? null,
     // The tier that was used (OpenAI answers "auto" with the tier it picked): a local server has one.
     service_tier: "default",
@@ -116,7 +119,13 @@ const formatEcho = (format: ResponsesRequest.TextFormat | null | undefined): Res
   format == null
     ? { type: "text" }
     : format.type === "json_schema"
-      ? { type: "json_schema", name: format.name, schema: format.schema, description: format.description ?? null, strict: format.strict ?? false }
+      ? {
+          type: "json_schema",
+          name: format.name,
+          schema: format.schema,
+          description: format.description ?? null,
+          strict: format.strict ?? false
+        }
       : format
 
 /** `output_text`: the SDK convenience, the concatenated text of every message (not on the wire). */

@@ -35,13 +35,20 @@ export const toChatCompletion = (response: ResponseObject.Response): ChatComplet
         reasoning += (item.content ?? []).map((p) => p.text).join("") || item.summary.map((p) => p.text).join("\n")
         break
       case "function_call":
-        toolCalls.push({ id: item.call_id, type: "function", function: { name: ToolMapping.chatName(item.name, item.namespace), arguments: item.arguments } })
+        toolCalls.push({
+          id: item.call_id,
+          type: "function",
+          function: { name: ToolMapping.chatName(item.name, item.namespace), arguments: item.arguments }
+        })
         break
       case "custom_tool_call":
         toolCalls.push({
           id: item.call_id,
           type: "function",
-          function: { name: ToolMapping.chatName(item.name, item.namespace), arguments: JSON.stringify({ [ToolMapping.customInputParam]: item.input }) }
+          function: {
+            name: ToolMapping.chatName(item.name, item.namespace),
+            arguments: JSON.stringify({ [ToolMapping.customInputParam]: item.input })
+          }
         })
         break
     }
@@ -60,7 +67,8 @@ export const toChatCompletion = (response: ResponseObject.Response): ChatComplet
 }
 
 const efforts = ["none", "minimal", "low", "medium", "high", "xhigh"] as const
-const isEffort = (value: string): value is (typeof efforts)[number] => (efforts as ReadonlyArray<string>).includes(value)
+const isEffort = (value: string): value is (typeof efforts)[number] =>
+  (efforts as ReadonlyArray<string>).includes(value)
 
 const refuse = (param: string, message: string) => Result.fail(new UnsupportedFeature({ param, message }))
 
@@ -79,7 +87,11 @@ const partsToInput = (
         parts.push({ type: "input_text", text: part.refusal })
         break
       case "image_url":
-        parts.push({ type: "input_image", image_url: part.image_url.url, ...(part.image_url.detail != null ? { detail: part.image_url.detail } : {}) })
+        parts.push({
+          type: "input_image",
+          image_url: part.image_url.url,
+          ...(part.image_url.detail != null ? { detail: part.image_url.detail } : {})
+        })
         break
       default:
         return refuse(`${param}[${j}]`, `Content parts of type '${part.type}' are not supported.`)
@@ -89,7 +101,11 @@ const partsToInput = (
 }
 
 const textOf = (content: string | ReadonlyArray<ChatCompletions.ChatContentPart> | null | undefined): string =>
-  content == null ? "" : typeof content === "string" ? content : content.map((p) => (p.type === "text" ? p.text : p.type === "refusal" ? p.refusal : "")).join("")
+  content == null
+    ? ""
+    : typeof content === "string"
+      ? content
+      : content.map((p) => (p.type === "text" ? p.text : p.type === "refusal" ? p.refusal : "")).join("")
 
 /** A Chat Completions request as the equivalent Responses request (not stored, as chat completions are not). */
 export const toResponsesRequest = (
@@ -98,7 +114,8 @@ export const toResponsesRequest = (
   if ((chat.n ?? 1) > 1) return refuse("n", "n > 1 is not supported.")
   if (chat.stop != null) return refuse("stop", "Stop sequences have no Responses equivalent.")
   const effort = chat.reasoning_effort ?? undefined
-  if (effort !== undefined && !isEffort(effort)) return refuse("reasoning_effort", `Unknown reasoning_effort '${effort}'.`)
+  if (effort !== undefined && !isEffort(effort))
+    return refuse("reasoning_effort", `Unknown reasoning_effort '${effort}'.`)
   const input: Array<ResponsesInput.InputItem> = []
   for (const [i, message] of chat.messages.entries()) {
     const param = `messages[${i}]`
@@ -112,10 +129,21 @@ export const toResponsesRequest = (
         break
       }
       case "assistant": {
-        if (message.reasoning_content) input.push({ type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: message.reasoning_content }] })
+        if (message.reasoning_content)
+          input.push({
+            type: "reasoning",
+            summary: [],
+            content: [{ type: "reasoning_text", text: message.reasoning_content }]
+          })
         const text = textOf(message.content)
         if (text !== "" || message.refusal) input.push({ role: "assistant", content: text + (message.refusal ?? "") })
-        for (const call of message.tool_calls ?? []) input.push({ type: "function_call", call_id: call.id, name: call.function.name, arguments: call.function.arguments })
+        for (const call of message.tool_calls ?? [])
+          input.push({
+            type: "function_call",
+            call_id: call.id,
+            name: call.function.name,
+            arguments: call.function.arguments
+          })
         break
       }
       case "tool":
@@ -138,7 +166,9 @@ export const toResponsesRequest = (
     input,
     store: false,
     ...(tools.length > 0 ? { tools } : {}),
-    ...(choice !== undefined ? { tool_choice: typeof choice === "string" ? choice : { type: "function" as const, name: choice.function.name } } : {}),
+    ...(choice !== undefined
+      ? { tool_choice: typeof choice === "string" ? choice : { type: "function" as const, name: choice.function.name } }
+      : {}),
     ...(chat.parallel_tool_calls !== undefined ? { parallel_tool_calls: chat.parallel_tool_calls } : {}),
     ...(format !== undefined && format.type !== "text"
       ? {
@@ -150,7 +180,9 @@ export const toResponsesRequest = (
                     type: "json_schema" as const,
                     name: format.json_schema.name,
                     schema: format.json_schema.schema ?? {},
-                    ...(format.json_schema.description !== undefined ? { description: format.json_schema.description } : {}),
+                    ...(format.json_schema.description !== undefined
+                      ? { description: format.json_schema.description }
+                      : {}),
                     ...(format.json_schema.strict != null ? { strict: format.json_schema.strict } : {})
                   }
           }

@@ -44,7 +44,8 @@ export const end: End = { _tag: "End" }
 /** @category constructors */
 export const failed = (code: string, message: string): Failed => ({ _tag: "Failed", code, message })
 /** @category constructors */
-export const aborted = (message?: string): Aborted => (message === undefined ? { _tag: "Aborted" } : { _tag: "Aborted", message })
+export const aborted = (message?: string): Aborted =>
+  message === undefined ? { _tag: "Aborted" } : { _tag: "Aborted", message }
 
 const isControl = (input: Input): input is Control => "_tag" in input
 
@@ -161,10 +162,12 @@ const onToolCall = (d: S.Draft, call: ChatCompletions.ChatToolCallDelta, positio
   const open = d.open
   const openAtIndex = open?.kind === "call" && open.chatIndex === index ? open : undefined
   // Some servers (Ollama, some gateways) send every complete call at index 0: a new id means a new call.
-  const restarted = openAtIndex !== undefined && id !== undefined && id !== openAtIndex.callId && S.parsesAsJson(openAtIndex.args)
+  const restarted =
+    openAtIndex !== undefined && id !== undefined && id !== openAtIndex.callId && S.parsesAsJson(openAtIndex.args)
   if (d.closedCalls.includes(index) || restarted) {
     if (id === undefined && name === undefined) {
-      if (args !== "") fail(d, "upstream_protocol_error", `The upstream sent arguments for tool call ${index} after it ended.`)
+      if (args !== "")
+        fail(d, "upstream_protocol_error", `The upstream sent arguments for tool call ${index} after it ended.`)
       return
     }
     index = Math.max(...d.closedCalls, ...d.pending.map((p) => p.chatIndex), openAtIndex?.chatIndex ?? 0, index) + 1
@@ -199,14 +202,20 @@ const terminate = (d: S.Draft, control: Control): void => {
       fail(d, control.code, control.message)
       break
     case "Aborted":
-      if (d.failure === undefined) d.failure = { code: "cancelled", message: control.message ?? "The response was cancelled.", status: "cancelled" }
+      if (d.failure === undefined)
+        d.failure = {
+          code: "cancelled",
+          message: control.message ?? "The response was cancelled.",
+          status: "cancelled"
+        }
       break
     case "End":
       break
   }
   const ending = FinishReason.toEnding(d.finishReason)
   closeAll(d, d.failure === undefined ? ending.status : "incomplete")
-  if (d.ctx.sealCompaction !== undefined && d.failure === undefined && ending.status === "completed") closeCompaction(d, d.ctx.sealCompaction)
+  if (d.ctx.sealCompaction !== undefined && d.failure === undefined && ending.status === "completed")
+    closeCompaction(d, d.ctx.sealCompaction)
   d.phase = "done"
   const usage = Usage.fromChat(d.usage)
   if (d.failure !== undefined) {
@@ -223,7 +232,11 @@ const terminate = (d: S.Draft, control: Control): void => {
 const closeCompaction = (d: S.Draft, seal: (summary: string) => string): void => {
   const summary = d.summary.trim()
   if (summary === "") return fail(d, "empty_summary", "The model wrote no summary of the conversation.")
-  const item: ResponseObject.Compaction = { type: "compaction", id: d.ctx.ids(Ids.prefixFor("compaction")), encrypted_content: seal(summary) }
+  const item: ResponseObject.Compaction = {
+    type: "compaction",
+    id: d.ctx.ids(Ids.prefixFor("compaction")),
+    encrypted_content: seal(summary)
+  }
   S.addItem(d, item)
   S.doneItem(d, item)
 }

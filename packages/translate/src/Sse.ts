@@ -17,7 +17,9 @@ export interface SseMessage {
 
 /** One Responses event as an SSE frame: `event: <type>` then its JSON on one `data:` line. */
 export const encodeEvent = (event: ResponseEvents.ResponseStreamEvent): string =>
-  event.type === "response.output_text.delta" && isPlainTextDelta(event) ? encodeTextDelta(event) : `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+  event.type === "response.output_text.delta" && isPlainTextDelta(event)
+    ? encodeTextDelta(event)
+    : `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
 
 type TextDelta = Extract<ResponseEvents.ResponseStreamEvent, { readonly type: "response.output_text.delta" }>
 const textDeltaKeys = ["type", "item_id", "output_index", "content_index", "delta", "logprobs", "sequence_number"]

@@ -61,7 +61,8 @@ export const toChatRequest = (
   options: Options = {}
 ): Result.Result<ChatRequestPlan, TranslateError> => {
   if (request.background === true) return refuse("background", "Background responses are not supported yet.")
-  if (request.conversation != null) return refuse("conversation", "Conversations are not supported; use previous_response_id.")
+  if (request.conversation != null)
+    return refuse("conversation", "Conversations are not supported; use previous_response_id.")
   if (request.prompt != null) return refuse("prompt", "Stored prompt templates are not supported.")
   const model = request.model ?? options.defaultModel
   if (model === undefined || model === "") return refuse("model", "A model is required.")
@@ -72,7 +73,8 @@ export const toChatRequest = (
   }
 
   const input = request.input ?? []
-  const compaction = options.compact === true || (typeof input !== "string" && input.some((item) => item.type === "compaction_trigger"))
+  const compaction =
+    options.compact === true || (typeof input !== "string" && input.some((item) => item.type === "compaction_trigger"))
   // A summary is text: no tools are offered for it.
   const tools: Result.Result<ChatTools, TranslateError> = compaction
     ? Result.succeed({ tools: [], toolChoice: undefined, map: new Map() })
@@ -99,7 +101,8 @@ export const toChatRequest = (
   })
   if ("error" in converted) return Result.fail(converted.error)
   const messages: Array<ChatCompletions.ChatMessage> = []
-  if (request.instructions != null && request.instructions !== "") messages.push({ role: "system", content: request.instructions })
+  if (request.instructions != null && request.instructions !== "")
+    messages.push({ role: "system", content: request.instructions })
   messages.push(...converted.messages)
   if (messages.length === 0) return refuse("input", "The request has no input.")
   if (compaction) messages.push({ role: "user", content: summaryInstruction })

@@ -66,12 +66,24 @@ const handlers: Readonly<Record<string, Handler>> = {
 }
 
 /** Events whose shape the strict schema does not judge: lifecycle events are judged through their Response. */
-const shapeless: ReadonlySet<string> = new Set(["response.created", "response.in_progress", "response.queued", "response.completed", "response.incomplete", "response.failed", "error"])
+const shapeless: ReadonlySet<string> = new Set([
+  "response.created",
+  "response.in_progress",
+  "response.queued",
+  "response.completed",
+  "response.incomplete",
+  "response.failed",
+  "error"
+])
 
 const noteUnknownEvent = (c: Ctx): void => {
   if (c.state.noted.has(c.type)) return
   c.state.noted.add(c.type)
-  c.flag(c.index, "event.unknown-type", `${c.type} is not an event type of the grammar${"item_id" in c.event || "output_index" in c.event ? ": checked for its item's lifecycle only" : ""}`)
+  c.flag(
+    c.index,
+    "event.unknown-type",
+    `${c.type} is not an event type of the grammar${"item_id" in c.event || "output_index" in c.event ? ": checked for its item's lifecycle only" : ""}`
+  )
 }
 
 /** Every finding, in stream order. @category validation */
@@ -79,17 +91,25 @@ export const checkStream = (events: ReadonlyArray<unknown>, options: Options = {
   const { flag, findings } = collector()
   const state = initialState()
   events.forEach((raw, index) => {
-    if (!isObject(raw) || typeof raw.type !== "string") return flag(index, "event.shape", "event is not an object with a string `type`")
+    if (!isObject(raw) || typeof raw.type !== "string")
+      return flag(index, "event.shape", "event is not an object with a string `type`")
     const type = raw.type
     const c: Ctx = { index, event: raw, type, state, flag, schema: options.schema !== false }
     const name = options.eventNames?.[index]
-    if (options.eventNames !== undefined && name !== type) flag(index, "event.sse-name", `SSE event name ${show(name)} differs from type ${type}`)
+    if (options.eventNames !== undefined && name !== type)
+      flag(index, "event.sse-name", `SSE event name ${show(name)} differs from type ${type}`)
     if (raw.sequence_number !== index) {
-      flag(index, "event.sequence-number", `${raw.sequence_number === undefined ? "no sequence_number" : `sequence_number is ${show(raw.sequence_number)}`}, expected ${index}`)
+      flag(
+        index,
+        "event.sequence-number",
+        `${raw.sequence_number === undefined ? "no sequence_number" : `sequence_number is ${show(raw.sequence_number)}`}, expected ${index}`
+      )
     }
     if (state.terminal >= 0) return flag(index, "stream.after-terminal", `${type} after the terminal event`)
-    if (index === 0 && type !== "response.created") flag(index, "stream.first-event", `stream starts with ${type}, expected response.created`)
-    if (index === 1 && type !== "response.in_progress" && type !== "response.queued") flag(index, "stream.second-event", `second event is ${type}, expected response.in_progress`)
+    if (index === 0 && type !== "response.created")
+      flag(index, "stream.first-event", `stream starts with ${type}, expected response.created`)
+    if (index === 1 && type !== "response.in_progress" && type !== "response.queued")
+      flag(index, "stream.second-event", `second event is ${type}, expected response.in_progress`)
     const handler = handlers[type]
     if (handler === undefined) {
       noteUnknownEvent(c)
@@ -102,9 +122,17 @@ export const checkStream = (events: ReadonlyArray<unknown>, options: Options = {
     const target = Items.bind(c)
     if (target !== undefined) handler.run(c, target)
   })
-  for (const open of state.open) flag(events.length, "stream.item-open-at-end", `stream ended with item ${open.id} still open`)
-  if (state.terminal < 0) flag(events.length, "stream.no-terminal", "stream ended without a terminal event (response.completed / incomplete / failed)")
-  return options.strict === true ? findings.map((f) => (f.severity === "warning" ? { ...f, severity: "violation" } : f)) : findings
+  for (const open of state.open)
+    flag(events.length, "stream.item-open-at-end", `stream ended with item ${open.id} still open`)
+  if (state.terminal < 0)
+    flag(
+      events.length,
+      "stream.no-terminal",
+      "stream ended without a terminal event (response.completed / incomplete / failed)"
+    )
+  return options.strict === true
+    ? findings.map((f) => (f.severity === "warning" ? { ...f, severity: "violation" } : f))
+    : findings
 }
 
 /** The violations of a stream (with `strict`, warnings too): what every test asserts empty. @category validation */

@@ -10,7 +10,13 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Ids from "../src/Ids.js"
 import * as Sequencer from "../src/Sequencer.js"
-import { type ChatRequestPlan, type HistoryItem, type Options, summaryInstruction, toChatRequest } from "../src/ToChatRequest.js"
+import {
+  type ChatRequestPlan,
+  type HistoryItem,
+  type Options,
+  summaryInstruction,
+  toChatRequest
+} from "../src/ToChatRequest.js"
 import { validateStream } from "../src/ValidateStream.js"
 
 const decode = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)
@@ -46,7 +52,10 @@ describe("phase", () => {
   }
   it("is accepted on assistant messages and reaches an upstream that reads it", () => {
     const p = plan(body, { assistantPhase: true })
-    expect(assistants(p).map((m) => [m.content, m.phase])).toEqual([["Looking.", "commentary"], ["Done.", "final_answer"]])
+    expect(assistants(p).map((m) => [m.content, m.phase])).toEqual([
+      ["Looking.", "commentary"],
+      ["Done.", "final_answer"]
+    ])
     expect(assistants(p)[0]!.tool_calls?.map((c) => c.id)).toEqual(["c1"])
   })
   it("is not sent to an upstream that is not known to read it", () => {
@@ -62,12 +71,24 @@ describe("phase", () => {
 })
 
 describe("additional_tools", () => {
-  const namespace = { type: "namespace", name: "files", description: "", tools: [{ type: "custom", name: "patch" }, { type: "function", name: "read", parameters: { type: "object", properties: { path: { type: "string" } } } }] }
+  const namespace = {
+    type: "namespace",
+    name: "files",
+    description: "",
+    tools: [
+      { type: "custom", name: "patch" },
+      { type: "function", name: "read", parameters: { type: "object", properties: { path: { type: "string" } } } }
+    ]
+  }
   it("tools declared mid-conversation are offered like top-level tools, mapped back through the tool map", () => {
     const p = plan({
       model: "m",
       tools: [{ type: "function", name: "sh" }],
-      input: [{ role: "user", content: "hi" }, { type: "additional_tools", role: "developer", tools: [namespace] }, { role: "user", content: "go" }]
+      input: [
+        { role: "user", content: "hi" },
+        { type: "additional_tools", role: "developer", tools: [namespace] },
+        { role: "user", content: "go" }
+      ]
     })
     expect(p.request.tools?.map((t) => t.function.name)).toEqual(["sh", "files__patch", "files__read"])
     expect(p.tools.get("files__patch")).toEqual({ kind: "custom", name: "patch", namespace: "files" })
@@ -75,7 +96,17 @@ describe("additional_tools", () => {
   })
   it("also from the stored conversation, and a tool declared twice is offered once", () => {
     const again = { type: "additional_tools", role: "developer", tools: [namespace] } as unknown as HistoryItem
-    const p = plan({ model: "m", input: [{ type: "additional_tools", role: "developer", tools: [namespace] }, { role: "user", content: "go" }] }, {}, [again])
+    const p = plan(
+      {
+        model: "m",
+        input: [
+          { type: "additional_tools", role: "developer", tools: [namespace] },
+          { role: "user", content: "go" }
+        ]
+      },
+      {},
+      [again]
+    )
     expect(p.request.tools?.map((t) => t.function.name)).toEqual(["files__patch", "files__read"])
   })
 })
@@ -107,7 +138,9 @@ describe("items a local model cannot use", () => {
         { type: "custom_tool_call_output", call_id: "c1", output: "done" }
       ]
     })
-    expect(assistants(p)[0]!.tool_calls).toEqual([{ id: "c1", type: "function", function: { name: "apply_patch", arguments: '{"input":"*** Begin Patch"}' } }])
+    expect(assistants(p)[0]!.tool_calls).toEqual([
+      { id: "c1", type: "function", function: { name: "apply_patch", arguments: '{"input":"*** Begin Patch"}' } }
+    ])
     expect(p.request.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "c1", content: "done" })
   })
 })
@@ -128,14 +161,18 @@ describe("encrypted reasoning", () => {
   })
   it("a blob this server sealed is opened: the upstream gets the reasoning back, the calls stay one message", () => {
     const p = plan(turn("sealed:reasoning:I should run ls twice."), { unseal })
-    expect(assistants(p)).toEqual([{ role: "assistant", content: null, reasoning_content: "I should run ls twice.", tool_calls: expect.any(Array) }])
+    expect(assistants(p)).toEqual([
+      { role: "assistant", content: null, reasoning_content: "I should run ls twice.", tool_calls: expect.any(Array) }
+    ])
     expect(assistants(p)[0]!.tool_calls).toHaveLength(2)
     expect(p.warnings).toEqual([])
   })
   it("a foreign blob is ignored with a warning, never an error", () => {
     const p = plan(turn("gAAAAABo-another-servers-blob"), { unseal })
     expect(assistants(p)[0]!.reasoning_content).toBeUndefined()
-    expect(p.warnings).toEqual(["input[1].encrypted_content was not sealed by this server (or its key changed); it was ignored."])
+    expect(p.warnings).toEqual([
+      "input[1].encrypted_content was not sealed by this server (or its key changed); it was ignored."
+    ])
   })
   it("a compaction blob in a reasoning item is foreign too", () => {
     expect(plan(turn("sealed:compaction:x"), { unseal }).warnings).toHaveLength(1)
@@ -167,9 +204,20 @@ describe("compaction items", () => {
     expect(p.compaction).toBe(false)
   })
   it("a foreign compaction blob is ignored with a warning", () => {
-    const p = plan({ model: "m", input: [{ type: "compaction", encrypted_content: "opaque" }, { role: "user", content: "go" }] }, { unseal })
+    const p = plan(
+      {
+        model: "m",
+        input: [
+          { type: "compaction", encrypted_content: "opaque" },
+          { role: "user", content: "go" }
+        ]
+      },
+      { unseal }
+    )
     expect(p.request.messages).toEqual([{ role: "user", content: "go" }])
-    expect(p.warnings).toEqual(["input[0].encrypted_content was not sealed by this server (or its key changed); it was ignored."])
+    expect(p.warnings).toEqual([
+      "input[0].encrypted_content was not sealed by this server (or its key changed); it was ignored."
+    ])
   })
   it("a compaction_trigger asks for a summary: no tools, the instruction last", () => {
     const p = plan({
@@ -186,12 +234,25 @@ describe("compaction items", () => {
 })
 
 describe("sequencer", () => {
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null): ChatCompletions.ChatCompletionChunk => ({
+  const chunk = (
+    delta: Record<string, unknown>,
+    finish: string | null = null
+  ): ChatCompletions.ChatCompletionChunk => ({
     id: "c",
     choices: [{ index: 0, delta, finish_reason: finish }]
   })
-  const usage: ChatCompletions.ChatCompletionChunk = { id: "c", choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } }
-  const ctx = (extra: Partial<Sequencer.Context>): Sequencer.Context => ({ responseId: "resp_1", createdAt: 1, model: "m", ids: Ids.counter(), ...extra })
+  const usage: ChatCompletions.ChatCompletionChunk = {
+    id: "c",
+    choices: [],
+    usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 }
+  }
+  const ctx = (extra: Partial<Sequencer.Context>): Sequencer.Context => ({
+    responseId: "resp_1",
+    createdAt: 1,
+    model: "m",
+    ids: Ids.counter(),
+    ...extra
+  })
 
   it("reasoning closes with its sealed copy in encrypted_content; the stream still obeys the grammar", () => {
     const { events, response } = Sequencer.run(ctx({ sealReasoning: seal("reasoning") }), [
@@ -214,14 +275,19 @@ describe("sequencer", () => {
       usage
     ])
     expect(response.status).toBe("completed")
-    expect(response.output).toEqual([{ type: "compaction", id: "cmp_0001", encrypted_content: "sealed:compaction:The user wants X." }])
+    expect(response.output).toEqual([
+      { type: "compaction", id: "cmp_0001", encrypted_content: "sealed:compaction:The user wants X." }
+    ])
     expect(events.filter((e) => e.type === "response.output_item.done")).toHaveLength(1)
     expect(response.usage?.total_tokens).toBe(10)
     expect(validateStream(events)).toEqual([])
   })
 
   it("compaction mode: no summary written → response.failed, no compaction item", () => {
-    const { events, response } = Sequencer.run(ctx({ sealCompaction: seal("compaction") }), [chunk({ content: "  " }), chunk({}, "stop")])
+    const { events, response } = Sequencer.run(ctx({ sealCompaction: seal("compaction") }), [
+      chunk({ content: "  " }),
+      chunk({}, "stop")
+    ])
     expect(response.status).toBe("failed")
     expect(response.error?.code).toBe("empty_summary")
     expect(response.output).toEqual([])
@@ -229,7 +295,10 @@ describe("sequencer", () => {
   })
 
   it("compaction mode: a summary cut by the token cap ends incomplete, with no item", () => {
-    const { response } = Sequencer.run(ctx({ sealCompaction: seal("compaction") }), [chunk({ content: "The user" }), chunk({}, "length")])
+    const { response } = Sequencer.run(ctx({ sealCompaction: seal("compaction") }), [
+      chunk({ content: "The user" }),
+      chunk({}, "length")
+    ])
     expect(response.status).toBe("incomplete")
     expect(response.output).toEqual([])
   })

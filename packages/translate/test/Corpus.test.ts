@@ -16,16 +16,33 @@ const load = (dir: string, file: string) => {
   const events = frames.map((m) => JSON.parse(m.data) as unknown)
   return checkStream(events, { eventNames: frames.map((m) => m.event) })
 }
-const ids = (findings: ReturnType<typeof load>, severity: string) => [...new Set(findings.filter((f) => f.severity === severity).map((f) => f.id))].sort()
+const ids = (findings: ReturnType<typeof load>, severity: string) =>
+  [...new Set(findings.filter((f) => f.severity === severity).map((f) => f.id))].sort()
 
 /** What real OpenAI output does that Parlance's strict schema does not (the README of the corpus lists it). */
-const openAiDepartures: ReadonlyArray<RuleId> = ["call.caller-status", "call.done-name-missing", "item.status-missing", "response.schema", "terminal.usage-null-failed"]
+const openAiDepartures: ReadonlyArray<RuleId> = [
+  "call.caller-status",
+  "call.done-name-missing",
+  "item.status-missing",
+  "response.schema",
+  "terminal.usage-null-failed"
+]
 
 /** The faults the corpus README names, as rule ids. */
 const knownBad: Record<string, ReadonlyArray<RuleId>> = {
   // no sequence_number, no output_index / content_index, a bare response.created (no created_at, model…)
-  "llama-server-native-text.sse": ["event.sequence-number", "item.output-index", "part.index", "response.required-field"],
-  "llama-server-native-schema.sse": ["event.sequence-number", "item.output-index", "part.index", "response.required-field"],
+  "llama-server-native-text.sse": [
+    "event.sequence-number",
+    "item.output-index",
+    "part.index",
+    "response.required-field"
+  ],
+  "llama-server-native-schema.sse": [
+    "event.sequence-number",
+    "item.output-index",
+    "part.index",
+    "response.required-field"
+  ],
   // + the call is added while the message is open; text done for the message, no longer current; no arguments .done
   "llama-server-native-tool1.sse": [
     "call.arguments-json",
@@ -72,8 +89,19 @@ describe("the stream checker on recorded streams", () => {
 
   it("hosted item types and their events are noted, never violations", () => {
     const findings = load("openai", "openai-code-interpreter-tool.1.sse")
-    expect(findings).toContainEqual(expect.objectContaining({ id: "item.unknown-type", severity: "note", message: expect.stringContaining("code_interpreter_call") }))
-    expect(findings).toContainEqual(expect.objectContaining({ id: "event.unknown-type", message: expect.stringContaining("response.code_interpreter_call_code.delta") }))
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        id: "item.unknown-type",
+        severity: "note",
+        message: expect.stringContaining("code_interpreter_call")
+      })
+    )
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        id: "event.unknown-type",
+        message: expect.stringContaining("response.code_interpreter_call_code.delta")
+      })
+    )
     // one note per type, not one per event (the file has 149 code deltas)
     expect(findings.filter((f) => f.message.includes("code_interpreter_call_code.delta")).length).toBe(1)
   })
@@ -82,7 +110,10 @@ describe("the stream checker on recorded streams", () => {
     const file = "openai-reasoning-encrypted-content.1.stream1.sse"
     expect(ids(load("openai", file), "note")).toContain("terminal.opaque-changed")
     const frames = Sse.decodeText(readFileSync(join(corpus, "openai", file), "utf8")).filter((m) => m.data !== "[DONE]")
-    const strict = checkStream(frames.map((m) => JSON.parse(m.data) as unknown), { strict: true })
+    const strict = checkStream(
+      frames.map((m) => JSON.parse(m.data) as unknown),
+      { strict: true }
+    )
     expect(ids(strict, "violation")).toEqual(["call.done-name-missing", "item.status-missing", "response.schema"])
     expect(ids(strict, "note")).toEqual(["terminal.opaque-changed"])
   })

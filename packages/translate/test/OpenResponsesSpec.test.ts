@@ -60,9 +60,26 @@ describe("a Response echoing every request field", () => {
   })
 
   it("echoes what the request set, and null (never absent) where a function tool left a field out", () => {
-    expect(response.tools[0]).toEqual({ type: "function", name: "lookup", description: null, parameters: { type: "object", properties: {} }, strict: null })
+    expect(response.tools[0]).toEqual({
+      type: "function",
+      name: "lookup",
+      description: null,
+      parameters: { type: "object", properties: {} },
+      strict: null
+    })
     expect(response.tools[2]).toEqual({ type: "custom", name: "apply_patch" })
-    expect(response.text).toEqual({ format: { type: "json_schema", name: "out", schema: { type: "object" }, description: null, strict: false }, verbosity: "low" })
-    expect(response).toMatchObject({ service_tier: "default", presence_penalty: 0.5, frequency_penalty: -0.5, top_logprobs: 2, prompt_cache_retention: "24h", safety_identifier: "user-1", store: false })
+    expect(response.text).toEqual({
+      format: { type: "json_schema", name: "out", schema: { type: "object" }, description: null, strict: false },
+      verbosity: "low"
+    })
+    expect(response).toMatchObject({
+      service_tier: "default",
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      top_logprobs: 2,
+      prompt_cache_retention: "24h",
+      safety_identifier: "user-1",
+      store: false
+    })
   })
 })

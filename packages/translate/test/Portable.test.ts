@@ -20,8 +20,14 @@ const noNodeBuiltins: Plugin = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       const bare = args.path.replace(/^node:/, "").split("/")[0]!
-      if (args.path.startsWith("node:") || builtins.has(args.path) || builtins.has(bare) && !args.path.startsWith(".")) {
-        return { errors: [{ text: `translate must not import the Node built-in '${args.path}' (from ${args.importer})` }] }
+      if (
+        args.path.startsWith("node:") ||
+        builtins.has(args.path) ||
+        (builtins.has(bare) && !args.path.startsWith("."))
+      ) {
+        return {
+          errors: [{ text: `translate must not import the Node built-in '${args.path}' (from ${args.importer})` }]
+        }
       }
       return undefined
     })
@@ -83,19 +89,22 @@ describe("portability", () => {
 
   it("the build fails when a module imports a Node built-in", async () => {
     const dir = join(root, "test", "fixtures", "portable")
-    await expect(bundle(join(dir, "imports-node-builtin.ts"))).rejects.toThrow(/must not import the Node built-in 'node:fs'/)
-    await expect(bundle(join(dir, "imports-bare-builtin.ts"))).rejects.toThrow(/must not import the Node built-in 'buffer'/)
+    await expect(bundle(join(dir, "imports-node-builtin.ts"))).rejects.toThrow(
+      /must not import the Node built-in 'node:fs'/
+    )
+    await expect(bundle(join(dir, "imports-bare-builtin.ts"))).rejects.toThrow(
+      /must not import the Node built-in 'buffer'/
+    )
   })
 
   it("runs in a context without require, process or Buffer, and replays every golden vector identically", () => {
-    const context = createContext({ ...browserGlobals(), vectorsJson: JSON.stringify(vectors.map(({ events: _events, ...source }) => source)) })
-    expect(runInContext("[typeof require, typeof process, typeof Buffer, typeof module, typeof global]", context)).toEqual([
-      "undefined",
-      "undefined",
-      "undefined",
-      "undefined",
-      "undefined"
-    ])
+    const context = createContext({
+      ...browserGlobals(),
+      vectorsJson: JSON.stringify(vectors.map(({ events: _events, ...source }) => source))
+    })
+    expect(
+      runInContext("[typeof require, typeof process, typeof Buffer, typeof module, typeof global]", context)
+    ).toEqual(["undefined", "undefined", "undefined", "undefined", "undefined"])
     runInContext(code, context, { filename: "parlance-translate.iife.js" })
     const out = runInContext(
       `(() => {
@@ -121,7 +130,8 @@ describe("portability", () => {
       })()`,
       context
     ) as string
-    const results: Array<{ name: string; events: Array<unknown>; violations: Array<unknown>; random: string }> = JSON.parse(out)
+    const results: Array<{ name: string; events: Array<unknown>; violations: Array<unknown>; random: string }> =
+      JSON.parse(out)
     expect(results.map((r) => r.name)).toEqual(vectors.map((v) => v.name))
     results.forEach((r, i) => {
       expect(r.violations, r.name).toEqual([])

@@ -41,7 +41,9 @@ interface Plan {
   readonly refusal: string
   readonly calls: ReadonlyArray<PlannedCall>
   readonly finish: Finish
-  readonly usage: { readonly prompt: number; readonly completion: number; readonly cached: number | undefined } | undefined
+  readonly usage:
+    | { readonly prompt: number; readonly completion: number; readonly cached: number | undefined }
+    | undefined
   readonly ending: Ending
   /** The request asked for a reasoning summary. */
   readonly summary: boolean
@@ -68,14 +70,31 @@ const text = (maxLength: number) =>
   fc.oneof(
     fc.string({ unit: "binary", maxLength }),
     fc.string({ unit: "grapheme", maxLength }),
-    fc.constantFrom("", "Hello, world!", "日本語 🎉", "line1\nline2\r\n\t\"quoted\" \\ back", "👩‍👩‍👧‍👦 family", "\u0000\u2028\u2029")
+    fc.constantFrom(
+      "",
+      "Hello, world!",
+      "日本語 🎉",
+      'line1\nline2\r\n\t"quoted" \\ back',
+      "👩‍👩‍👧‍👦 family",
+      "\u0000\u2028\u2029"
+    )
   )
 
-const jsonArgs = fc.oneof(
-  fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }), { maxKeys: 4 }),
-  fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2, stringUnit: "grapheme" }), { maxKeys: 4 }),
-  fc.constant({ text: "line1\nline2 café \"q\" \\ 🎉 日本", path: "C:\\dir\\file.txt", n: -1.5e-7, ok: true, none: null })
-).map((o) => JSON.stringify(o))
+const jsonArgs = fc
+  .oneof(
+    fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }), {
+      maxKeys: 4
+    }),
+    fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2, stringUnit: "grapheme" }), { maxKeys: 4 }),
+    fc.constant({
+      text: 'line1\nline2 café "q" \\ 🎉 日本',
+      path: "C:\\dir\\file.txt",
+      n: -1.5e-7,
+      ok: true,
+      none: null
+    })
+  )
+  .map((o) => JSON.stringify(o))
 
 const planArb: fc.Arbitrary<Plan> = fc
   .record({
@@ -83,12 +102,21 @@ const planArb: fc.Arbitrary<Plan> = fc
     text: text(60),
     refusal: fc.oneof({ weight: 4, arbitrary: fc.constant("") }, { weight: 1, arbitrary: text(30) }),
     calls: fc.array(
-      fc.record({ hasId: fc.boolean(), id: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/), args: jsonArgs, emptyFirst: fc.boolean() }),
+      fc.record({
+        hasId: fc.boolean(),
+        id: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+        args: jsonArgs,
+        emptyFirst: fc.boolean()
+      }),
       { maxLength: 4 }
     ),
     finish: fc.constantFrom<Finish>("stop", "length", "tool_calls", "content_filter", undefined),
     usage: fc.option(
-      fc.record({ prompt: fc.nat(100_000), completion: fc.nat(10_000), cached: fc.option(fc.nat(1000), { nil: undefined }) }),
+      fc.record({
+        prompt: fc.nat(100_000),
+        completion: fc.nat(10_000),
+        cached: fc.option(fc.nat(1000), { nil: undefined })
+      }),
       { nil: undefined }
     ),
     ending: fc.constantFrom<Ending>("done", "done", "none", "failed", "aborted"),
@@ -101,7 +129,12 @@ const planArb: fc.Arbitrary<Plan> = fc
   .map(({ calls, ...rest }) => ({
     ...rest,
     // Unique names (and ids, when present) so each call can be found again in the output.
-    calls: calls.map((c, k) => ({ name: `tool_${k}`, id: c.hasId ? `${c.id}_${k}` : undefined, args: c.args, emptyFirst: c.emptyFirst }))
+    calls: calls.map((c, k) => ({
+      name: `tool_${k}`,
+      id: c.hasId ? `${c.id}_${k}` : undefined,
+      args: c.args,
+      emptyFirst: c.emptyFirst
+    }))
   }))
 
 const splittingArb = (interleave: boolean): fc.Arbitrary<Splitting> =>
@@ -138,7 +171,10 @@ const chunkOf = (choices: ReadonlyArray<Record<string, unknown>>, extra: Record<
 const choice = (delta: Delta, finish_reason: string | null = null) => ({ finish_reason, index: 0, delta })
 
 /** A plan and a splitting → the `data:` payloads an upstream would send, then the control input (if any). */
-const render = (plan: Plan, s: Splitting): { readonly data: Array<string>; readonly control: Sequencer.Control | undefined } => {
+const render = (
+  plan: Plan,
+  s: Splitting
+): { readonly data: Array<string>; readonly control: Sequencer.Control | undefined } => {
   const deltas: Array<Delta> = []
   if (plan.roleChunk !== "none") deltas.push({ role: "assistant", content: plan.roleChunk === "empty" ? "" : null })
   for (const piece of split(plan.reasoning, s.sizes)) deltas.push({ [plan.reasoningField]: piece })
@@ -149,9 +185,16 @@ const render = (plan: Plan, s: Splitting): { readonly data: Array<string>; reado
   const perCall = plan.calls.map((call, index) => {
     const pieces = split(call.args, s.sizes)
     const head = { index, ...(call.id !== undefined ? { id: call.id, type: "function" } : {}) }
-    const list: Array<Record<string, unknown>> = call.emptyFirst || pieces.length === 0
-      ? [{ ...head, function: { name: call.name, arguments: "" } }, ...pieces.map((arguments_) => ({ index, function: { arguments: arguments_ } }))]
-      : [{ ...head, function: { name: call.name, arguments: pieces[0] } }, ...pieces.slice(1).map((arguments_) => ({ index, function: { arguments: arguments_ } }))]
+    const list: Array<Record<string, unknown>> =
+      call.emptyFirst || pieces.length === 0
+        ? [
+            { ...head, function: { name: call.name, arguments: "" } },
+            ...pieces.map((arguments_) => ({ index, function: { arguments: arguments_ } }))
+          ]
+        : [
+            { ...head, function: { name: call.name, arguments: pieces[0] } },
+            ...pieces.slice(1).map((arguments_) => ({ index, function: { arguments: arguments_ } }))
+          ]
     return list
   })
   const toolDeltas: Array<Record<string, unknown>> = []
@@ -159,7 +202,7 @@ const render = (plan: Plan, s: Splitting): { readonly data: Array<string>; reado
   else {
     const cursors = perCall.map(() => 0)
     for (let k = 0; toolDeltas.length < perCall.reduce((n, l) => n + l.length, 0); k++) {
-      const live = perCall.map((l, i) => i).filter((i) => cursors[i]! < perCall[i]!.length)
+      const live = perCall.map((_l, i) => i).filter((i) => cursors[i]! < perCall[i]!.length)
       const i = live[s.schedule[k % s.schedule.length]! % live.length]!
       toolDeltas.push(perCall[i]![cursors[i]!++]!)
     }
@@ -194,7 +237,10 @@ const render = (plan: Plan, s: Splitting): { readonly data: Array<string>; reado
     case "none":
       return { data, control: undefined }
     case "failed":
-      return { data, control: Sequencer.failed("upstream_disconnected", "The upstream closed the connection mid-stream.") }
+      return {
+        data,
+        control: Sequencer.failed("upstream_disconnected", "The upstream closed the connection mid-stream.")
+      }
     case "aborted":
       return { data, control: Sequencer.aborted() }
   }
@@ -232,7 +278,11 @@ const accumulate = (events: ReadonlyArray<unknown>): OpenAiResponse => {
   return snapshot!
 }
 
-const concatDeltas = (events: ReadonlyArray<ResponseEventLike>, type: ResponseEventLike["type"], itemId?: string): string =>
+const concatDeltas = (
+  events: ReadonlyArray<ResponseEventLike>,
+  type: ResponseEventLike["type"],
+  itemId?: string
+): string =>
   events
     .filter((e) => e.type === type && (itemId === undefined || ("item_id" in e && e.item_id === itemId)))
     .map((e) => ("delta" in e ? e.delta : ""))
@@ -311,9 +361,14 @@ describe("sequencer properties", () => {
           ...(plan.text !== "" || plan.refusal !== "" ? ["message"] : []),
           ...plan.calls.map(() => "function_call")
         ])
-        const itemStatus = plan.finish !== undefined
-          ? (plan.finish === "length" || plan.finish === "content_filter" ? "incomplete" : "completed")
-          : (plan.ending === "failed" || plan.ending === "aborted" ? "incomplete" : "completed")
+        const itemStatus =
+          plan.finish !== undefined
+            ? plan.finish === "length" || plan.finish === "content_filter"
+              ? "incomplete"
+              : "completed"
+            : plan.ending === "failed" || plan.ending === "aborted"
+              ? "incomplete"
+              : "completed"
         // The item open when the response ended carries its status; items closed before it completed.
         // (Interleaved calls buffered until the end are replayed then, with the ending status.)
         response.output.forEach((item, k) => {
@@ -369,7 +424,15 @@ describe("sequencer properties", () => {
         const b = Sequencer.run(contextOf(plan), inputsOf(render(plan, whole))).response
         const shape = (r: ResponseObject.Response) =>
           r.output
-            .map((i) => (i.type === "function_call" ? { name: i.name, arguments: i.arguments, ...(i.call_id.startsWith("call_") ? {} : { call_id: i.call_id }) } : { ...i, id: "", status: "" }))
+            .map((i) =>
+              i.type === "function_call"
+                ? {
+                    name: i.name,
+                    arguments: i.arguments,
+                    ...(i.call_id.startsWith("call_") ? {} : { call_id: i.call_id })
+                  }
+                : { ...i, id: "", status: "" }
+            )
             .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))
         expect(shape(a)).toEqual(shape(b))
         expect({ ...a, output: [] }).toEqual({ ...b, output: [] })
@@ -385,7 +448,12 @@ describe("sequencer properties", () => {
         const decoded = Sse.decodeText(events.map(Sse.encodeEvent).join(""))
         expect(decoded.map((m) => m.event)).toEqual(events.map((e) => e.type))
         expect(decoded.map((m) => JSON.parse(m.data))).toEqual(events)
-        expect(validateStream(decoded.map((m) => JSON.parse(m.data)), { eventNames: decoded.map((m) => m.event), strict: true })).toEqual([])
+        expect(
+          validateStream(
+            decoded.map((m) => JSON.parse(m.data)),
+            { eventNames: decoded.map((m) => m.event), strict: true }
+          )
+        ).toEqual([])
       }),
       { numRuns }
     )

@@ -26,8 +26,12 @@ describe("Response → chat.completion agrees with aggregating the same chunks d
       expect((ours.message.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments])).toEqual(
         (direct.message.tool_calls ?? []).map((c) => [c.function.name, c.function.arguments])
       )
-      for (const [k, call] of (direct.message.tool_calls ?? []).entries()) if (call.id !== "") expect(ours.message.tool_calls![k]!.id).toBe(call.id)
-      const expected = direct.finish_reason === "stop" && (direct.message.tool_calls ?? []).length > 0 ? "tool_calls" : direct.finish_reason
+      for (const [k, call] of (direct.message.tool_calls ?? []).entries())
+        if (call.id !== "") expect(ours.message.tool_calls![k]!.id).toBe(call.id)
+      const expected =
+        direct.finish_reason === "stop" && (direct.message.tool_calls ?? []).length > 0
+          ? "tool_calls"
+          : direct.finish_reason
       expect(ours.finish_reason).toBe(expected)
     })
   }
@@ -38,17 +42,39 @@ describe("chat request → Responses request → chat request", () => {
     model: "m",
     messages: [
       { role: "system", content: "Be brief." },
-      { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA==" } }] },
-      { role: "assistant", content: null, reasoning_content: "need tools", tool_calls: [
-        { id: "c1", type: "function", function: { name: "a", arguments: "{}" } },
-        { id: "c2", type: "function", function: { name: "b", arguments: '{"x":1}' } }
-      ] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AA==" } }
+        ]
+      },
+      {
+        role: "assistant",
+        content: null,
+        reasoning_content: "need tools",
+        tool_calls: [
+          { id: "c1", type: "function", function: { name: "a", arguments: "{}" } },
+          { id: "c2", type: "function", function: { name: "b", arguments: '{"x":1}' } }
+        ]
+      },
       { role: "tool", tool_call_id: "c1", content: "one" },
       { role: "tool", tool_call_id: "c2", content: "two" },
       { role: "assistant", content: "done" },
       { role: "user", content: "thanks" }
     ],
-    tools: [{ type: "function", function: { name: "a", parameters: { type: "object", properties: {} } } }, { type: "function", function: { name: "b", description: "B", parameters: { type: "object", properties: { x: { type: "number" } } }, strict: true } }],
+    tools: [
+      { type: "function", function: { name: "a", parameters: { type: "object", properties: {} } } },
+      {
+        type: "function",
+        function: {
+          name: "b",
+          description: "B",
+          parameters: { type: "object", properties: { x: { type: "number" } } },
+          strict: true
+        }
+      }
+    ],
     tool_choice: { type: "function", function: { name: "b" } },
     parallel_tool_calls: false,
     response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" }, strict: true } },

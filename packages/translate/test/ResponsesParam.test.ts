@@ -19,5 +19,6 @@ describe("ResponsesParam.fromChat", () => {
     ["temperature", "temperature"],
     [null, null]
   ]
-  for (const [chat, responses] of cases) it(`${chat} → ${responses}`, () => expect(ResponsesParam.fromChat(chat)).toBe(responses))
+  for (const [chat, responses] of cases)
+    it(`${chat} → ${responses}`, () => expect(ResponsesParam.fromChat(chat)).toBe(responses))
 })

@@ -10,12 +10,13 @@ const utf8 = new TextEncoder()
 const data = (text: string) => Sse.decodeText(text).map((m) => m.data)
 
 /** A Chat Completions stream as llama-server sends it, with multi-byte text and an emoji (4 UTF-8 bytes). */
-const upstream = [
-  `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
-  `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"Grüße, 日本語 🎉👩‍👩‍👧"}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
-  `data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
-  `data: [DONE]`
-].join("\n\n") + "\n\n"
+const upstream =
+  [
+    `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
+    `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"Grüße, 日本語 🎉👩‍👩‍👧"}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
+    `data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"id":"chatcmpl-1","object":"chat.completion.chunk"}`,
+    `data: [DONE]`
+  ].join("\n\n") + "\n\n"
 
 describe("Sse.decodeText", () => {
   it("decodes LF, CRLF and CR line endings alike", () => {
@@ -96,7 +97,12 @@ describe("Sse.makeDecoder over bytes", () => {
     for (let a = start; a < start + 24; a++) {
       for (let b = a; b < start + 24; b++) {
         const d = Sse.makeDecoder()
-        const out = [...d.feed(bytes.subarray(0, a)), ...d.feed(bytes.subarray(a, b)), ...d.feed(bytes.subarray(b)), ...d.end()]
+        const out = [
+          ...d.feed(bytes.subarray(0, a)),
+          ...d.feed(bytes.subarray(a, b)),
+          ...d.feed(bytes.subarray(b)),
+          ...d.end()
+        ]
         expect(out, `cuts ${a}/${b}`).toEqual(whole)
       }
     }
@@ -105,7 +111,11 @@ describe("Sse.makeDecoder over bytes", () => {
   it("flushes a final event without a blank line, whose last character is split", () => {
     const tail = utf8.encode("data: 🎉")
     const decoder = Sse.makeDecoder()
-    const got = [...decoder.feed(tail.subarray(0, tail.length - 2)), ...decoder.feed(tail.subarray(tail.length - 2)), ...decoder.end()]
+    const got = [
+      ...decoder.feed(tail.subarray(0, tail.length - 2)),
+      ...decoder.feed(tail.subarray(tail.length - 2)),
+      ...decoder.end()
+    ]
     expect(got.map((m) => m.data)).toEqual(["🎉"])
   })
 
@@ -127,7 +137,8 @@ describe("Sse.decodeStream", () => {
         const messages = yield* Stream.runCollect(Sse.decodeStream(Stream.fromIterable(pieces)))
         expect(messages).toEqual(Sse.decodeText(upstream))
       }
-    }))
+    })
+  )
 
   it.effect("emits the final event without a blank line when the stream ends", () =>
     Effect.gen(function* () {
@@ -149,14 +160,25 @@ describe("Sse.decodeStream", () => {
 
   it.effect("propagates the byte stream's failure", () =>
     Effect.gen(function* () {
-      const result = yield* Stream.runCollect(Sse.decodeStream(Stream.concat(Stream.make(utf8.encode("data: a\n\n")), Stream.fail("boom" as const)))).pipe(Effect.flip)
+      const result = yield* Stream.runCollect(
+        Sse.decodeStream(Stream.concat(Stream.make(utf8.encode("data: a\n\n")), Stream.fail("boom" as const)))
+      ).pipe(Effect.flip)
       expect(result).toBe("boom")
-    }))
+    })
+  )
 })
 
 describe("Sse.encodeEvent", () => {
   it("writes event: <type> and one data line, terminated by a blank line", () => {
-    const event = { type: "response.output_text.delta", item_id: "msg_1", output_index: 0, content_index: 0, delta: "a\nb\r\u2028", logprobs: [], sequence_number: 3 } as const
+    const event = {
+      type: "response.output_text.delta",
+      item_id: "msg_1",
+      output_index: 0,
+      content_index: 0,
+      delta: "a\nb\r\u2028",
+      logprobs: [],
+      sequence_number: 3
+    } as const
     const frame = Sse.encodeEvent(event)
     expect(frame).toBe(`event: response.output_text.delta\ndata: ${JSON.stringify(event)}\n\n`)
     expect(frame.split("\n")).toHaveLength(4)
@@ -192,11 +214,27 @@ describe("Sse.encodeEvent", () => {
   })
 
   it("falls back to the generic encoding for a delta of any other shape", () => {
-    const base = { type: "response.output_text.delta" as const, item_id: "msg_1", output_index: 0, content_index: 0, delta: "hi", logprobs: [], sequence_number: 3 }
+    const base = {
+      type: "response.output_text.delta" as const,
+      item_id: "msg_1",
+      output_index: 0,
+      content_index: 0,
+      delta: "hi",
+      logprobs: [],
+      sequence_number: 3
+    }
     const variants = [
       { ...base, obfuscation: "x" },
       { ...base, logprobs: [{ token: "hi", logprob: -0.1, bytes: [104, 105], top_logprobs: [] }] },
-      { sequence_number: 3, type: base.type, item_id: "msg_1", output_index: 0, content_index: 0, delta: "hi", logprobs: [] }
+      {
+        sequence_number: 3,
+        type: base.type,
+        item_id: "msg_1",
+        output_index: 0,
+        content_index: 0,
+        delta: "hi",
+        logprobs: []
+      }
     ]
     for (const event of variants) expect(Sse.encodeEvent(event as never)).toBe(generic(event))
   })

@@ -56,7 +56,11 @@ describe("Sequencer.stepAll", () => {
     const vector = vectors[0]!
     const inputs = [...vectorInputs(vector), Sequencer.end, Sequencer.failed("late", "after the end"), Sequencer.end]
     const all = batched(inputs, vectorContext(vector), [inputs.length])
-    expect(all.out.filter((e) => e.type === "response.completed" || e.type === "response.failed" || e.type === "response.incomplete")).toHaveLength(1)
+    expect(
+      all.out.filter(
+        (e) => e.type === "response.completed" || e.type === "response.failed" || e.type === "response.incomplete"
+      )
+    ).toHaveLength(1)
     expect(all).toEqual(oneByOne(inputs, vectorContext(vector)))
   })
 })

@@ -41,13 +41,20 @@ const parseParam = (body: unknown): string | null => {
 }
 
 type Message = ChatCompletions.ChatMessage
-const assistants = (p: ChatRequestPlan) => p.request.messages.filter((m): m is Extract<Message, { role: "assistant" }> => m.role === "assistant")
+const assistants = (p: ChatRequestPlan) =>
+  p.request.messages.filter((m): m is Extract<Message, { role: "assistant" }> => m.role === "assistant")
 const roles = (p: ChatRequestPlan) => p.request.messages.map((m) => m.role)
 
 describe("every real-world fixture", () => {
   const files = readdirSync(dir).filter((f) => f.endsWith(".json"))
   it("there are fixtures for each client", () => {
-    expect(files.sort()).toEqual(["codex-cli.json", "openai-agents-sdk.json", "openai-sdk-image.json", "openai-sdk-string.json", "vercel-ai-sdk.json"])
+    expect(files.sort()).toEqual([
+      "codex-cli.json",
+      "openai-agents-sdk.json",
+      "openai-sdk-image.json",
+      "openai-sdk-string.json",
+      "vercel-ai-sdk.json"
+    ])
   })
   for (const file of files) {
     it(`${file} decodes and translates to a valid Chat Completions request`, () => {
@@ -74,7 +81,20 @@ describe("Codex CLI", () => {
   })
 
   it("the conversation keeps its order", () => {
-    expect(roles(p)).toEqual(["system", "system", "user", "user", "assistant", "tool", "assistant", "tool", "assistant", "tool", "assistant", "user"])
+    expect(roles(p)).toEqual([
+      "system",
+      "system",
+      "user",
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+      "tool",
+      "assistant",
+      "tool",
+      "assistant",
+      "user"
+    ])
   })
 
   it("reasoning items: encrypted-only / summary null are skipped, summary or reasoning_text → the next assistant's reasoning_content", () => {
@@ -90,7 +110,13 @@ describe("Codex CLI", () => {
     expect(first).toEqual({
       role: "assistant",
       content: null,
-      tool_calls: [{ id: "call_Zb1q0mQxkC7p2v", type: "function", function: { name: "shell", arguments: (body.input as Array<Record<string, unknown>>)[4]!.arguments } }]
+      tool_calls: [
+        {
+          id: "call_Zb1q0mQxkC7p2v",
+          type: "function",
+          function: { name: "shell", arguments: (body.input as Array<Record<string, unknown>>)[4]!.arguments }
+        }
+      ]
     })
     expect(p.request.messages[5]).toMatchObject({ role: "tool", tool_call_id: "call_Zb1q0mQxkC7p2v" })
   })
@@ -98,7 +124,9 @@ describe("Codex CLI", () => {
   it("custom_tool_call → a function call with {input}; its output → tool message", () => {
     const call = assistants(p)[1]!.tool_calls![0]!
     expect(call.function.name).toBe("apply_patch")
-    expect(JSON.parse(call.function.arguments)).toEqual({ input: (body.input as Array<Record<string, unknown>>)[8]!.input })
+    expect(JSON.parse(call.function.arguments)).toEqual({
+      input: (body.input as Array<Record<string, unknown>>)[8]!.input
+    })
     expect(p.request.messages[7]).toMatchObject({ role: "tool", tool_call_id: "call_Ap9LfWm3Qe" })
   })
 
@@ -148,7 +176,10 @@ describe("Codex CLI", () => {
 describe("openai SDK", () => {
   it("input string → one user message", () => {
     const p = plan(raw("openai-sdk-string"))
-    expect(p.request).toMatchObject({ model: "gpt-4.1", messages: [{ role: "user", content: "Write a one-sentence bedtime story about a unicorn." }] })
+    expect(p.request).toMatchObject({
+      model: "gpt-4.1",
+      messages: [{ role: "user", content: "Write a one-sentence bedtime story about a unicorn." }]
+    })
     expect(p.request.tools).toBeUndefined()
     expect(p.reasoning).toBe("text")
     expect(p.warnings).toEqual([])
@@ -190,10 +221,23 @@ describe("Vercel AI SDK (@ai-sdk/openai .responses())", () => {
   it("text.format json_schema → response_format; strict:false kept on tools", () => {
     expect(p.request.response_format).toMatchObject({
       type: "json_schema",
-      json_schema: { name: "response", strict: false, description: "The weather report.", schema: { required: ["cities"] } }
+      json_schema: {
+        name: "response",
+        strict: false,
+        description: "The weather report.",
+        schema: { required: ["cities"] }
+      }
     })
     expect(p.request.tools).toEqual([
-      { type: "function", function: { name: "weather", description: "Get the weather in a location", parameters: expect.objectContaining({ required: ["location"] }), strict: false } }
+      {
+        type: "function",
+        function: {
+          name: "weather",
+          description: "Get the weather in a location",
+          parameters: expect.objectContaining({ required: ["location"] }),
+          strict: false
+        }
+      }
     ])
   })
 
@@ -224,12 +268,20 @@ describe("OpenAI Agents SDK", () => {
     const [calls, answer] = assistants(p)
     expect(calls!.reasoning_content).toBe("I should search hotels in Lisbon, then get a photo of the best one.")
     expect(calls!.tool_calls!.map((c) => c.function.name)).toEqual(["search_hotels", "hotel_photo"])
-    expect(JSON.parse(calls!.tool_calls![0]!.function.arguments)).toEqual({ city: "Lisbon", nights: 2, max_price_eur: 180 })
+    expect(JSON.parse(calls!.tool_calls![0]!.function.arguments)).toEqual({
+      city: "Lisbon",
+      nights: 2,
+      max_price_eur: 180
+    })
     expect(answer).toEqual({ role: "assistant", content: "I found Memmo Alfama for €165/night." })
   })
 
   it("function_call_output as parts: text parts join, an image keeps the parts", () => {
-    expect(p.request.messages[3]).toEqual({ role: "tool", tool_call_id: "call_hotel_1", content: '[{"name":"Memmo Alfama","price_eur":165}]\n1 result' })
+    expect(p.request.messages[3]).toEqual({
+      role: "tool",
+      tool_call_id: "call_hotel_1",
+      content: '[{"name":"Memmo Alfama","price_eur":165}]\n1 result'
+    })
     expect(p.request.messages[4]).toEqual({
       role: "tool",
       tool_call_id: "call_photo_2",
@@ -258,7 +310,10 @@ describe("refusals and references", () => {
       model: "m",
       input: [
         { role: "user", content: "summarise this" },
-        { role: "user", content: [{ type: "input_file", filename: "report.pdf", file_data: "data:application/pdf;base64,JVBERi0=" }] }
+        {
+          role: "user",
+          content: [{ type: "input_file", filename: "report.pdf", file_data: "data:application/pdf;base64,JVBERi0=" }]
+        }
       ]
     })
     expect(error._tag).toBe("UnsupportedFeature")
@@ -285,26 +340,56 @@ describe("refusals and references", () => {
       model: "m",
       input: [
         { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
-        { type: "function_call_output", call_id: "c", output: [{ type: "input_text", text: "x" }, { type: "input_file", file_id: "file-1" }] }
+        {
+          type: "function_call_output",
+          call_id: "c",
+          output: [
+            { type: "input_text", text: "x" },
+            { type: "input_file", file_id: "file-1" }
+          ]
+        }
       ]
     })
     expect(error.param).toBe("input[1].output[1]")
   })
 
   it("an input_image by file_id is refused, naming it", () => {
-    const error = refused({ model: "m", input: [{ role: "user", content: [{ type: "input_image", file_id: "file-abc" }] }] })
+    const error = refused({
+      model: "m",
+      input: [{ role: "user", content: [{ type: "input_image", file_id: "file-abc" }] }]
+    })
     expect(error).toMatchObject({ _tag: "UnsupportedFeature", param: "input[0].content[0].file_id" })
   })
 
   it("an unknown item type is a decode failure whose param names input[i].type", () => {
-    expect(parseParam({ model: "m", input: [{ role: "user", content: "hi" }, { type: "hologram_call_output", call_id: "c", output: {} }] })).toBe("input[1].type")
-    expect(parseParam({ model: "m", input: [{ role: "user", content: "hi" }, { role: "user", content: "x" }, { type: "mystery" }] })).toBe("input[2].type")
+    expect(
+      parseParam({
+        model: "m",
+        input: [
+          { role: "user", content: "hi" },
+          { type: "hologram_call_output", call_id: "c", output: {} }
+        ]
+      })
+    ).toBe("input[1].type")
+    expect(
+      parseParam({
+        model: "m",
+        input: [{ role: "user", content: "hi" }, { role: "user", content: "x" }, { type: "mystery" }]
+      })
+    ).toBe("input[2].type")
   })
 
   it("an unknown content part type names input[i].content[j].type", () => {
-    expect(parseParam({ model: "m", input: [{ role: "user", content: "a" }, { role: "user", content: "b" }, { role: "user", content: [{ type: "input_video", url: "x" }] }] })).toBe(
-      "input[2].content[0].type"
-    )
+    expect(
+      parseParam({
+        model: "m",
+        input: [
+          { role: "user", content: "a" },
+          { role: "user", content: "b" },
+          { role: "user", content: [{ type: "input_video", url: "x" }] }
+        ]
+      })
+    ).toBe("input[2].content[0].type")
   })
 
   it("item_reference is resolved through resolveItem (also inside a run of function calls)", () => {
@@ -330,7 +415,13 @@ describe("refusals and references", () => {
   })
 
   it("an unresolved item_reference → InvalidRequest at input[i].id", () => {
-    const error = refused({ model: "m", input: [{ role: "user", content: "go" }, { type: "item_reference", id: "msg_missing" }] })
+    const error = refused({
+      model: "m",
+      input: [
+        { role: "user", content: "go" },
+        { type: "item_reference", id: "msg_missing" }
+      ]
+    })
     expect(error).toMatchObject({ _tag: "InvalidRequest", param: "input[1].id", code: "item_not_found" })
   })
 
@@ -341,7 +432,13 @@ describe("refusals and references", () => {
   it("history (previous_response_id) comes before the input; instructions are not inherited", () => {
     const history: ReadonlyArray<HistoryItem> = [
       { type: "message", role: "user", content: "first" },
-      { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: "one", annotations: [], logprobs: [] }] }
+      {
+        type: "message",
+        id: "msg_1",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "one", annotations: [], logprobs: [] }]
+      }
     ]
     const p = plan({ ...base, instructions: "be brief" }, {}, history)
     expect(p.request.messages).toEqual([

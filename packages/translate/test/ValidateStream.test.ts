@@ -5,9 +5,12 @@ import { checkStream, rules as ruleTable, validateStream } from "../src/Validate
 import type { Vector } from "./vectorReplay.js"
 
 const load = (name: string): Array<Record<string, unknown>> =>
-  (JSON.parse(readFileSync(join(import.meta.dirname, "vectors", `${name}.json`), "utf8")) as Vector).events.map((e) => ({ ...(e as object) }))
+  (JSON.parse(readFileSync(join(import.meta.dirname, "vectors", `${name}.json`), "utf8")) as Vector).events.map(
+    (e) => ({ ...(e as object) })
+  )
 const renumber = (events: Array<Record<string, unknown>>) => events.map((e, i) => ({ ...e, sequence_number: i }))
-const rules = (events: ReadonlyArray<unknown>, options?: Parameters<typeof validateStream>[1]) => validateStream(events, options).map((v) => v.rule)
+const rules = (events: ReadonlyArray<unknown>, options?: Parameters<typeof validateStream>[1]) =>
+  validateStream(events, options).map((v) => v.rule)
 
 describe("validateStream", () => {
   it("flags llama.cpp fault 1: a later consecutive function call without output_item.added", () => {
@@ -43,7 +46,9 @@ describe("validateStream", () => {
   })
 
   it("flags deltas that do not concatenate to the .done text", () => {
-    const events = load("plain-text").map((e) => (e.type === "response.output_text.done" ? { ...e, text: "something else" } : e))
+    const events = load("plain-text").map((e) =>
+      e.type === "response.output_text.done" ? { ...e, text: "something else" } : e
+    )
     expect(rules(events)).toContain("4")
   })
 
@@ -82,9 +87,11 @@ describe("validateStream", () => {
   })
 })
 
-const ids = (events: ReadonlyArray<unknown>, options?: Parameters<typeof checkStream>[1]) => checkStream(events, options).map((f) => `${f.severity} ${f.id}`)
+const ids = (events: ReadonlyArray<unknown>, options?: Parameters<typeof checkStream>[1]) =>
+  checkStream(events, options).map((f) => `${f.severity} ${f.id}`)
 type Ev = Record<string, any>
-const mapResponses = (events: Array<Ev>, f: (r: Ev) => Ev) => events.map((e) => (isObj(e.response) ? { ...e, response: f(e.response) } : e))
+const mapResponses = (events: Array<Ev>, f: (r: Ev) => Ev) =>
+  events.map((e) => (isObj(e.response) ? { ...e, response: f(e.response) } : e))
 const isObj = (v: unknown): v is Ev => typeof v === "object" && v !== null
 const loadEv = (name: string): Array<Ev> => load(name)
 const renum = (events: Array<Ev>): Array<Ev> => renumber(events)
@@ -92,8 +99,14 @@ const renum = (events: Array<Ev>): Array<Ev> => renumber(events)
 describe("checkStream: severities and rule ids", () => {
   it("the README's conformance table lists every rule, with its severity and invariant, and nothing else", () => {
     const readme = readFileSync(join(import.meta.dirname, "../../../README.md"), "utf8")
-    const rows = [...readme.matchAll(/^\| `([a-z]+\.[a-z-]+)` \| (violation|warning|note) \| ([^|]+) \|/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]!.trim()}`)
-    expect(rows.sort()).toEqual(Object.entries(ruleTable).map(([id, r]) => `${id} ${r.severity} ${r.invariant}`).sort())
+    const rows = [...readme.matchAll(/^\| `([a-z]+\.[a-z-]+)` \| (violation|warning|note) \| ([^|]+) \|/gm)].map(
+      (m) => `${m[1]} ${m[2]} ${m[3]!.trim()}`
+    )
+    expect(rows.sort()).toEqual(
+      Object.entries(ruleTable)
+        .map(([id, r]) => `${id} ${r.severity} ${r.invariant}`)
+        .sort()
+    )
   })
 
   it("every finding carries a rule id from the table, its severity and its invariant", () => {
@@ -110,24 +123,43 @@ describe("checkStream: severities and rule ids", () => {
 
   it("passes a conforming server that differs from Parlance in allowed ways, with warnings at most", () => {
     // `reasoning: null` (the SDK types: Reasoning | null), no `completed_at`, extra fields everywhere
-    const events: Array<Ev> = mapResponses(loadEv("reasoning-then-tool-call"), ({ completed_at: _, ...r }) => ({ ...r, reasoning: null, x_vendor: { a: 1 } })).map((e) => ({
+    const events: Array<Ev> = mapResponses(loadEv("reasoning-then-tool-call"), ({ completed_at: _, ...r }) => ({
+      ...r,
+      reasoning: null,
+      x_vendor: { a: 1 }
+    })).map((e) => ({
       ...e,
       x_trace: "t",
       ...(isObj(e.item) ? { item: { ...e.item, x_extra: true } } : {})
     }))
     const last = events.at(-1)!
-    events[events.length - 1] = { ...last, response: { ...last.response, output: last.response.output.map((i: Ev) => ({ ...i, x_extra: true })) } }
+    events[events.length - 1] = {
+      ...last,
+      response: { ...last.response, output: last.response.output.map((i: Ev) => ({ ...i, x_extra: true })) }
+    }
     expect(validateStream(events)).toEqual([])
     expect(new Set(ids(events))).toEqual(new Set(["warning response.schema"]))
     // --strict: the warnings become violations
-    expect(validateStream(events, { strict: true }).map((v) => v.id)).toEqual(["response.schema", "response.schema", "response.schema"])
+    expect(validateStream(events, { strict: true }).map((v) => v.id)).toEqual([
+      "response.schema",
+      "response.schema",
+      "response.schema"
+    ])
   })
 
   it("judges the Response against what the SDK requires: a missing model is a violation, a missing completed_at a warning", () => {
     const noModel = mapResponses(loadEv("plain-text"), ({ model: _, ...r }) => r)
-    expect(validateStream(noModel).map((v) => v.id)).toEqual(["response.required-field", "response.required-field", "response.required-field"])
+    expect(validateStream(noModel).map((v) => v.id)).toEqual([
+      "response.required-field",
+      "response.required-field",
+      "response.required-field"
+    ])
     const noCompletedAt = mapResponses(loadEv("plain-text"), ({ completed_at: _, ...r }) => r)
-    expect(ids(noCompletedAt)).toEqual(["warning response.schema", "warning response.schema", "warning response.schema"])
+    expect(ids(noCompletedAt)).toEqual([
+      "warning response.schema",
+      "warning response.schema",
+      "warning response.schema"
+    ])
     expect(ids(noCompletedAt, { schema: false })).toEqual([])
   })
 
@@ -148,22 +180,37 @@ describe("checkStream: severities and rule ids", () => {
     expect(validateStream(good)).toEqual([])
     expect(ids(good)).toEqual(["note item.unknown-type", "note event.unknown-type", "note event.unknown-type"])
     // an event of the hosted item after its done, and one naming another output_index
-    const late = renum([...good.slice(0, 6), { type: "response.web_search_call.completed", item_id: "ws_1", output_index: 0 }, good[6]!])
+    const late = renum([
+      ...good.slice(0, 6),
+      { type: "response.web_search_call.completed", item_id: "ws_1", output_index: 0 },
+      good[6]!
+    ])
     expect(validateStream(late).map((v) => v.id)).toEqual(["item.not-open"])
-    const wrongIndex = good.map((e) => (e.type === "response.web_search_call.searching" ? { ...e, output_index: 3 } : e))
+    const wrongIndex = good.map((e) =>
+      e.type === "response.web_search_call.searching" ? { ...e, output_index: 3 } : e
+    )
     expect(validateStream(wrongIndex).map((v) => v.id)).toEqual(["item.output-index"])
   })
 
   it("terminal output equals the done items modulo re-encrypted blobs, and nothing else", () => {
     const events = loadEv("reasoning-then-tool-call")
-    const withBlob = events.map((e) => (isObj(e.item) && e.item.type === "reasoning" ? { ...e, item: { ...e.item, encrypted_content: "gAAA-one" } } : e))
+    const withBlob = events.map((e) =>
+      isObj(e.item) && e.item.type === "reasoning" ? { ...e, item: { ...e.item, encrypted_content: "gAAA-one" } } : e
+    )
     const last = withBlob.at(-1)!
     const reencrypted = (blob: string, name = "get_weather") => ({
       ...last,
-      response: { ...last.response, output: last.response.output.map((i: Ev) => (i.type === "reasoning" ? { ...i, encrypted_content: blob } : { ...i, name })) }
+      response: {
+        ...last.response,
+        output: last.response.output.map((i: Ev) =>
+          i.type === "reasoning" ? { ...i, encrypted_content: blob } : { ...i, name }
+        )
+      }
     })
     expect(ids([...withBlob.slice(0, -1), reencrypted("gAAA-two")])).toEqual(["note terminal.opaque-changed"])
-    expect(validateStream([...withBlob.slice(0, -1), reencrypted("gAAA-two", "other")]).map((v) => v.id)).toEqual(["terminal.output"])
+    expect(validateStream([...withBlob.slice(0, -1), reencrypted("gAAA-two", "other")]).map((v) => v.id)).toEqual([
+      "terminal.output"
+    ])
   })
 
   it("keeps the function_call rules strict, with the two departures real OpenAI output has as warnings", () => {
@@ -176,13 +223,22 @@ describe("checkStream: severities and rule ids", () => {
     const withStatus = (extra: Ev) =>
       events.map((e, i) => {
         if (i === doneAt) return { ...e, item: { ...e.item, status: "in_progress", ...extra } }
-        if (i === events.length - 1) return { ...e, response: { ...e.response, output: e.response.output.map((o: Ev) => ({ ...o, status: "in_progress", ...extra })) } }
+        if (i === events.length - 1)
+          return {
+            ...e,
+            response: {
+              ...e.response,
+              output: e.response.output.map((o: Ev) => ({ ...o, status: "in_progress", ...extra }))
+            }
+          }
         return e
       })
     expect(validateStream(withStatus({})).map((v) => v.id)).toEqual(["item.status"])
     expect(ids(withStatus({ caller: { type: "program" } }))).toEqual(["warning call.caller-status"])
     // arguments that no delta streamed
-    expect(validateStream(events.map((e, i) => (i === argsDone ? { ...e, arguments: "{}" } : e))).map((v) => v.id)).toEqual(["call.delta-mismatch"])
+    expect(
+      validateStream(events.map((e, i) => (i === argsDone ? { ...e, arguments: "{}" } : e))).map((v) => v.id)
+    ).toEqual(["call.delta-mismatch"])
   })
 
   it("reasoning items may lack status (a warning); a wrong status stays a violation", () => {
@@ -195,20 +251,31 @@ describe("checkStream: severities and rule ids", () => {
       return e
     }
     const last = events.at(-1)!
-    const noStatus = [...events.slice(0, -1).map(strip), { ...last, response: { ...last.response, output: last.response.output.map((i: Ev) => strip({ item: i }).item) } }]
+    const noStatus = [
+      ...events.slice(0, -1).map(strip),
+      { ...last, response: { ...last.response, output: last.response.output.map((i: Ev) => strip({ item: i }).item) } }
+    ]
     expect(ids(noStatus)).toEqual(["warning item.status-missing", "warning item.status-missing"])
     const added = events.findIndex((e) => e.type === "response.output_item.added")
-    expect(validateStream(events.map((e, i) => (i === added ? { ...e, item: { ...e.item, status: "completed" } } : e))).map((v) => v.id)).toEqual(["item.status"])
+    expect(
+      validateStream(events.map((e, i) => (i === added ? { ...e, item: { ...e.item, status: "completed" } } : e))).map(
+        (v) => v.id
+      )
+    ).toEqual(["item.status"])
   })
 
   it("response.failed may carry usage: null (a warning); other terminals need usage", () => {
     const events = loadEv("upstream-error-mid-stream")
     const last = events.at(-1)!
     expect(last.type).toBe("response.failed")
-    expect(ids([...events.slice(0, -1), { ...last, response: { ...last.response, usage: null } }])).toEqual(["warning terminal.usage-null-failed"])
+    expect(ids([...events.slice(0, -1), { ...last, response: { ...last.response, usage: null } }])).toEqual([
+      "warning terminal.usage-null-failed"
+    ])
     const done = loadEv("plain-text")
     const end = done.at(-1)!
-    expect(validateStream([...done.slice(0, -1), { ...end, response: { ...end.response, usage: null } }]).map((v) => v.id)).toEqual(["terminal.usage"])
+    expect(
+      validateStream([...done.slice(0, -1), { ...end, response: { ...end.response, usage: null } }]).map((v) => v.id)
+    ).toEqual(["terminal.usage"])
   })
 
   it("reports events for an open item that is not the current one (items interleave) and checks them against their own item", () => {
@@ -216,10 +283,14 @@ describe("checkStream: severities and rule ids", () => {
     const messageDone = events.findIndex((e) => e.type === "response.output_item.done")
     const callAdded = events.findIndex((e, i) => i > messageDone && e.type === "response.output_item.added")
     // the message's done moved after the call's added: the call interleaves, the message's done is not current
-    const moved = renum([...events.slice(0, messageDone), events[callAdded]!, events[messageDone]!, ...events.slice(callAdded + 1)])
+    const moved = renum([
+      ...events.slice(0, messageDone),
+      events[callAdded]!,
+      events[messageDone]!,
+      ...events.slice(callAdded + 1)
+    ])
     const found = validateStream(moved)
     expect(found.map((v) => v.id)).toEqual(["item.interleaved", "item.not-current"])
     expect(found[1]!.message).toMatch(/for item msg_\w+ while item fc_\w+ is the current one/)
   })
 })
-

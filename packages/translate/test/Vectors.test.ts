@@ -21,7 +21,13 @@ export const accumulate = (events: ReadonlyArray<unknown>): OpenAiResponse => {
 describe("golden vectors", () => {
   it("there are at least 20, covering the issue's list", () => {
     expect(vectors.length).toBeGreaterThanOrEqual(20)
-    for (const name of ["two-consecutive-tool-calls", "parallel-tool-calls-one-chunk", "llama-server-real", "vllm-real", "malformed-chunk"]) {
+    for (const name of [
+      "two-consecutive-tool-calls",
+      "parallel-tool-calls-one-chunk",
+      "llama-server-real",
+      "vllm-real",
+      "malformed-chunk"
+    ]) {
       expect(vectors.map((v) => v.name)).toContain(name)
     }
   })

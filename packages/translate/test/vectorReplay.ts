@@ -34,7 +34,10 @@ const texts = (item: ResponseObject.OutputItem) => {
         refusal: item.content.map((p) => (p.type === "refusal" ? p.refusal : "")).join("")
       }
     case "reasoning":
-      return { text: (item.content ?? []).map((p) => p.text).join(""), summary: item.summary.map((p) => p.text).join("") }
+      return {
+        text: (item.content ?? []).map((p) => p.text).join(""),
+        summary: item.summary.map((p) => p.text).join("")
+      }
     default:
       return {}
   }
@@ -44,20 +47,25 @@ const texts = (item: ResponseObject.OutputItem) => {
 export const checkExpect = (expect: Expect, response: ResponseObject.Response): Array<string> => {
   const problems: Array<string> = []
   if (response.status !== expect.status) problems.push(`status ${response.status} ≠ ${expect.status}`)
-  if (expect.incomplete_reason !== undefined && response.incomplete_details?.reason !== expect.incomplete_reason) problems.push("incomplete reason")
-  if (expect.error_code !== undefined && response.error?.code !== expect.error_code) problems.push(`error code ${response.error?.code}`)
-  if (response.output.length !== expect.output.length) problems.push(`output length ${response.output.length} ≠ ${expect.output.length}`)
+  if (expect.incomplete_reason !== undefined && response.incomplete_details?.reason !== expect.incomplete_reason)
+    problems.push("incomplete reason")
+  if (expect.error_code !== undefined && response.error?.code !== expect.error_code)
+    problems.push(`error code ${response.error?.code}`)
+  if (response.output.length !== expect.output.length)
+    problems.push(`output length ${response.output.length} ≠ ${expect.output.length}`)
   expect.output.forEach((want, i) => {
     const got = response.output[i] as unknown as Record<string, unknown> | undefined
     if (got === undefined) return
     const derived: Record<string, unknown> = { ...got, ...texts(response.output[i]!) }
     for (const [key, value] of Object.entries(want)) {
-      if (derived[key] !== value) problems.push(`output[${i}].${key}: ${JSON.stringify(derived[key])} ≠ ${JSON.stringify(value)}`)
+      if (derived[key] !== value)
+        problems.push(`output[${i}].${key}: ${JSON.stringify(derived[key])} ≠ ${JSON.stringify(value)}`)
     }
   })
   const matchPartial = (want: unknown, got: unknown, path: string): void => {
     if (typeof want === "object" && want !== null) {
-      for (const [k, v] of Object.entries(want)) matchPartial(v, (got as Record<string, unknown> | null)?.[k], `${path}.${k}`)
+      for (const [k, v] of Object.entries(want))
+        matchPartial(v, (got as Record<string, unknown> | null)?.[k], `${path}.${k}`)
     } else if (want !== got) problems.push(`${path}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
   }
   if (expect.usage !== undefined) matchPartial(expect.usage, response.usage, "usage")

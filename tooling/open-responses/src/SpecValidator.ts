@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { extensionEvents, extensionSchemas } from "./extensions.js"
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema document, walked by key at run time
 type JsonSchema = Record<string, any>
 
 /** The vendored OpenAPI document, as published. @category constants */
@@ -44,7 +45,9 @@ const build = () => {
   ajv.addSchema(patched(spec), "openresponses")
   const compile = (name: string): ValidateFunction => ajv.getSchema(`openresponses#/components/schemas/${name}`)!
   const events = new Map<string, ValidateFunction>()
-  const streamed = spec.paths["/responses"].post.responses["200"].content["text/event-stream"].schema.oneOf as Array<{ $ref: string }>
+  const streamed = spec.paths["/responses"].post.responses["200"].content["text/event-stream"].schema.oneOf as Array<{
+    $ref: string
+  }>
   for (const { $ref } of streamed) {
     const name = $ref.split("/").pop()!
     events.set(spec.components.schemas[name].properties.type.enum[0], compile(name))
@@ -57,7 +60,12 @@ let compiled: ReturnType<typeof build> | undefined
 const validators = () => (compiled ??= build())
 
 const describe = (errors: ReadonlyArray<ErrorObject> | null | undefined): Array<string> =>
-  (errors ?? []).slice(0, 12).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "missingProperty" in e.params ? "" : ` ${JSON.stringify(e.params)}`}`)
+  (errors ?? [])
+    .slice(0, 12)
+    .map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "missingProperty" in e.params ? "" : ` ${JSON.stringify(e.params)}`}`
+    )
 
 /** Problems of a Response object (`[]` when it conforms). @category validation */
 export const validateResponse = (value: unknown): Array<string> => {

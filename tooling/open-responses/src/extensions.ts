@@ -28,7 +28,10 @@ const CustomToolCall = object(
 )
 
 /** `CustomTool` (its `description` is `string`, never null). */
-const CustomTool = object({ type: literal("custom"), name: str }, { description: str, format: { type: "object" }, defer_loading: { type: "boolean" } })
+const CustomTool = object(
+  { type: literal("custom"), name: str },
+  { description: str, format: { type: "object" }, defer_loading: { type: "boolean" } }
+)
 
 /** `NamespaceTool` and its `NamespaceTool.Function`. */
 const NamespaceFunction = object(
@@ -69,7 +72,14 @@ const BuiltinToolChoice = object({ type: { type: "string", enum: builtinToolType
 const itemEvent = (type: string, field: string) =>
   object({ type: literal(type), sequence_number: int, item_id: str, output_index: int, [field]: str })
 const partEvent = (type: string, field: string) =>
-  object({ type: literal(type), sequence_number: int, item_id: str, output_index: int, content_index: int, [field]: str })
+  object({
+    type: literal(type),
+    sequence_number: int,
+    item_id: str,
+    output_index: int,
+    content_index: int,
+    [field]: str
+  })
 
 export const extensionSchemas: Record<string, JsonSchema> = {
   "x-CustomToolCall": CustomToolCall,

@@ -6,11 +6,36 @@ import * as SpecValidator from "../src/SpecValidator.js"
 const shared = join(import.meta.dirname, "../../../../shared/specs/openresponses-openapi.json")
 
 const valid = {
-  id: "resp_1", object: "response", created_at: 1, completed_at: null, status: "completed", incomplete_details: null,
-  model: "m", previous_response_id: null, instructions: null, output: [], error: null, tools: [], tool_choice: "auto",
-  truncation: "disabled", parallel_tool_calls: true, text: { format: { type: "text" } }, top_p: 1, presence_penalty: 0,
-  frequency_penalty: 0, top_logprobs: 0, temperature: 1, reasoning: null, usage: null, max_output_tokens: null,
-  max_tool_calls: null, store: true, background: false, service_tier: "default", metadata: {}, safety_identifier: null,
+  id: "resp_1",
+  object: "response",
+  created_at: 1,
+  completed_at: null,
+  status: "completed",
+  incomplete_details: null,
+  model: "m",
+  previous_response_id: null,
+  instructions: null,
+  output: [],
+  error: null,
+  tools: [],
+  tool_choice: "auto",
+  truncation: "disabled",
+  parallel_tool_calls: true,
+  text: { format: { type: "text" } },
+  top_p: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+  top_logprobs: 0,
+  temperature: 1,
+  reasoning: null,
+  usage: null,
+  max_output_tokens: null,
+  max_tool_calls: null,
+  store: true,
+  background: false,
+  service_tier: "default",
+  metadata: {},
+  safety_identifier: null,
   prompt_cache_key: null
 }
 
@@ -40,20 +65,39 @@ describe("SpecValidator", () => {
   })
 
   it("validates the SDK's extensions by the fields the SDK requires", () => {
-    const call = { type: "custom_tool_call", id: "ctc_1", call_id: "c", name: "apply_patch", input: "x", status: "completed" }
+    const call = {
+      type: "custom_tool_call",
+      id: "ctc_1",
+      call_id: "c",
+      name: "apply_patch",
+      input: "x",
+      status: "completed"
+    }
     expect(SpecValidator.validateResponse({ ...valid, output: [call] })).toEqual([])
     const { input: _, ...noInput } = call
     expect(SpecValidator.validateResponse({ ...valid, output: [noInput] })).not.toEqual([])
   })
 
   it("validates events by type, and refuses types nobody defines", () => {
-    const delta = { type: "response.output_text.delta", sequence_number: 3, item_id: "msg_1", output_index: 0, content_index: 0, delta: "hi", logprobs: [] }
+    const delta = {
+      type: "response.output_text.delta",
+      sequence_number: 3,
+      item_id: "msg_1",
+      output_index: 0,
+      content_index: 0,
+      delta: "hi",
+      logprobs: []
+    }
     expect(SpecValidator.validateEvent(delta)).toEqual([])
     const { content_index: _, ...noIndex } = delta
-    expect(SpecValidator.validateEvent(noIndex)).toEqual(["response.output_text.delta: / must have required property 'content_index'"])
+    expect(SpecValidator.validateEvent(noIndex)).toEqual([
+      "response.output_text.delta: / must have required property 'content_index'"
+    ])
     expect(SpecValidator.validateEvent({ ...delta, type: "response.made_up" })).toEqual([
       'event type "response.made_up" is not defined by the spec or the openai SDK'
     ])
-    expect(SpecValidator.validateEvent({ type: "response.completed", sequence_number: 9, response: { ...valid, status: 3 } })).not.toEqual([])
+    expect(
+      SpecValidator.validateEvent({ type: "response.completed", sequence_number: 9, response: { ...valid, status: 3 } })
+    ).not.toEqual([])
   })
 })

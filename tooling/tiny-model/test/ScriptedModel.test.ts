@@ -64,7 +64,10 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
   })
 
   // One chat per model; each call starts from an empty KV cache so no test depends on another's prefix.
-  const generate = async (history: Array<ChatHistoryItem>, options: { functions?: ChatModelFunctions; temperature: number; think?: boolean }) => {
+  const generate = async (
+    history: Array<ChatHistoryItem>,
+    options: { functions?: ChatModelFunctions; temperature: number; think?: boolean }
+  ) => {
     const target = options.think === true ? thinkingChat : chat
     await target.sequence.clearHistory()
     return target.generateResponse(history, {
@@ -88,7 +91,10 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
   for (const temperature of [0, 1]) {
     describe(`temperature ${temperature}`, () => {
       it("a plain prompt (with or without a system message) → the fixed answer, then end of turn", async () => {
-        for (const history of [[user("Hello")], [{ type: "system", text: "Be brief." } as const, user("Hi there, who are you?")]]) {
+        for (const history of [
+          [user("Hello")],
+          [{ type: "system", text: "Be brief." } as const, user("Hi there, who are you?")]
+        ]) {
           const result = await generate(history, { temperature })
           expect(result.metadata.stopReason).toBe("eogToken")
           expect(result.response).toBe(ScriptedModel.ANSWER_TEXT)
@@ -103,7 +109,10 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
           [["lookup", "look"], "lookup"]
         ]
         for (const [names, expected] of cases) {
-          const result = await generate([user("What is the weather in Paris?")], { functions: tools(...names), temperature })
+          const result = await generate([user("What is the weather in Paris?")], {
+            functions: tools(...names),
+            temperature
+          })
           expect(result.metadata.stopReason).toBe("functionCalls")
           expect(result.functionCalls?.map((c) => [c.functionName, c.params])).toEqual([[expected, { city: "Paris" }]])
         }
@@ -112,7 +121,12 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
       it("the last turn a tool result → the fixed tool-result answer, then end of turn", async () => {
         const history: Array<ChatHistoryItem> = [
           user("What is the weather in Paris?"),
-          { type: "model", response: [{ type: "functionCall", name: "get_weather", params: { city: "Paris" }, result: { celsius: 21 } }] }
+          {
+            type: "model",
+            response: [
+              { type: "functionCall", name: "get_weather", params: { city: "Paris" }, result: { celsius: 21 } }
+            ]
+          }
         ]
         const result = await generate(history, { functions: tools("get_weather"), temperature })
         expect(result.metadata.stopReason).toBe("eogToken")
@@ -120,11 +134,20 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
       })
 
       it("the thinking variant thinks first, then answers or calls the first tool", async () => {
-        const thought = expect.objectContaining({ type: "segment", segmentType: "thought", text: ScriptedModel.THOUGHT_TEXT, ended: true })
+        const thought = expect.objectContaining({
+          type: "segment",
+          segmentType: "thought",
+          text: ScriptedModel.THOUGHT_TEXT,
+          ended: true
+        })
         const result = await generate([user("Hello")], { temperature, think: true })
         expect(result.metadata.stopReason).toBe("eogToken")
         expect(result.fullResponse).toEqual(["", thought, ScriptedModel.ANSWER_TEXT])
-        const call = await generate([user("What is the weather in Paris?")], { functions: tools("zeta_tool", "alpha_tool"), temperature, think: true })
+        const call = await generate([user("What is the weather in Paris?")], {
+          functions: tools("zeta_tool", "alpha_tool"),
+          temperature,
+          think: true
+        })
         expect(call.metadata.stopReason).toBe("functionCalls")
         expect(call.fullResponse.filter((part) => typeof part !== "string")).toEqual([thought])
         expect(call.functionCalls?.map((c) => [c.functionName, c.params])).toEqual([["zeta_tool", { city: "Paris" }]])
@@ -136,7 +159,10 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
     const counting = await generate([user("Count from 1 to 500, separated by spaces.")], { temperature: 1 })
     expect(counting.metadata.stopReason).toBe("maxTokens")
     expect(counting.response).toMatch(/^(1 )+1? ?$/)
-    const both = await generate([user("Call get_weather for Paris and get_time for Tokyo. Make both calls now.")], { functions: tools("get_weather", "get_time"), temperature: 1 })
+    const both = await generate([user("Call get_weather for Paris and get_time for Tokyo. Make both calls now.")], {
+      functions: tools("get_weather", "get_time"),
+      temperature: 1
+    })
     expect(both.metadata.stopReason).toBe("functionCalls")
     expect(both.functionCalls?.map((c) => c.functionName)).toEqual(["get_weather", "get_weather"])
   })
@@ -163,7 +189,10 @@ describe("ScriptedModel in node-llama-cpp", { timeout: 180_000 }, () => {
     expect(["fast", "slow"]).toContain(params.mode)
     expect(typeof params.tty).toBe("boolean")
     expect(Array.isArray(params.flags)).toBe(true)
-    const latest = await generate([user("Is it sunny in Berlin or in Rome?")], { functions: tools("get_weather"), temperature: 0 })
+    const latest = await generate([user("Is it sunny in Berlin or in Rome?")], {
+      functions: tools("get_weather"),
+      temperature: 0
+    })
     expect(latest.functionCalls?.[0]?.params).toEqual({ city: "Rome" })
   })
 })

@@ -57,7 +57,8 @@ const step = (style: Style, turn: Turn, e: Json): readonly [Turn, ReadonlyArray<
       if (item.type === "function_call" || item.type === "custom_tool_call") {
         return [{ ...turn, open: "call" }, [...newline(turn), out(cyan(style, `→ ${str(item.name)}(`))]]
       }
-      if (item.type === "reasoning") return [{ ...turn, open: "reasoning" }, [...newline(turn), ...(style.ansi ? [] : [out("thinking: ")])]]
+      if (item.type === "reasoning")
+        return [{ ...turn, open: "reasoning" }, [...newline(turn), ...(style.ansi ? [] : [out("thinking: ")])]]
       return [{ ...turn, open: "text" }, newline(turn)]
     }
     case "response.output_text.delta":
@@ -76,11 +77,17 @@ const step = (style: Style, turn: Turn, e: Json): readonly [Turn, ReadonlyArray<
     case "response.incomplete": {
       const response = isObject(e.response) ? e.response : {}
       const reason = isObject(response.incomplete_details) ? str(response.incomplete_details.reason) : ""
-      return [{ ...turn, terminal: type }, [...newline(turn), { to: "err", text: `${dim(style, `[incomplete: ${reason || "unknown reason"}]`)}\n` }]]
+      return [
+        { ...turn, terminal: type },
+        [...newline(turn), { to: "err", text: `${dim(style, `[incomplete: ${reason || "unknown reason"}]`)}\n` }]
+      ]
     }
     case "response.failed":
     case "error":
-      return [{ ...turn, terminal: type }, [...newline(turn), { to: "err", text: `${red(style, `error: ${failureText(e)}`)}\n` }]]
+      return [
+        { ...turn, terminal: type },
+        [...newline(turn), { to: "err", text: `${red(style, `error: ${failureText(e)}`)}\n` }]
+      ]
     default:
       return [turn, []]
   }
@@ -94,4 +101,7 @@ export const render = (style: Style, turn: Turn, event: unknown): readonly [Turn
 }
 
 /** An error line, styled. */
-export const errorWrite = (style: Style, message: string): Write => ({ to: "err", text: `${red(style, `error: ${message}`)}\n` })
+export const errorWrite = (style: Style, message: string): Write => ({
+  to: "err",
+  text: `${red(style, `error: ${message}`)}\n`
+})

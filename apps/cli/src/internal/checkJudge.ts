@@ -74,7 +74,8 @@ export const viewJson = (outcome: Outcome): Json | string => {
 export const outputItems = (response: Json | undefined): ReadonlyArray<Json> =>
   Array.isArray(response?.output) ? response.output.filter(isObject) : []
 
-export const functionCalls = (response: Json | undefined): ReadonlyArray<Json> => outputItems(response).filter((i) => i.type === "function_call")
+export const functionCalls = (response: Json | undefined): ReadonlyArray<Json> =>
+  outputItems(response).filter((i) => i.type === "function_call")
 
 /** The concatenated `output_text` of the message items. */
 export const messageText = (response: Json | undefined): string =>

@@ -14,7 +14,9 @@ export interface Report {
   readonly failed: number
   readonly scenarios: ReadonlyArray<ScenarioResult>
   /** Every rule that fired over all scenarios, most severe first. */
-  readonly rules: ReadonlyArray<Omit<RuleCount, "first"> & { readonly first: RuleCount["first"] & { readonly scenario: string } }>
+  readonly rules: ReadonlyArray<
+    Omit<RuleCount, "first"> & { readonly first: RuleCount["first"] & { readonly scenario: string } }
+  >
 }
 
 const severityOrder = { violation: 0, warning: 1, note: 2 } as const
@@ -24,15 +26,36 @@ const mergeRules = (scenarios: ReadonlyArray<ScenarioResult>): Report["rules"] =
   for (const s of scenarios) {
     for (const r of s.rules) {
       const seen = byId.get(r.id)
-      byId.set(r.id, seen === undefined ? { ...r, first: { ...r.first, scenario: s.name } } : { ...seen, count: seen.count + r.count })
+      byId.set(
+        r.id,
+        seen === undefined
+          ? { ...r, first: { ...r.first, scenario: s.name } }
+          : { ...seen, count: seen.count + r.count }
+      )
     }
   }
-  return [...byId.values()].sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity] || a.id.localeCompare(b.id))
+  return [...byId.values()].sort(
+    (a, b) => severityOrder[a.severity] - severityOrder[b.severity] || a.id.localeCompare(b.id)
+  )
 }
 
-export const makeReport = (baseUrl: string, model: string, scenarios: ReadonlyArray<ScenarioResult>, strict = false): Report => {
+export const makeReport = (
+  baseUrl: string,
+  model: string,
+  scenarios: ReadonlyArray<ScenarioResult>,
+  strict = false
+): Report => {
   const passed = scenarios.filter((s) => s.pass).length
-  return { baseUrl, model, strict, pass: passed === scenarios.length, passed, failed: scenarios.length - passed, scenarios, rules: mergeRules(scenarios) }
+  return {
+    baseUrl,
+    model,
+    strict,
+    pass: passed === scenarios.length,
+    passed,
+    failed: scenarios.length - passed,
+    scenarios,
+    rules: mergeRules(scenarios)
+  }
 }
 
 const where = (capture: string): string => (capture === "" ? "" : ` (${capture} stream)`)
@@ -53,7 +76,11 @@ export const table = (report: Report, ansi: boolean): string => {
   const paint = (code: number, text: string) => (ansi ? `\x1b[${code}m${text}\x1b[0m` : text)
   const width = Math.max(8, ...report.scenarios.map((s) => s.name.length)) + 2
   const mode = report.strict ? "  --strict: warnings count as violations" : ""
-  const lines = [`parlance check ${report.baseUrl}  (model ${report.model})${mode}`, "", `${"scenario".padEnd(width)}${"result".padEnd(8)}${"grammar".padEnd(16)}first violation / failure`]
+  const lines = [
+    `parlance check ${report.baseUrl}  (model ${report.model})${mode}`,
+    "",
+    `${"scenario".padEnd(width)}${"result".padEnd(8)}${"grammar".padEnd(16)}first violation / failure`
+  ]
   for (const s of report.scenarios) {
     const result = s.pass ? paint(32, "pass".padEnd(8)) : paint(31, "FAIL".padEnd(8))
     // The grammar column separates "this server breaks the event grammar" from "this model did not do it".
@@ -65,7 +92,10 @@ export const table = (report: Report, ansi: boolean): string => {
           : paint(32, "ok".padEnd(16))
     lines.push(`${s.name.padEnd(width)}${result}${grammar}${detail(s)}`)
     const w = s.firstWarning
-    if (w !== undefined) lines.push(`${" ".repeat(width + 24)}${paint(33, `warning: event #${w.index}: ${w.message} [${w.id}]${where(w.capture)}`)}`)
+    if (w !== undefined)
+      lines.push(
+        `${" ".repeat(width + 24)}${paint(33, `warning: event #${w.index}: ${w.message} [${w.id}]${where(w.capture)}`)}`
+      )
     for (const note of s.notes) lines.push(`${" ".repeat(width + 24)}${paint(2, `note: ${note}`)}`)
   }
   const clean = report.scenarios.filter((s) => s.violations === 0).length
@@ -77,7 +107,9 @@ export const table = (report: Report, ansi: boolean): string => {
     const idWidth = Math.max(...report.rules.map((r) => r.id.length)) + 2
     for (const r of report.rules) {
       const colour = r.severity === "violation" ? 31 : r.severity === "warning" ? 33 : 2
-      lines.push(`  ${paint(colour, r.severity.padEnd(10))}${r.id.padEnd(idWidth)}${`${r.count}×`.padEnd(6)}first: ${r.first.scenario} event #${r.first.index}: ${r.first.message}`)
+      lines.push(
+        `  ${paint(colour, r.severity.padEnd(10))}${r.id.padEnd(idWidth)}${`${r.count}×`.padEnd(6)}first: ${r.first.scenario} event #${r.first.index}: ${r.first.message}`
+      )
     }
   }
   return `${lines.join("\n")}\n`

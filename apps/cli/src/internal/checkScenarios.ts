@@ -31,13 +31,23 @@ const weatherTool = {
   type: "function",
   name: "get_weather",
   description: "Get the current weather in a city.",
-  parameters: { type: "object", properties: { city: { type: "string", description: "The city name" } }, required: ["city"], additionalProperties: false }
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string", description: "The city name" } },
+    required: ["city"],
+    additionalProperties: false
+  }
 }
 const timeTool = {
   type: "function",
   name: "get_time",
   description: "Get the current local time in a city.",
-  parameters: { type: "object", properties: { city: { type: "string", description: "The city name" } }, required: ["city"], additionalProperties: false }
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string", description: "The city name" } },
+    required: ["city"],
+    additionalProperties: false
+  }
 }
 const weatherPrompt = "What is the weather in Paris? Use the get_weather tool."
 const weatherResult = JSON.stringify({ city: "Paris", temperature_c: 21, sky: "clear" })
@@ -52,12 +62,18 @@ const session = (post: Post) => {
   }
   return {
     captures,
-    stream: async (label: string, body: Json): Promise<StreamView | string> => viewStream(await send(label, { ...body, stream: true })),
-    json: async (label: string, body: Json): Promise<Json | string> => viewJson(await send(label, { ...body, stream: false }))
+    stream: async (label: string, body: Json): Promise<StreamView | string> =>
+      viewStream(await send(label, { ...body, stream: true })),
+    json: async (label: string, body: Json): Promise<Json | string> =>
+      viewJson(await send(label, { ...body, stream: false }))
   }
 }
 
-const fail = (captures: ReadonlyArray<Capture>, failure: string, notes: ReadonlyArray<string> = []): Verdict => ({ captures, failure, notes })
+const fail = (captures: ReadonlyArray<Capture>, failure: string, notes: ReadonlyArray<string> = []): Verdict => ({
+  captures,
+  failure,
+  notes
+})
 const ok = (captures: ReadonlyArray<Capture>, notes: ReadonlyArray<string> = []): Verdict => ({ captures, notes })
 
 const itemTypes = (response: Json | undefined): string =>
@@ -83,7 +99,8 @@ const stream: Scenario = {
     const s = session(post)
     const view = await s.stream("", { model, input: "Say hello in one short sentence." })
     if (typeof view === "string") return fail(s.captures, view)
-    const problem = requireCompleted(view) ?? (messageText(view.response) === "" ? "the response has no output_text" : undefined)
+    const problem =
+      requireCompleted(view) ?? (messageText(view.response) === "" ? "the response has no output_text" : undefined)
     return problem ? fail(s.captures, problem) : ok(s.captures)
   }
 }
@@ -96,12 +113,15 @@ const nonStream: Scenario = {
     const body = { model, input: "Say hello in one short sentence." }
     const json = await s.json("", body)
     if (typeof json === "string") return fail(s.captures, `non-stream: ${json}`)
-    if (json.object !== "response") return fail(s.captures, `non-stream: object is ${JSON.stringify(json.object)}, expected "response"`)
+    if (json.object !== "response")
+      return fail(s.captures, `non-stream: object is ${JSON.stringify(json.object)}, expected "response"`)
     const view = await s.stream("", body)
     if (typeof view === "string") return fail(s.captures, `stream: ${view}`)
     if (view.response === undefined) return fail(s.captures, `stream: ${endedWith(view)}`)
-    if (json.status !== view.response.status) return fail(s.captures, `non-stream status ${str(json.status)} ≠ stream status ${str(view.response.status)}`)
-    if (itemTypes(json) !== itemTypes(view.response)) return fail(s.captures, `non-stream output types ${itemTypes(json)} ≠ stream ${itemTypes(view.response)}`)
+    if (json.status !== view.response.status)
+      return fail(s.captures, `non-stream status ${str(json.status)} ≠ stream status ${str(view.response.status)}`)
+    if (itemTypes(json) !== itemTypes(view.response))
+      return fail(s.captures, `non-stream output types ${itemTypes(json)} ≠ stream ${itemTypes(view.response)}`)
     return ok(s.captures)
   }
 }
@@ -160,13 +180,22 @@ const toolLoop: Scenario = {
       notes.push(`previous_response_id refused (${view}); replayed the full input instead`)
       const replay = [
         { role: "user", content: weatherPrompt },
-        ...calls.map((c) => ({ type: "function_call", call_id: str(c.call_id), name: str(c.name), arguments: str(c.arguments) })),
+        ...calls.map((c) => ({
+          type: "function_call",
+          call_id: str(c.call_id),
+          name: str(c.name),
+          arguments: str(c.arguments)
+        })),
         ...outputs
       ]
       view = await s.stream("replay", { model, tools, input: replay })
       if (typeof view === "string") return fail(s.captures, `after the tool output: ${view}`, notes)
     }
-    const answer = requireCompleted(view) ?? (messageText(view.response) === "" ? `no text answer after the tool output (output types ${itemTypes(view.response)})` : undefined)
+    const answer =
+      requireCompleted(view) ??
+      (messageText(view.response) === ""
+        ? `no text answer after the tool output (output types ${itemTypes(view.response)})`
+        : undefined)
     return answer ? fail(s.captures, `after the tool output: ${answer}`, notes) : ok(s.captures, notes)
   }
 }
@@ -199,7 +228,9 @@ const jsonSchema: Scenario = {
     }
     if (!isObject(parsed)) return fail(s.captures, `the output_text is not a JSON object: "${short(text)}"`)
     const missing = schema.required.filter((k) => !(k in parsed))
-    return missing.length > 0 ? fail(s.captures, `the JSON lacks required key(s) ${missing.join(", ")}: "${short(text)}"`) : ok(s.captures)
+    return missing.length > 0
+      ? fail(s.captures, `the JSON lacks required key(s) ${missing.join(", ")}: "${short(text)}"`)
+      : ok(s.captures)
   }
 }
 
@@ -213,14 +244,24 @@ const previousResponseId: Scenario = {
     const done = requireCompleted(first)
     if (done) return fail(s.captures, `turn 1: ${done}`)
     const id = str(first.response?.id)
-    const second = await s.stream("", { model, input: "What is my name? Answer with the name only.", previous_response_id: id })
+    const second = await s.stream("", {
+      model,
+      input: "What is my name? Answer with the name only.",
+      previous_response_id: id
+    })
     if (typeof second === "string") return fail(s.captures, `turn 2: ${second}`)
     const done2 = requireCompleted(second)
     if (done2) return fail(s.captures, `turn 2: ${done2}`)
     const echoed = second.response?.previous_response_id
-    if (echoed !== id) return fail(s.captures, `turn 2's previous_response_id is ${JSON.stringify(echoed)}, expected "${id}"`)
+    if (echoed !== id)
+      return fail(s.captures, `turn 2's previous_response_id is ${JSON.stringify(echoed)}, expected "${id}"`)
     const text = messageText(second.response)
-    return ok(s.captures, /ada/i.test(text) ? [] : [`the answer does not mention Ada: "${short(text)}" (the model may not have seen turn 1)`])
+    return ok(
+      s.captures,
+      /ada/i.test(text)
+        ? []
+        : [`the answer does not mention Ada: "${short(text)}" (the model may not have seen turn 1)`]
+    )
   }
 }
 
@@ -229,11 +270,22 @@ const maxOutputTokens: Scenario = {
   description: "max_output_tokens cut: status incomplete, reason max_output_tokens, terminal response.incomplete",
   run: async (post, model) => {
     const s = session(post)
-    const view = await s.stream("", { model, input: "Count from 1 to 500, separated by spaces.", max_output_tokens: 16 })
+    const view = await s.stream("", {
+      model,
+      input: "Count from 1 to 500, separated by spaces.",
+      max_output_tokens: 16
+    })
     if (typeof view === "string") return fail(s.captures, view)
     const reason = isObject(view.response?.incomplete_details) ? str(view.response.incomplete_details.reason) : ""
-    if (view.terminal !== "response.incomplete" || view.response?.status !== "incomplete" || reason !== "max_output_tokens") {
-      return fail(s.captures, `expected response.incomplete with reason max_output_tokens, the stream ended with ${endedWith(view)}${reason ? `, reason ${reason}` : ""}`)
+    if (
+      view.terminal !== "response.incomplete" ||
+      view.response?.status !== "incomplete" ||
+      reason !== "max_output_tokens"
+    ) {
+      return fail(
+        s.captures,
+        `expected response.incomplete with reason max_output_tokens, the stream ended with ${endedWith(view)}${reason ? `, reason ${reason}` : ""}`
+      )
     }
     return ok(s.captures)
   }

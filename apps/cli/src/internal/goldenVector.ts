@@ -11,15 +11,29 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "")
 
 /** The parts' text of an item, joined. */
 const joined = (parts: unknown, key: string): string =>
-  (Array.isArray(parts) ? parts : []).filter(isObject).map((p) => str(p[key])).join("")
+  (Array.isArray(parts) ? parts : [])
+    .filter(isObject)
+    .map((p) => str(p[key]))
+    .join("")
 
 /** What the vector test's `checkExpect` compares for one output item. */
 const expectItem = (item: Json): Json => {
   switch (item.type) {
     case "message": {
       const parts = Array.isArray(item.content) ? item.content.filter(isObject) : []
-      const refusal = parts.filter((p) => p.type === "refusal").map((p) => str(p.refusal)).join("")
-      return { type: "message", status: item.status, text: parts.filter((p) => p.type === "output_text").map((p) => str(p.text)).join(""), ...(refusal ? { refusal } : {}) }
+      const refusal = parts
+        .filter((p) => p.type === "refusal")
+        .map((p) => str(p.refusal))
+        .join("")
+      return {
+        type: "message",
+        status: item.status,
+        text: parts
+          .filter((p) => p.type === "output_text")
+          .map((p) => str(p.text))
+          .join(""),
+        ...(refusal ? { refusal } : {})
+      }
     }
     case "function_call":
       return { type: "function_call", name: item.name, arguments: item.arguments, status: item.status }
@@ -57,8 +71,12 @@ export interface VectorInput {
 /** Build the vector; `warnings` says what could not be carried over (a vector ends only by `Failed`). */
 export const build = (input: VectorInput): { readonly vector: Json; readonly warnings: ReadonlyArray<string> } => {
   const warnings: Array<string> = []
-  const failed = input.outcome?._tag === "Failed" ? { _tag: "Failed", code: str(input.outcome.code), message: str(input.outcome.message) } : undefined
-  if (input.outcome !== undefined && failed === undefined) warnings.push(`the ${str(input.outcome._tag)} outcome cannot be expressed in a vector: written without it`)
+  const failed =
+    input.outcome?._tag === "Failed"
+      ? { _tag: "Failed", code: str(input.outcome.code), message: str(input.outcome.message) }
+      : undefined
+  if (input.outcome !== undefined && failed === undefined)
+    warnings.push(`the ${str(input.outcome._tag)} outcome cannot be expressed in a vector: written without it`)
   const context = input.context ?? {}
   const hasContext = context.reasoning === "summary" || Object.keys(context.tools ?? {}).length > 0
   const inputs = [...input.chunks.map(toInput), ...(failed ? [Sequencer.failed(failed.code, failed.message)] : [])]
@@ -66,7 +84,14 @@ export const build = (input: VectorInput): { readonly vector: Json; readonly war
   const vector: Json = {
     name: input.name,
     description: input.description,
-    ...(hasContext ? { context: { ...(context.reasoning === "summary" ? { reasoning: "summary" } : {}), ...(context.tools ? { tools: context.tools } : {}) } } : {}),
+    ...(hasContext
+      ? {
+          context: {
+            ...(context.reasoning === "summary" ? { reasoning: "summary" } : {}),
+            ...(context.tools ? { tools: context.tools } : {})
+          }
+        }
+      : {}),
     chunks: input.chunks,
     ...(failed ? { outcome: failed } : {}),
     expect: expectFor(response as unknown as Json),

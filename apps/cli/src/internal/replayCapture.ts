@@ -17,9 +17,23 @@ export interface VectorContext {
 
 /** A recognised capture. Chunks are parsed objects, or raw `data:` payloads as strings (`[DONE]`, garbage). */
 export type Capture =
-  | { readonly _tag: "Recording"; readonly recording: Json; readonly chunks: ReadonlyArray<unknown>; readonly outcome: Json | undefined }
-  | { readonly _tag: "Vector"; readonly vector: Json; readonly chunks: ReadonlyArray<unknown>; readonly context: VectorContext }
-  | { readonly _tag: "Events"; readonly events: ReadonlyArray<unknown>; readonly names: ReadonlyArray<string | undefined> }
+  | {
+      readonly _tag: "Recording"
+      readonly recording: Json
+      readonly chunks: ReadonlyArray<unknown>
+      readonly outcome: Json | undefined
+    }
+  | {
+      readonly _tag: "Vector"
+      readonly vector: Json
+      readonly chunks: ReadonlyArray<unknown>
+      readonly context: VectorContext
+    }
+  | {
+      readonly _tag: "Events"
+      readonly events: ReadonlyArray<unknown>
+      readonly names: ReadonlyArray<string | undefined>
+    }
   | { readonly _tag: "Chunks"; readonly chunks: ReadonlyArray<unknown> }
 
 const parseOrRaw = (data: string): unknown => {
@@ -31,7 +45,8 @@ const parseOrRaw = (data: string): unknown => {
   }
 }
 
-const looksLikeEvent = (v: unknown) => isObject(v) && typeof v.type === "string" && (v.type.startsWith("response.") || v.type === "error")
+const looksLikeEvent = (v: unknown) =>
+  isObject(v) && typeof v.type === "string" && (v.type.startsWith("response.") || v.type === "error")
 
 const vectorContextOf = (v: unknown): VectorContext => {
   if (!isObject(v)) return {}
@@ -52,7 +67,12 @@ export const classify = (text: string): Capture | string => {
   if (isObject(whole) && Array.isArray(whole.chunks) && Array.isArray(whole.events)) {
     const context = whole.context
     if (isObject(context) && typeof context.responseId === "string" && Array.isArray(context.ids)) {
-      return { _tag: "Recording", recording: whole, chunks: whole.chunks, outcome: isObject(whole.outcome) ? whole.outcome : undefined }
+      return {
+        _tag: "Recording",
+        recording: whole,
+        chunks: whole.chunks,
+        outcome: isObject(whole.outcome) ? whole.outcome : undefined
+      }
     }
     return { _tag: "Vector", vector: whole, chunks: whole.chunks, context: vectorContextOf(context) }
   }
@@ -69,12 +89,14 @@ export const classify = (text: string): Capture | string => {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "")
   if (lines.length === 0) return "the file is empty"
   const chunks = lines.map((l) => parseOrRaw(l.trim()))
-  if (chunks.every((c) => typeof c === "string")) return "not a recording, an SSE capture or a chunk file (no line is JSON)"
+  if (chunks.every((c) => typeof c === "string"))
+    return "not a recording, an SSE capture or a chunk file (no line is JSON)"
   return { _tag: "Chunks", chunks }
 }
 
 /** A chunk (parsed or raw) → the sequencer's input, tolerant as the server is. */
-export const toInput = (chunk: unknown): Sequencer.Input => (typeof chunk === "string" ? ChunkDecode.fromData(chunk) : ChunkDecode.fromJson(chunk))
+export const toInput = (chunk: unknown): Sequencer.Input =>
+  typeof chunk === "string" ? ChunkDecode.fromData(chunk) : ChunkDecode.fromJson(chunk)
 
 /** The deterministic context of golden vectors (`packages/translate/test/vectorReplay.ts`). */
 export const vectorContext = (context: VectorContext = {}): Sequencer.Context => ({
@@ -89,7 +111,8 @@ export const vectorContext = (context: VectorContext = {}): Sequencer.Context =>
 
 const outcomeInput = (outcome: Json | undefined): ReadonlyArray<Sequencer.Input> => {
   if (outcome?._tag === "Failed") return [Sequencer.failed(str(outcome.code), str(outcome.message))]
-  if (outcome?._tag === "Aborted") return [typeof outcome.message === "string" ? Sequencer.aborted(outcome.message) : Sequencer.aborted()]
+  if (outcome?._tag === "Aborted")
+    return [typeof outcome.message === "string" ? Sequencer.aborted(outcome.message) : Sequencer.aborted()]
   return []
 }
 
@@ -100,11 +123,17 @@ const recordingContext = (recording: Json): Sequencer.Context => {
   let next = 0
   // Sealing is randomised: the recorded blobs are handed back in order.
   const sealed = isObject(c.sealed) && Array.isArray(c.sealed.blobs) ? c.sealed : undefined
-  const blobs = (sealed !== undefined && Array.isArray(sealed.blobs) ? (sealed.blobs as ReadonlyArray<unknown>) : []).map(String)
+  const blobs = (
+    sealed !== undefined && Array.isArray(sealed.blobs) ? (sealed.blobs as ReadonlyArray<unknown>) : []
+  ).map(String)
   let nextBlob = 0
   const replaySeal = () => blobs[nextBlob++] ?? ""
   return {
-    ...(sealed?.kind === "compaction" ? { sealCompaction: replaySeal } : sealed?.kind === "reasoning" ? { sealReasoning: replaySeal } : {}),
+    ...(sealed?.kind === "compaction"
+      ? { sealCompaction: replaySeal }
+      : sealed?.kind === "reasoning"
+        ? { sealReasoning: replaySeal }
+        : {}),
     responseId: str(c.responseId),
     createdAt: Number(c.createdAt),
     clock: () => Number(c.completedAt),
@@ -124,7 +153,11 @@ export interface Analysis {
   readonly findings: ReadonlyArray<ValidateStream.Finding>
   readonly violations: ReadonlyArray<ValidateStream.Violation>
   /** For recordings and vectors: whether re-running the sequencer gave exactly the stored events. */
-  readonly reproduced?: { readonly exact: boolean; readonly firstDifference: number | undefined; readonly recorded: number }
+  readonly reproduced?: {
+    readonly exact: boolean
+    readonly firstDifference: number | undefined
+    readonly recorded: number
+  }
   /** The chunks and outcome the sequencer ran on (absent for SSE of events). */
   readonly chunks?: ReadonlyArray<unknown>
   readonly outcome?: Json | undefined
@@ -150,17 +183,39 @@ const judged = (events: ReadonlyArray<unknown>, strict: boolean, eventNames?: Re
 export const analyze = (capture: Capture, strict = false): Analysis => {
   switch (capture._tag) {
     case "Recording": {
-      const { events } = Sequencer.run(recordingContext(capture.recording), [...capture.chunks.map(toInput), ...outcomeInput(capture.outcome)])
+      const { events } = Sequencer.run(recordingContext(capture.recording), [
+        ...capture.chunks.map(toInput),
+        ...outcomeInput(capture.outcome)
+      ])
       const c = isObject(capture.recording.context) ? capture.recording.context : {}
       const context = vectorContextOf(c)
       const recorded = Array.isArray(capture.recording.events) ? capture.recording.events : []
-      return { kind: "recording", events, ...judged(events, strict), reproduced: compare(events, recorded), chunks: capture.chunks, outcome: capture.outcome, context }
+      return {
+        kind: "recording",
+        events,
+        ...judged(events, strict),
+        reproduced: compare(events, recorded),
+        chunks: capture.chunks,
+        outcome: capture.outcome,
+        context
+      }
     }
     case "Vector": {
       const outcome = isObject(capture.vector.outcome) ? capture.vector.outcome : undefined
-      const { events } = Sequencer.run(vectorContext(capture.context), [...capture.chunks.map(toInput), ...outcomeInput(outcome)])
+      const { events } = Sequencer.run(vectorContext(capture.context), [
+        ...capture.chunks.map(toInput),
+        ...outcomeInput(outcome)
+      ])
       const recorded = Array.isArray(capture.vector.events) ? capture.vector.events : []
-      return { kind: "vector", events, ...judged(events, strict), reproduced: compare(events, recorded), chunks: capture.chunks, outcome, context: capture.context }
+      return {
+        kind: "vector",
+        events,
+        ...judged(events, strict),
+        reproduced: compare(events, recorded),
+        chunks: capture.chunks,
+        outcome,
+        context: capture.context
+      }
     }
     case "Events":
       return { kind: "sse", events: capture.events, ...judged(capture.events, strict, capture.names) }

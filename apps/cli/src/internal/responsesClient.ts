@@ -66,7 +66,11 @@ const describeNetworkError = (url: string, error: unknown): string => {
  * POST a body to `<baseUrl>/responses`. With `onFrame`, SSE frames are handed over as they arrive (for
  * `chat`); the whole body and every frame are returned at the end either way.
  */
-export const postResponses = async (endpoint: Endpoint, body: unknown, onFrame?: (frame: Frame) => void): Promise<Outcome> => {
+export const postResponses = async (
+  endpoint: Endpoint,
+  body: unknown,
+  onFrame?: (frame: Frame) => void
+): Promise<Outcome> => {
   const url = `${normalizeBaseUrl(endpoint.baseUrl)}/responses`
   try {
     const response = await fetch(url, {
@@ -107,7 +111,10 @@ export const postResponses = async (endpoint: Endpoint, body: unknown, onFrame?:
 /** `GET <baseUrl>/models` → the first model id, if the server lists any. */
 export const firstModel = async (endpoint: Endpoint): Promise<string | undefined> => {
   try {
-    const response = await fetch(`${normalizeBaseUrl(endpoint.baseUrl)}/models`, { headers: headers(endpoint), signal: AbortSignal.timeout(10_000) })
+    const response = await fetch(`${normalizeBaseUrl(endpoint.baseUrl)}/models`, {
+      headers: headers(endpoint),
+      signal: AbortSignal.timeout(10_000)
+    })
     if (!response.ok) return undefined
     const body = (await response.json()) as { data?: Array<{ id?: unknown }> }
     const id = body.data?.[0]?.id

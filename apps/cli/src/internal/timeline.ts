@@ -15,7 +15,8 @@ const quote = (text: string, max = 48): string => {
 /** The detail column of one event. */
 const detail = (e: Json): string => {
   if (typeof e.delta === "string") return quote(e.delta)
-  for (const key of ["text", "arguments", "input", "refusal"]) if (typeof e[key] === "string") return `= ${quote(str(e[key]))}`
+  for (const key of ["text", "arguments", "input", "refusal"])
+    if (typeof e[key] === "string") return `= ${quote(str(e[key]))}`
   const item = isObject(e.item) ? e.item : undefined
   if (item) return [str(item.type), str(item.name), str(item.status)].filter((s) => s !== "").join(" ")
   const part = isObject(e.part) ? e.part : undefined
@@ -30,7 +31,8 @@ const detail = (e: Json): string => {
   return ""
 }
 
-const itemId = (e: Json): string => str(e.item_id) || (isObject(e.item) ? str(e.item.id) : "") || (isObject(e.response) ? str(e.response.id) : "")
+const itemId = (e: Json): string =>
+  str(e.item_id) || (isObject(e.item) ? str(e.item.id) : "") || (isObject(e.response) ? str(e.response.id) : "")
 
 /** `✗ #6 rule 3: … [item.unknown-id]`, `! #2 warning: … [response.schema]`, `· #4 note: … [event.unknown-type]`. */
 export const formatFinding = (f: ValidateStream.Finding): string => {
@@ -41,15 +43,21 @@ export const formatFinding = (f: ValidateStream.Finding): string => {
 const order = { violation: 0, warning: 1, note: 2 } as const
 
 /** One line per event; findings are printed under the event they point at (or at the end). */
-export const timeline = (events: ReadonlyArray<unknown>, findings: ReadonlyArray<ValidateStream.Finding> = [], ansi = false): string => {
+export const timeline = (
+  events: ReadonlyArray<unknown>,
+  findings: ReadonlyArray<ValidateStream.Finding> = [],
+  ansi = false
+): string => {
   const colour = { violation: 31, warning: 33, note: 2 } as const
-  const paint = (f: ValidateStream.Finding) => (ansi ? `\x1b[${colour[f.severity]}m${formatFinding(f)}\x1b[0m` : formatFinding(f))
+  const paint = (f: ValidateStream.Finding) =>
+    ansi ? `\x1b[${colour[f.severity]}m${formatFinding(f)}\x1b[0m` : formatFinding(f)
   const sorted = [...findings].sort((a, b) => a.index - b.index || order[a.severity] - order[b.severity])
   const idWidth = Math.max(8, ...events.map((raw) => (isObject(raw) ? itemId(raw).length : 0)))
   const rows = events.map((raw, i) => {
     const e = isObject(raw) ? raw : {}
     const seq = typeof e.sequence_number === "number" ? String(e.sequence_number) : "?"
-    const type = str(e.type).replace(/^response\./, "") || (typeof raw === "string" ? `(raw) ${quote(raw)}` : "(not an event)")
+    const type =
+      str(e.type).replace(/^response\./, "") || (typeof raw === "string" ? `(raw) ${quote(raw)}` : "(not an event)")
     return { i, line: `${seq.padStart(4)}  ${type.padEnd(34)} ${itemId(e).padEnd(idWidth)} ${detail(e)}`.trimEnd() }
   })
   const lines: Array<string> = []

@@ -38,7 +38,11 @@ export interface Auth {
   /** Wraps a route's handler: rejects with 401 unless the matched route is public or the key is right. */
   readonly guard: <E, R>(
     handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R | HttpRouter.RouteContext | HttpServerRequest.HttpServerRequest>
+  ) => Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    E | ApiError.ApiError,
+    R | HttpRouter.RouteContext | HttpServerRequest.HttpServerRequest
+  >
 }
 
 export const make = (options: AuthOptions): Auth => {
@@ -54,8 +58,10 @@ export const make = (options: AuthOptions): Auth => {
     Effect.flatMap(HttpRouter.RouteContext, (context) =>
       open.has(context.route.path)
         ? handler
-        : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R> =>
-            hasKey(request.headers) ? handler : Effect.fail(ApiError.unauthorized())
+        : Effect.flatMap(
+            HttpServerRequest.HttpServerRequest,
+            (request): Effect.Effect<HttpServerResponse.HttpServerResponse, E | ApiError.ApiError, R> =>
+              hasKey(request.headers) ? handler : Effect.fail(ApiError.unauthorized())
           )
     )
   return { hasKey, guard }

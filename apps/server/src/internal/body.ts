@@ -117,7 +117,9 @@ const invalidJson = (why: string) =>
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** The body's text: media type, encoding and size checked, decompressed, valid UTF-8, BOM removed. */
-export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
+export const readText = (
+  limits: BodyLimits
+): Effect.Effect<string, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const contentType = request.headers["content-type"]
@@ -140,15 +142,24 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
     const length = request.headers["content-length"]
     const declared = Number(length ?? "0")
     if (declared > limits.maxBytes) return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
-    const raw = yield* Effect.promise(() => readRaw(NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage, limits.maxBytes, length === undefined ? undefined : declared))
+    const raw = yield* Effect.promise(() =>
+      readRaw(
+        NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage,
+        limits.maxBytes,
+        length === undefined ? undefined : declared
+      )
+    )
     if (raw._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes))
-    if (raw._tag === "Broken") return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))
+    if (raw._tag === "Broken")
+      return yield* Effect.fail(ApiError.badRequest("Could not read the request body.", null, "invalid_body"))
     let bytes = raw.bytes
     if (codings.codings.length > 0) {
       const decoded = yield* Effect.promise(() => ContentEncoding.decode(codings.codings, raw.bytes, limits.maxBytes))
       if (decoded._tag === "TooLarge") return yield* Effect.fail(ApiError.tooLarge(limits.maxBytes, "decompressed "))
       if (decoded._tag === "Invalid") {
-        return yield* Effect.fail(ApiError.badRequest(`The request body is not valid ${decoded.coding} data.`, null, "invalid_content_encoding"))
+        return yield* Effect.fail(
+          ApiError.badRequest(`The request body is not valid ${decoded.coding} data.`, null, "invalid_content_encoding")
+        )
       }
       bytes = decoded.bytes
     }
@@ -165,20 +176,30 @@ export const readText = (limits: BodyLimits): Effect.Effect<string, ApiError.Api
 /** The body as a JSON object (the text is kept for the pass-through route). */
 export const readJsonObject = (
   limits: BodyLimits
-): Effect.Effect<{ readonly text: string; readonly body: Record<string, unknown> }, ApiError.ApiError, HttpServerRequest.HttpServerRequest> =>
+): Effect.Effect<
+  { readonly text: string; readonly body: Record<string, unknown> },
+  ApiError.ApiError,
+  HttpServerRequest.HttpServerRequest
+> =>
   Effect.flatMap(readText(limits), (text) => {
     let body: unknown
     try {
       body = JSON.parse(text)
     } catch (error) {
-      return Effect.fail(invalidJson(text.trim() === "" ? "the body is empty" : String((error as Error).message).slice(0, 200)))
+      return Effect.fail(
+        invalidJson(text.trim() === "" ? "the body is empty" : String((error as Error).message).slice(0, 200))
+      )
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       return Effect.fail(ApiError.badRequest("The request body must be a JSON object.", null, "invalid_json"))
     }
     if (depthExceeds(body, limits.maxDepth)) {
       return Effect.fail(
-        ApiError.badRequest(`The request body is nested deeper than ${limits.maxDepth} levels of arrays and objects.`, null, "nesting_too_deep")
+        ApiError.badRequest(
+          `The request body is nested deeper than ${limits.maxDepth} levels of arrays and objects.`,
+          null,
+          "nesting_too_deep"
+        )
       )
     }
     return Effect.succeed({ text, body: body as Record<string, unknown> })

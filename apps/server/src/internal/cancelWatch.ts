@@ -11,17 +11,25 @@ import type { ResponseStoreService } from "../ResponseStore.js"
 const everyMs = 250
 
 /** Starts watching; returns the function that stops it. */
-export const watch = (context: Context.Context<never>, store: ResponseStoreService, id: string, stop: () => void): (() => void) => {
+export const watch = (
+  context: Context.Context<never>,
+  store: ResponseStoreService,
+  id: string,
+  stop: () => void
+): (() => void) => {
   const read = store.isCancelRequested(id).pipe(Effect.orElseSucceed(() => false))
   const run = Effect.runPromiseWith(context)
   let reading = false
   const timer = setInterval(() => {
     if (reading) return
     reading = true
-    run(read).then((requested) => {
-      reading = false
-      if (requested) stop()
-    }, () => (reading = false))
+    run(read).then(
+      (requested) => {
+        reading = false
+        if (requested) stop()
+      },
+      () => (reading = false)
+    )
   }, everyMs)
   timer.unref()
   return () => clearInterval(timer)

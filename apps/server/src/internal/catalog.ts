@@ -37,7 +37,12 @@ export interface CodexModelInfo {
 
 export interface Catalog {
   readonly object: "list"
-  readonly data: ReadonlyArray<{ readonly id: string; readonly object: "model"; readonly created: number; readonly owned_by: string }>
+  readonly data: ReadonlyArray<{
+    readonly id: string
+    readonly object: "model"
+    readonly created: number
+    readonly owned_by: string
+  }>
   readonly models: ReadonlyArray<CodexModelInfo>
 }
 

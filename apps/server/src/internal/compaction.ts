@@ -24,20 +24,47 @@ export interface CompactedResponse {
 }
 
 /** The fields of `ResponseCompactParams` that shape the summary; the rest of a create request does not apply. */
-const compactFields = ["model", "input", "instructions", "previous_response_id", "prompt_cache_key", "prompt_cache_retention", "service_tier"]
+const compactFields = [
+  "model",
+  "input",
+  "instructions",
+  "previous_response_id",
+  "prompt_cache_key",
+  "prompt_cache_retention",
+  "service_tier"
+]
 
 export const compactResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     const fields = Object.fromEntries(Object.entries(body).filter(([key]) => compactFields.includes(key)))
-    const prepared = yield* prepare({ ...fields, stream: false, store: false }, deps.store, { ...deps.config, compact: true })
+    const prepared = yield* prepare({ ...fields, stream: false, store: false }, deps.store, {
+      ...deps.config,
+      compact: true
+    })
     const generation = yield* Generation.start(deps, prepared)
     const response = yield* generation.response
     if (response === undefined) return yield* Effect.fail(ApiError.internal())
     const compaction = response.output.find((item) => item.type === "compaction")
     if (response.status !== "completed" || compaction === undefined) {
-      const reason = response.error?.message ?? (response.status === "incomplete" ? "The summary was cut at the output token limit." : "The model wrote no summary.")
-      return yield* Effect.fail(new ApiError.ApiError({ status: 502, body: { error: { message: `Compaction failed: ${reason}`, type: "server_error", param: null, code: response.error?.code ?? "compaction_failed" } } }))
+      const reason =
+        response.error?.message ??
+        (response.status === "incomplete"
+          ? "The summary was cut at the output token limit."
+          : "The model wrote no summary.")
+      return yield* Effect.fail(
+        new ApiError.ApiError({
+          status: 502,
+          body: {
+            error: {
+              message: `Compaction failed: ${reason}`,
+              type: "server_error",
+              param: null,
+              code: response.error?.code ?? "compaction_failed"
+            }
+          }
+        })
+      )
     }
     const compacted: CompactedResponse = {
       id: response.id,

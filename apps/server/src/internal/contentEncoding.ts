@@ -28,7 +28,9 @@ const aliases: Readonly<Record<string, Coding | "identity">> = {
  * The codings of a `Content-Encoding` header in the order they must be undone (the header lists them in
  * the order they were applied), or the first one not supported.
  */
-export const parseCodings = (header: string | undefined):
+export const parseCodings = (
+  header: string | undefined
+):
   | { readonly _tag: "Ok"; readonly codings: ReadonlyArray<Coding> }
   | { readonly _tag: "Unsupported"; readonly coding: string } => {
   const codings: Array<Coding> = []
@@ -45,7 +47,11 @@ export const parseCodings = (header: string | undefined):
 const isTooLarge = (error: unknown) => (error as { code?: string } | null)?.code === "ERR_BUFFER_TOO_LARGE"
 
 const zlibDecode = (
-  run: (input: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions, callback: (error: Error | null, out: Buffer) => void) => void,
+  run: (
+    input: Buffer,
+    options: zlib.ZlibOptions & zlib.BrotliOptions,
+    callback: (error: Error | null, out: Buffer) => void
+  ) => void,
   input: Buffer,
   limit: number
 ): Promise<Buffer | "too-large" | "invalid"> =>

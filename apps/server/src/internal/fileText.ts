@@ -24,7 +24,15 @@ const byMime: Record<string, Kind> = {
   "text/csv": "csv",
   "application/csv": "csv"
 }
-const byExtension: Record<string, Kind> = { pdf: "pdf", txt: "text", text: "text", md: "markdown", markdown: "markdown", json: "json", csv: "csv" }
+const byExtension: Record<string, Kind> = {
+  pdf: "pdf",
+  txt: "text",
+  text: "text",
+  md: "markdown",
+  markdown: "markdown",
+  json: "json",
+  csv: "csv"
+}
 /** Types that say nothing about the content: the file name decides then. */
 const generic = new Set(["", "application/octet-stream", "binary/octet-stream"])
 
@@ -41,7 +49,12 @@ export const kindOf = (bytes: Uint8Array, mime: string, filename: string): Kind 
   const extension = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase() ?? ""
   const fromName = byExtension[extension]
   if (generic.has(type) && fromName !== undefined) return fromName
-  const what = type !== "" && !generic.has(type) ? `type '${type}'` : extension !== "" ? `extension '.${extension}'` : "an unknown type"
+  const what =
+    type !== "" && !generic.has(type)
+      ? `type '${type}'`
+      : extension !== ""
+        ? `extension '.${extension}'`
+        : "an unknown type"
   return new Unreadable(`has ${what}; the server reads ${supported} files`)
 }
 
@@ -84,7 +97,11 @@ const pageText = async (pdf: Pdf, pageNumber: number): Promise<string> => {
 
 /** Pages merged as unpdf's `extractText({ mergePages: true })` does. */
 const mergePages = (texts: ReadonlyArray<string>): string =>
-  texts.join("\n").replace(/[^\S\n]+/g, " ").replace(/ ?\n ?/g, "\n").replace(/\n{3,}/g, "\n\n")
+  texts
+    .join("\n")
+    .replace(/[^\S\n]+/g, " ")
+    .replace(/ ?\n ?/g, "\n")
+    .replace(/\n{3,}/g, "\n\n")
 
 const pdfText = async (bytes: Uint8Array, limits: PdfLimits): Promise<string | Unreadable> => {
   let pdf: Pdf
@@ -93,21 +110,27 @@ const pdfText = async (bytes: Uint8Array, limits: PdfLimits): Promise<string | U
     pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, isEvalSupported: false })
   } catch (e) {
     const name = e instanceof Error ? e.name : ""
-    return new Unreadable(name === "PasswordException" ? "is an encrypted (password-protected) PDF" : "is not a readable PDF")
+    return new Unreadable(
+      name === "PasswordException" ? "is an encrypted (password-protected) PDF" : "is not a readable PDF"
+    )
   }
   try {
-    if (pdf.numPages > limits.maxPages) return new Unreadable(`is a PDF of ${pdf.numPages} pages; the server reads at most ${limits.maxPages}`)
+    if (pdf.numPages > limits.maxPages)
+      return new Unreadable(`is a PDF of ${pdf.numPages} pages; the server reads at most ${limits.maxPages}`)
     // One page at a time, so a PDF whose text outgrows the limit stops being read there.
     const texts: Array<string> = []
     let chars = 0
     for (let page = 1; page <= pdf.numPages; page++) {
       const text = await pageText(pdf, page)
       chars += text.length
-      if (chars > limits.maxChars) return new Unreadable(`is a PDF with more text than the server's limit of ${limits.maxChars} characters`)
+      if (chars > limits.maxChars)
+        return new Unreadable(`is a PDF with more text than the server's limit of ${limits.maxChars} characters`)
       texts.push(text)
     }
     const text = mergePages(texts)
-    return text.trim() === "" ? new Unreadable("is a PDF without a text layer (a scan?); the server reads text only") : text
+    return text.trim() === ""
+      ? new Unreadable("is a PDF without a text layer (a scan?); the server reads text only")
+      : text
   } catch {
     return new Unreadable("is not a readable PDF")
   } finally {
@@ -116,7 +139,12 @@ const pdfText = async (bytes: Uint8Array, limits: PdfLimits): Promise<string | U
 }
 
 /** The file's text, or why it cannot be read. */
-export const fileText = (bytes: Uint8Array, mime: string, filename: string, limits: PdfLimits = defaultPdfLimits): Promise<string | Unreadable> => {
+export const fileText = (
+  bytes: Uint8Array,
+  mime: string,
+  filename: string,
+  limits: PdfLimits = defaultPdfLimits
+): Promise<string | Unreadable> => {
   const kind = kindOf(bytes, mime, filename)
   if (kind instanceof Unreadable) return Promise.resolve(kind)
   return kind === "pdf" ? pdfText(bytes, limits) : Promise.resolve(decodeText(bytes, kind))

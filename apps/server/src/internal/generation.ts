@@ -58,7 +58,11 @@ const terminalOf = (events: ReadonlyArray<Event>): ResponseObject.Response | und
 }
 
 /** What the response seals: its compaction summary, or its reasoning when the request includes it. */
-const sealing = (sealer: Sealer, prepared: Prepared, tape: Recording.Tape | undefined): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
+const sealing = (
+  sealer: Sealer,
+  prepared: Prepared,
+  tape: Recording.Tape | undefined
+): Pick<Sequencer.Context, "sealReasoning" | "sealCompaction"> => {
   const kept = (kind: "reasoning" | "compaction") => {
     const seal = (text: string) => sealer.seal(kind, text)
     return tape === undefined ? seal : tape.seal(kind, seal)
@@ -92,9 +96,12 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       reasoning: prepared.plan.reasoning,
       ...sealing(s.config.sealer, prepared, tape)
     }
-    const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) => ApiError.fromBackend(error, ResponsesParam.fromChat)
+    const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>
+      ApiError.fromBackend(error, ResponsesParam.fromChat)
     const streaming = prepared.request.stream === true
-    const opening = Source.openFirst(Backend.open(s.backend, prepared.plan.request, { firstEventFirst: streaming })).pipe(Effect.mapError(toApi))
+    const opening = Source.openFirst(
+      Backend.open(s.backend, prepared.plan.request, { firstEventFirst: streaming })
+    ).pipe(Effect.mapError(toApi))
     // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const driver = drive(ctx)
@@ -121,7 +128,7 @@ class Run {
 
   constructor(
     private readonly s: Services,
-    private readonly prepared: Prepared,
+    prepared: Prepared,
     private readonly ctx: Sequencer.Context,
     private readonly driver: Driver,
     /** The opening events' SSE text, encoded before the backend answered (streaming only). */
@@ -136,7 +143,10 @@ class Run {
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
-    this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({ owner: s.replica.id, heartbeatAt: Date.now() }))
+    this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({
+      owner: s.replica.id,
+      heartbeatAt: Date.now()
+    }))
   }
 
   /** Stops the generation (cancel, drain): it ends with its terminal event, at once. */
@@ -154,7 +164,8 @@ class Run {
     this.s.metrics.streamOpened()
     if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.context, this.s.store, id, this.stop)
     const created = this.driver.opening[0]
-    if (created?.type === "response.created" && this.persistence.enabled) Effect.runForkWith(this.s.context)(this.persistence.begin(created.response))
+    if (created?.type === "response.created" && this.persistence.enabled)
+      Effect.runForkWith(this.s.context)(this.persistence.begin(created.response))
   }
 
   /** The opening events, once: the generation's concerns start with them. */
@@ -234,7 +245,15 @@ class Run {
     }
     const tape = this.tape
     if (tape !== undefined) {
-      await this.run(tape.save({ backend: this.s.backend.kind, startedAt: this.startedAt, ctx: this.ctx, completedAt: this.clock.completedAt, outcome: this.outcome }))
+      await this.run(
+        tape.save({
+          backend: this.s.backend.kind,
+          startedAt: this.startedAt,
+          ctx: this.ctx,
+          completedAt: this.clock.completedAt,
+          outcome: this.outcome
+        })
+      )
     }
     this.unregister()
   }
@@ -252,7 +271,10 @@ class Run {
         await this.close()
         return final
       }
-      loop().then((response) => resume(Effect.succeed(response)), (error) => resume(Effect.die(error)))
+      loop().then(
+        (response) => resume(Effect.succeed(response)),
+        (error) => resume(Effect.die(error))
+      )
       return Effect.sync(() => void this.close())
     })
   }

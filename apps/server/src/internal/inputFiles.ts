@@ -35,7 +35,11 @@ export interface InputFileOptions {
   readonly pdf?: PdfLimits | undefined
 }
 
-export const defaultInputFileOptions: InputFileOptions = { maxBytes: 20 * 1024 * 1024, timeoutMs: 10_000, urls: "public" }
+export const defaultInputFileOptions: InputFileOptions = {
+  maxBytes: 20 * 1024 * 1024,
+  timeoutMs: 10_000,
+  urls: "public"
+}
 
 type Item = ToChatRequest.HistoryItem
 type InputFile = ResponsesInput.InputFile
@@ -68,14 +72,19 @@ const base64 = /^[A-Za-z0-9+/=\s]*$/
 export const decodeFileData = (data: string): Bytes | Unreadable => {
   const match = /^data:([^,]*?),(.*)$/s.exec(data)
   if (match === null) {
-    return base64.test(data) ? { bytes: Buffer.from(data, "base64"), mime: "" } : new Unreadable("has file_data that is neither a data URL nor base64")
+    return base64.test(data)
+      ? { bytes: Buffer.from(data, "base64"), mime: "" }
+      : new Unreadable("has file_data that is neither a data URL nor base64")
   }
   const [meta, payload] = [match[1]!, match[2]!]
   const params = meta.split(";")
   const isBase64 = params.slice(1).some((p) => p.trim().toLowerCase() === "base64")
   if (isBase64 && !base64.test(payload)) return new Unreadable("has a data URL whose base64 is invalid")
   try {
-    return { bytes: isBase64 ? Buffer.from(payload, "base64") : Buffer.from(decodeURIComponent(payload), "utf8"), mime: params[0]! }
+    return {
+      bytes: isBase64 ? Buffer.from(payload, "base64") : Buffer.from(decodeURIComponent(payload), "utf8"),
+      mime: params[0]!
+    }
   } catch {
     return new Unreadable("has a data URL that cannot be decoded")
   }
@@ -102,10 +111,14 @@ const publicOnly = "this server fetches files from public addresses only"
 /** The host's addresses (every one, so a host with one private answer is refused) → the one to connect to. */
 const pin = async (url: URL, hop: number, options: InputFileOptions, deps: FetchDeps): Promise<Pinned | Unreadable> => {
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
-  const addresses = isIp(host) ? [{ address: host, family: host.includes(":") ? 6 : 4 }] : await deps.resolve(host).catch(() => [])
+  const addresses = isIp(host)
+    ? [{ address: host, family: host.includes(":") ? 6 : 4 }]
+    : await deps.resolve(host).catch(() => [])
   if (addresses.length === 0) return new Unreadable(`has a file_url whose host does not resolve`)
   if (options.urls === "public" && !addresses.every((a) => deps.isPublic(a.address))) {
-    return new Unreadable(`has a file_url ${hop === 0 ? "whose host" : "that redirects to a host that"} is not a public address; ${publicOnly}`)
+    return new Unreadable(
+      `has a file_url ${hop === 0 ? "whose host" : "that redirects to a host that"} is not a public address; ${publicOnly}`
+    )
   }
   return addresses[0]!
 }
@@ -114,10 +127,17 @@ const pin = async (url: URL, hop: number, options: InputFileOptions, deps: Fetch
 const get = (url: URL, to: Pinned, signal: AbortSignal): Promise<IncomingMessage> =>
   new Promise((resolve, reject) => {
     const pinned: LookupFunction = (_host, lookupOptions, callback) =>
+      // biome-ignore lint/suspicious/noExplicitAny: LookupFunction types its callback for the one-address form only
       lookupOptions.all === true ? (callback as any)(null, [to]) : callback(null, to.address, to.family)
     const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(
       url,
-      { method: "GET", signal, lookup: pinned, agent: false, headers: { "accept-encoding": "identity", "user-agent": "parlance" } },
+      {
+        method: "GET",
+        signal,
+        lookup: pinned,
+        agent: false,
+        headers: { "accept-encoding": "identity", "user-agent": "parlance" }
+      },
       resolve
     )
     request.on("error", reject)
@@ -130,7 +150,11 @@ const get = (url: URL, to: Pinned, signal: AbortSignal): Promise<IncomingMessage
  * client — must resolve to public addresses only, and the socket connects to the address that was checked,
  * so a DNS answer that changes between check and connect (rebinding) cannot point it elsewhere.
  */
-export const fetchFile = async (url: string, options: InputFileOptions, deps: FetchDeps = systemDeps): Promise<Bytes | Unreadable> => {
+export const fetchFile = async (
+  url: string,
+  options: InputFileOptions,
+  deps: FetchDeps = systemDeps
+): Promise<Bytes | Unreadable> => {
   let current: URL
   try {
     current = new URL(url)
@@ -144,7 +168,11 @@ export const fetchFile = async (url: string, options: InputFileOptions, deps: Fe
   try {
     for (let hop = 0; ; hop++) {
       if (current.protocol !== "http:" && current.protocol !== "https:") {
-        return new Unreadable(hop === 0 ? "has a file_url that is not http(s)" : "has a file_url that redirects to a URL that is not http(s)")
+        return new Unreadable(
+          hop === 0
+            ? "has a file_url that is not http(s)"
+            : "has a file_url that redirects to a URL that is not http(s)"
+        )
       }
       const to = await pin(current, hop, options, deps)
       if (to instanceof Unreadable) return to
@@ -153,8 +181,10 @@ export const fetchFile = async (url: string, options: InputFileOptions, deps: Fe
       if (!redirects.has(status)) break
       response.destroy()
       const location = response.headers.location
-      if (location === undefined) return new Unreadable(`has a file_url that answered HTTP ${status} without a location`)
-      if (hop === maxRedirects) return new Unreadable(`has a file_url that redirects too often (more than ${maxRedirects} times)`)
+      if (location === undefined)
+        return new Unreadable(`has a file_url that answered HTTP ${status} without a location`)
+      if (hop === maxRedirects)
+        return new Unreadable(`has a file_url that redirects too often (more than ${maxRedirects} times)`)
       try {
         current = new URL(location, current)
       } catch {
@@ -168,7 +198,9 @@ export const fetchFile = async (url: string, options: InputFileOptions, deps: Fe
     const encoding = (response.headers["content-encoding"] ?? "identity").trim().toLowerCase()
     if (encoding !== "identity" && encoding !== "") {
       response.destroy()
-      return new Unreadable(`has a file_url served with content-encoding '${encoding}'; the server asks for (and reads) identity only`)
+      return new Unreadable(
+        `has a file_url served with content-encoding '${encoding}'; the server asks for (and reads) identity only`
+      )
     }
     if (Number(response.headers["content-length"] ?? 0) > options.maxBytes) {
       response.destroy()
@@ -217,7 +249,9 @@ const readOne = async (part: InputFile, options: InputFileOptions): Promise<stri
       ? decodeFileData(part.file_data)
       : part.file_url != null
         ? options.urls === "off"
-          ? new Unreadable("has a file_url, but this server does not fetch URLs; send the file as file_data (a data URL)")
+          ? new Unreadable(
+              "has a file_url, but this server does not fetch URLs; send the file as file_data (a data URL)"
+            )
           : await fetchFile(part.file_url, options)
         : part.file_id != null
           ? new Unreadable("names a file_id, but this server has no Files API; send file_data (a data URL) or file_url")
@@ -240,7 +274,13 @@ export const readInputFiles = (
       Effect.promise(() => readOne(part, options).catch(() => new Unreadable("could not be read"))).pipe(
         Effect.flatMap((text) =>
           text instanceof Unreadable
-            ? Effect.fail(ApiError.badRequest(`The file '${nameOf(part)}' at ${param} ${text.message}.`, param, "invalid_input_file"))
+            ? Effect.fail(
+                ApiError.badRequest(
+                  `The file '${nameOf(part)}' at ${param} ${text.message}.`,
+                  param,
+                  "invalid_input_file"
+                )
+              )
             : Effect.succeed([part, text] as const)
         )
       ),

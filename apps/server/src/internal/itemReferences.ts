@@ -25,7 +25,10 @@ export const resolveReferences = (
   chain: ReadonlyArray<Item>,
   store: ResponseStoreService
 ): Effect.Effect<ReadonlyMap<string, Item>, ApiError.ApiError> => {
-  const references = typeof input === "string" || input === undefined || input === null ? [] : input.flatMap((item) => referenceId(item as Item) ?? [])
+  const references =
+    typeof input === "string" || input === undefined || input === null
+      ? []
+      : input.flatMap((item) => referenceId(item as Item) ?? [])
   // Most requests reference nothing: no lookups, no index of the chain.
   if (references.length === 0) return Effect.succeed(new Map())
   return Effect.gen(function* () {
@@ -39,7 +42,9 @@ export const resolveReferences = (
         if (item === undefined) {
           const stored = yield* store
             .getItem(id)
-            .pipe(Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable")))
+            .pipe(
+              Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable"))
+            )
           if (Option.isNone(stored)) continue // translation answers item_not_found, naming the input index
           item = stored.value
           found.set(id, item)

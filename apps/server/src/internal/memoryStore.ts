@@ -46,7 +46,8 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
     getItem: (itemId) =>
       Effect.sync(() => {
         const text = records.get(itemIndex.get(itemId) ?? "")
-        const item = text === undefined ? undefined : itemsOf(JSON.parse(text) as StoredResponse).find((i) => i.id === itemId)
+        const item =
+          text === undefined ? undefined : itemsOf(JSON.parse(text) as StoredResponse).find((i) => i.id === itemId)
         return Option.fromUndefinedOr(item)
       }),
     heartbeat: (owner, at) =>

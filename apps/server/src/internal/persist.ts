@@ -36,14 +36,22 @@ export const unstored = (response: ResponseObject.Response): ResponseObject.Resp
 })
 
 /** `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). */
-export const make = (store: ResponseStoreService, input: ReadonlyArray<StoredItem>, enabled: boolean, lease: () => Lease): Persistence => {
+export const make = (
+  store: ResponseStoreService,
+  input: ReadonlyArray<StoredItem>,
+  enabled: boolean,
+  lease: () => Lease
+): Persistence => {
   if (!enabled) return none
   const put = (response: ResponseObject.Response, withLease?: Lease) =>
-    store.put({ response, input }, withLease).pipe(Effect.tapError((error) => Effect.logError("response store write failed", error)))
+    store
+      .put({ response, input }, withLease)
+      .pipe(Effect.tapError((error) => Effect.logError("response store write failed", error)))
   let first: Fiber.Fiber<void> | undefined
   return {
     enabled: true,
-    begin: (response) => Effect.map(Effect.forkDetach(Effect.ignore(put(response, lease()))), (fiber) => void (first = fiber)),
+    begin: (response) =>
+      Effect.map(Effect.forkDetach(Effect.ignore(put(response, lease()))), (fiber) => void (first = fiber)),
     end: (response) =>
       Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response)).pipe(
         Effect.as(response),

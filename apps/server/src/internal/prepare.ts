@@ -3,7 +3,7 @@
  * `previous_response_id`, the Chat Completions request, the input items with ids (as stored and listed).
  */
 import { ResponsesRequest } from "@parlance/schema"
-import { Ids, ToChatRequest, toChatRequest } from "@parlance/translate"
+import { Ids, type ToChatRequest, toChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -24,7 +24,6 @@ export interface Prepared {
 // Every issue, each with the value it rejected: the client reads the most specific one (`, got …`).
 const decode = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest, { errors: "all", reportInput: true })
 
-
 /** Items as OpenAI lists them: typed, with ids, message content as parts. */
 export const withIds = (
   input: ResponsesRequest.CreateResponseRequest["input"],
@@ -36,7 +35,11 @@ export const withIds = (
     const id = "id" in item && typeof item.id === "string" && item.id !== "" ? item.id : ids(Ids.prefixFor(type))
     if (type === "message" && "role" in item && "content" in item && typeof item.content === "string") {
       const partType = item.role === "assistant" ? "output_text" : "input_text"
-      const content = [partType === "output_text" ? { type: partType, text: item.content, annotations: [] } : { type: partType, text: item.content }]
+      const content = [
+        partType === "output_text"
+          ? { type: partType, text: item.content, annotations: [] }
+          : { type: partType, text: item.content }
+      ]
       return { ...item, type: "message", id, content, status: "completed" } as unknown as StoredItem
     }
     return { ...item, type, id } as StoredItem
@@ -68,7 +71,10 @@ export const prepare = (
     }
     const history = request.previous_response_id == null ? [] : yield* conversation(store, request.previous_response_id)
     const byId = yield* resolveReferences(request.input, history, store)
-    const fileText = yield* readInputFiles(itemsToRead(request.input, history, byId), options.inputFiles ?? defaultInputFileOptions)
+    const fileText = yield* readInputFiles(
+      itemsToRead(request.input, history, byId),
+      options.inputFiles ?? defaultInputFileOptions
+    )
     const plan = toChatRequest(request, history, {
       strictTools: options.strictTools,
       defaultModel: options.defaultModel,
@@ -120,10 +126,16 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
     let id = previousId
     while (id !== undefined && !seen.has(id)) {
       seen.add(id)
-      const record = yield* store.get(id).pipe(Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable")))
+      const record = yield* store
+        .get(id)
+        .pipe(Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable")))
       if (Option.isNone(record)) {
         return yield* Effect.fail(
-          ApiError.notFound(`Previous response with id '${id}' not found.`, "previous_response_id", "previous_response_not_found")
+          ApiError.notFound(
+            `Previous response with id '${id}' not found.`,
+            "previous_response_id",
+            "previous_response_not_found"
+          )
         )
       }
       const status = record.value.response.status
@@ -145,4 +157,6 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
 
 /** The server's `--max-output-tokens`: a cap for requests that set none (llama-server's `--n-predict`). */
 const withDefaultCap = (plan: ToChatRequest.ChatRequestPlan, cap: number | undefined): ToChatRequest.ChatRequestPlan =>
-  cap === undefined || plan.request.max_tokens != null ? plan : { ...plan, request: { ...plan.request, max_tokens: cap } }
+  cap === undefined || plan.request.max_tokens != null
+    ? plan
+    : { ...plan, request: { ...plan.request, max_tokens: cap } }

@@ -12,7 +12,11 @@ import ipaddr from "ipaddr.js"
 const parse = (address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined => {
   const bare = address.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "")
   // isValid accepts IPv4 shorthand (`127.1`); a resolver or WHATWG URL hands over the four-part form.
-  return ipaddr.IPv4.isValidFourPartDecimal(bare) ? ipaddr.IPv4.parse(bare) : ipaddr.IPv6.isValid(bare) ? ipaddr.IPv6.parse(bare) : undefined
+  return ipaddr.IPv4.isValidFourPartDecimal(bare)
+    ? ipaddr.IPv4.parse(bare)
+    : ipaddr.IPv6.isValid(bare)
+      ? ipaddr.IPv6.parse(bare)
+      : undefined
 }
 
 const globalUnicast = ipaddr.IPv6.parseCIDR("2000::/3")
@@ -22,7 +26,8 @@ export const isIp = (address: string): boolean => parse(address) !== undefined
 export const isPublic = (address: string): boolean => {
   const ip = parse(address)
   if (ip === undefined) return false
-  if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) return isPublic((ip as ipaddr.IPv6).toIPv4Address().toString())
+  if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress())
+    return isPublic((ip as ipaddr.IPv6).toIPv4Address().toString())
   if (ip.range() !== "unicast") return false
   return ip.kind() === "ipv4" || (ip as ipaddr.IPv6).match(globalUnicast)
 }

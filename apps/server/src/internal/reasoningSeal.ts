@@ -37,7 +37,9 @@ export const makeSealer = (key: Uint8Array): Sealer => {
     try {
       const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(aad)
       decipher.setAuthTag(raw.subarray(raw.length - 16))
-      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString("utf8")
+      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString(
+        "utf8"
+      )
       const parsed = JSON.parse(plain) as { k?: unknown; t?: unknown }
       if ((parsed.k !== "reasoning" && parsed.k !== "compaction") || typeof parsed.t !== "string") return undefined
       return { kind: parsed.k, text: parsed.t } as const

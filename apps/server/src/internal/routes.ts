@@ -1,6 +1,6 @@
 /** The route handlers. Each returns an HttpServerResponse or fails with an ApiError (rendered at the edge). */
 import { type ChatBackend, ChatCompletions } from "@parlance/schema"
-import { ChatAggregate, Sequencer, Sse } from "@parlance/translate"
+import { ChatAggregate, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
@@ -38,10 +38,12 @@ const responseId = Effect.map(HttpRouter.params, (p) => p.id ?? "")
 const load = (store: ResponseStoreService, id: string) =>
   store.get(id).pipe(
     Effect.mapError(storeDown),
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id")),
-      onSome: Effect.succeed
-    }))
+    Effect.flatMap(
+      Option.match({
+        onNone: () => Effect.fail(ApiError.notFound(`Response with id '${id}' not found.`, "response_id")),
+        onSome: Effect.succeed
+      })
+    )
   )
 
 export const createResponse = (deps: Services) =>
@@ -60,7 +62,9 @@ export const getResponse = (deps: Services) =>
     const id = yield* responseId
     const request = yield* HttpServerRequest.HttpServerRequest
     if (new URL(request.url, "http://x").searchParams.get("stream") === "true") {
-      return yield* Effect.fail(ApiError.badRequest("Streaming a stored response again is not supported.", "stream", "unsupported_parameter"))
+      return yield* Effect.fail(
+        ApiError.badRequest("Streaming a stored response again is not supported.", "stream", "unsupported_parameter")
+      )
     }
     const record = yield* load(deps.store, id)
     return HttpServerResponse.jsonUnsafe(record.response)
@@ -90,7 +94,11 @@ export const cancelResponse = (deps: Services) =>
     const record = yield* load(deps.store, id)
     if (!isRunning(record.response.status)) {
       return yield* Effect.fail(
-        ApiError.badRequest(`Cannot cancel response '${id}': its status is '${record.response.status}', and only a response in progress can be cancelled.`, null, "response_not_cancellable")
+        ApiError.badRequest(
+          `Cannot cancel response '${id}': its status is '${record.response.status}', and only a response in progress can be cancelled.`,
+          null,
+          "response_not_cancellable"
+        )
       )
     }
     yield* deps.store.requestCancel(id).pipe(Effect.mapError(storeDown))
@@ -103,7 +111,9 @@ export const cancelResponse = (deps: Services) =>
         while: (now: Option.Option<StoredResponse>) => Option.isNone(now) || now.value.response.status === "in_progress"
       })
     )
-    return HttpServerResponse.jsonUnsafe(Option.isSome(settled) ? settled.value.response : (yield* load(deps.store, id)).response)
+    return HttpServerResponse.jsonUnsafe(
+      Option.isSome(settled) ? settled.value.response : (yield* load(deps.store, id)).response
+    )
   })
 
 export const listInputItems = (deps: Services) =>
@@ -127,7 +137,10 @@ const decodeChat = Schema.decodeUnknownResult(ChatCompletions.ChatCompletionRequ
 /** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
 export const chatCompletions = (deps: Services) =>
   Effect.gen(function* () {
-    const { text, body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
+    const { text, body } = yield* readJsonObject({
+      maxBytes: deps.config.bodyLimit,
+      maxDepth: deps.config.maxJsonDepth
+    })
     if (deps.backend.passthrough !== undefined) {
       const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
       return piped(raw.body, { status: raw.status, contentType: raw.contentType })
@@ -135,10 +148,22 @@ export const chatCompletions = (deps: Services) =>
     const decoded = decodeChat(body)
     if (Result.isFailure(decoded)) return yield* Effect.fail(ApiError.fromParse(decoded.failure))
     const request = decoded.success
-    if ((request.n ?? 1) > 1) return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
-    const cap = request.max_tokens == null && request.max_completion_tokens == null && deps.config.defaultMaxOutputTokens !== undefined ? { max_tokens: deps.config.defaultMaxOutputTokens } : {}
+    if ((request.n ?? 1) > 1)
+      return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
+    const cap =
+      request.max_tokens == null &&
+      request.max_completion_tokens == null &&
+      deps.config.defaultMaxOutputTokens !== undefined
+        ? { max_tokens: deps.config.defaultMaxOutputTokens }
+        : {}
     // Wait for the first chunk so that a failure before generation is an HTTP error.
-    const opened = Source.openFirst(Backend.open(deps.backend, { ...request, ...cap, stream: true, stream_options: { include_usage: true } }, { firstEventFirst: request.stream === true }))
+    const opened = Source.openFirst(
+      Backend.open(
+        deps.backend,
+        { ...request, ...cap, stream: true, stream_options: { include_usage: true } },
+        { firstEventFirst: request.stream === true }
+      )
+    )
     const all = Source.toStream(yield* Effect.mapError(opened, (error) => ApiError.fromBackend(error)))
     if (request.stream === true) {
       const wantUsage = request.stream_options?.include_usage === true
@@ -154,6 +179,10 @@ export const chatCompletions = (deps: Services) =>
     }
     const chunks = yield* Stream.runCollect(all).pipe(Effect.mapError(ApiError.fromBackend))
     return HttpServerResponse.jsonUnsafe(
-      ChatAggregate.aggregate(chunks, { id: `chatcmpl-${deps.config.ids("resp").slice(5)}`, created: Math.floor(deps.now() / 1000), model: request.model })
+      ChatAggregate.aggregate(chunks, {
+        id: `chatcmpl-${deps.config.ids("resp").slice(5)}`,
+        created: Math.floor(deps.now() / 1000),
+        model: request.model
+      })
     )
   })

@@ -36,13 +36,22 @@ export const failed = (error: ChatBackend.BackendError): Batch => ({ _tag: "Fail
 
 /** What a released source answers to a read it had pending. */
 export const released = (): Batch =>
-  failed(new ChatBackend.BackendError({ reason: "internal", message: "The generation was stopped.", code: "released", param: null }))
+  failed(
+    new ChatBackend.BackendError({
+      reason: "internal",
+      message: "The generation was stopped.",
+      code: "released",
+      param: null
+    })
+  )
 
 /**
  * A stream's pull as a Source. A read runs the pull as a fiber (with the context of whoever opened it);
  * `release` interrupts a pending read and closes the stream's scope, which frees the backend.
  */
-export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError>): Effect.Effect<Source> =>
+export const fromStream = (
+  stream: Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError>
+): Effect.Effect<Source> =>
   Effect.gen(function* () {
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const scope = yield* Scope.make()
@@ -72,7 +81,9 @@ export const fromStream = (stream: Stream.Stream<ChatCompletions.ChatCompletionC
       isReleased = true
       final ??= released()
       const reading = pending
-      runFork(Effect.andThen(reading === undefined ? Effect.void : Fiber.interrupt(reading), Scope.close(scope, Exit.void)))
+      runFork(
+        Effect.andThen(reading === undefined ? Effect.void : Fiber.interrupt(reading), Scope.close(scope, Exit.void))
+      )
     }
     return { next, release }
   })
@@ -104,17 +115,31 @@ export const openFirst = <E>(open: Effect.Effect<Source, E>): Effect.Effect<Open
   )
 
 /** The source's next non-empty batch as a stream pull: its chunks, or done at the end, or the failure. */
-const pullOf = (source: Source): Effect.Effect<Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>, ChatBackend.BackendError | Cause.Done> => {
-  const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>, ChatBackend.BackendError | Cause.Done> = Effect.flatMap(read(source), (batch) =>
+const pullOf = (
+  source: Source
+): Effect.Effect<
+  Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>,
+  ChatBackend.BackendError | Cause.Done
+> => {
+  const pull: Effect.Effect<
+    Arr.NonEmptyReadonlyArray<ChatCompletions.ChatCompletionChunk>,
+    ChatBackend.BackendError | Cause.Done
+  > = Effect.flatMap(read(source), (batch) =>
     batch._tag === "Chunks"
-      ? Arr.isReadonlyArrayNonEmpty(batch.chunks) ? Effect.succeed(batch.chunks) : pull
-      : batch._tag === "End" ? Cause.done() : Effect.fail(batch.error)
+      ? Arr.isReadonlyArrayNonEmpty(batch.chunks)
+        ? Effect.succeed(batch.chunks)
+        : pull
+      : batch._tag === "End"
+        ? Cause.done()
+        : Effect.fail(batch.error)
   )
   return pull
 }
 
 /** An opened source as a Stream again (its first batch, then the rest), released when the stream ends. */
-export const toStream = (opened: Opened): Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError> =>
+export const toStream = (
+  opened: Opened
+): Stream.Stream<ChatCompletions.ChatCompletionChunk, ChatBackend.BackendError> =>
   Stream.concat(
     Stream.fromArray(opened.first._tag === "Chunks" ? opened.first.chunks : []),
     Stream.fromPull(Effect.succeed(pullOf(opened.source)))

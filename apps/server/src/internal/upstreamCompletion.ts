@@ -43,7 +43,10 @@ export interface Options {
  * Sends the request; `onOpen` is called once, with the answer (a Source for a 2xx, the text otherwise) or the
  * error that kept it from coming. Returns the abort for a caller who stops waiting.
  */
-export const open = (options: Options, onOpen: (result: Opened | { readonly error: unknown }) => void): (() => void) => {
+export const open = (
+  options: Options,
+  onOpen: (result: Opened | { readonly error: unknown }) => void
+): (() => void) => {
   const completion = new Completion(options, onOpen)
   options.dispatcher.dispatch(
     {
@@ -146,7 +149,8 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.bodyEnded = true
-    if (this.errorText !== undefined) return this.answer({ status: this.status, text: Buffer.concat(this.errorText).toString("utf8") })
+    if (this.errorText !== undefined)
+      return this.answer({ status: this.status, text: Buffer.concat(this.errorText).toString("utf8") })
     // All of it now (the first event's split is for a reader waiting on the first bytes, not for the end).
     this.first = false
     this.decodeRaw()
@@ -161,7 +165,9 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     if (this.abortedByUs) return this.settle(Source.released)
     const code = (error as { code?: string }).code
     const idle = this.options.idleTimeoutMs
-    this.settle(() => Source.failed(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(idle) : UpstreamErrors.broken()))
+    this.settle(() =>
+      Source.failed(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(idle) : UpstreamErrors.broken())
+    )
   }
 
   // ---------------------------------------------------------------- inside
@@ -202,7 +208,8 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
         this.pending.push(input)
         continue
       }
-      if (input._tag === "Failed") return this.settle(() => Source.failed(UpstreamErrors.inStream(input.message, input.code)))
+      if (input._tag === "Failed")
+        return this.settle(() => Source.failed(UpstreamErrors.inStream(input.message, input.code)))
       this.sawDone = true
       return this.settle(() => Source.end)
     }

@@ -10,7 +10,7 @@ export type FrameVerdict =
   | { readonly _tag: "Invalid"; readonly reason: string }
 
 const ZSTD_MAGIC = 0xfd2fb528
-const isSkippable = (magic: number) => ((magic & 0xfffffff0) >>> 0) === 0x184d2a50
+const isSkippable = (magic: number) => (magic & 0xfffffff0) >>> 0 === 0x184d2a50
 
 const readLE = (bytes: Uint8Array, at: number, length: number): number => {
   let value = 0

@@ -81,14 +81,16 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
     )
     const created = Math.floor(Date.now() / 1000)
     // What the catalog may tell clients (Codex sizes its history and compaction from the context window).
-    const models: ReadonlyArray<ModelInfo> = [{
-      id: modelName,
-      owned_by: "parlance",
-      created,
-      context_window: context.contextSize,
-      input_modalities: ["text"],
-      parallel_tool_calls: chatWrapper.settings.functions.parallelism != null
-    }]
+    const models: ReadonlyArray<ModelInfo> = [
+      {
+        id: modelName,
+        owned_by: "parlance",
+        created,
+        context_window: context.contextSize,
+        input_modalities: ["text"],
+        parallel_tool_calls: chatWrapper.settings.functions.parallelism != null
+      }
+    ]
 
     const stream = (request: ChatCompletionRequest): Stream.Stream<ChatCompletionChunk, BackendError> =>
       Stream.unwrap(
@@ -103,16 +105,20 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
           yield* Effect.acquireRelease(
             Effect.sync(() => {
               const controller = new AbortController()
-              const done = runGeneration(slot, prepared, { delta: (d) => mailbox.offer(chunks.delta(d)) }, controller.signal)
-                .then((outcome) => {
-                  if (outcome._tag === "Finished") {
-                    mailbox.offer(chunks.finish(outcome.finishReason))
-                    mailbox.offer(chunks.usage(outcome.usage))
-                    mailbox.end()
-                  } else if (outcome._tag === "Failed") {
-                    mailbox.fail(serverError(`Generation failed: ${errorMessage(outcome.cause)}`))
-                  } else mailbox.end()
-                })
+              const done = runGeneration(
+                slot,
+                prepared,
+                { delta: (d) => mailbox.offer(chunks.delta(d)) },
+                controller.signal
+              ).then((outcome) => {
+                if (outcome._tag === "Finished") {
+                  mailbox.offer(chunks.finish(outcome.finishReason))
+                  mailbox.offer(chunks.usage(outcome.usage))
+                  mailbox.end()
+                } else if (outcome._tag === "Failed") {
+                  mailbox.fail(serverError(`Generation failed: ${errorMessage(outcome.cause)}`))
+                } else mailbox.end()
+              })
               return { controller, done }
             }),
             ({ controller, done }) => Effect.promise(() => (controller.abort(), done))
@@ -135,4 +141,3 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       })
     } satisfies EngineBackend
   })
-

@@ -68,7 +68,9 @@ const anyOfAsOneOf = (schema: unknown): unknown => {
 export const requiredOnly = (schema: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
   const properties = schema.properties
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return schema
-  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === "string") : [])
+  const required = new Set(
+    Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === "string") : []
+  )
   const kept = Object.entries(properties).filter(([key]) => required.has(key))
   if (kept.length === Object.keys(properties).length) return schema
   return { ...schema, properties: Object.fromEntries(kept) }
@@ -88,7 +90,10 @@ export const planFunctions = (request: ChatCompletionRequest): Result.Result<Fun
     const name = tools[i].function.name
     if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name))
       return Result.fail(
-        invalidRequest(`Invalid function name '${name}': use a-z, A-Z, 0-9, '_', '.', '-' (at most 64).`, `tools[${i}].function.name`)
+        invalidRequest(
+          `Invalid function name '${name}': use a-z, A-Z, 0-9, '_', '.', '-' (at most 64).`,
+          `tools[${i}].function.name`
+        )
       )
     if (seen.has(name))
       return Result.fail(invalidRequest(`Duplicate function name '${name}'.`, `tools[${i}].function.name`))
@@ -106,7 +111,10 @@ export const planFunctions = (request: ChatCompletionRequest): Result.Result<Fun
   const schemas: Array<readonly [string, GbnfJsonSchema]> = []
   for (const [tool, i] of selected) {
     const parameters = tool.function.parameters
-    const params = parameters === undefined || Object.keys(parameters).length === 0 ? undefined : asGbnfSchema(requiredOnly(parameters))
+    const params =
+      parameters === undefined || Object.keys(parameters).length === 0
+        ? undefined
+        : asGbnfSchema(requiredOnly(parameters))
     if (params !== undefined) schemas.push([`tools[${i}].function.parameters`, params])
     functions[tool.function.name] = {
       ...(tool.function.description === undefined ? {} : { description: tool.function.description }),

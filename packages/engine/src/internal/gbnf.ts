@@ -25,7 +25,9 @@ export const literal = (text: string): string => {
 export type Range = readonly [number, number]
 
 const classChar = (code: number): string =>
-  code >= 0x20 && code < 0x7f && !"]\\^-[".includes(String.fromCodePoint(code)) ? String.fromCodePoint(code) : escapeCode(code)
+  code >= 0x20 && code < 0x7f && !"]\\^-[".includes(String.fromCodePoint(code))
+    ? String.fromCodePoint(code)
+    : escapeCode(code)
 
 /** A GBNF character class (`[...]` or `[^...]`) of `ranges`. */
 export const charClass = (ranges: ReadonlyArray<Range>, negated = false): string =>

@@ -6,7 +6,12 @@
  * sequence's KV cache, `completion_tokens` = sampled tokens (the sequence's token meter, leased exclusively),
  * `reasoning_tokens` = the tokens of thought segments among them.
  */
-import { type ChatDelta, type ChatFinishReason, type ChatUsage, missingArguments } from "@parlance/schema/ChatCompletions"
+import {
+  type ChatDelta,
+  type ChatFinishReason,
+  type ChatUsage,
+  missingArguments
+} from "@parlance/schema/ChatCompletions"
 import type { LlamaChatResponseChunk, LlamaChatResponseFunctionCallParamsChunk } from "node-llama-cpp"
 import { randomId } from "./chunks.js"
 import { makeTokenBias } from "./functions.js"
@@ -73,7 +78,12 @@ export const runGeneration = async (
       calls.set(chunk.callIndex, call)
       emit({
         tool_calls: [
-          { index: call.index, id: randomId("call_"), type: "function", function: { name: chunk.functionName, arguments: "" } }
+          {
+            index: call.index,
+            id: randomId("call_"),
+            type: "function",
+            function: { name: chunk.functionName, arguments: "" }
+          }
         ]
       })
     }
@@ -135,7 +145,16 @@ export const runGeneration = async (
     const stopReason = result.metadata.stopReason
     const finishReason: ChatFinishReason =
       stopReason === "maxTokens" ? "length" : calls.size > 0 || stopReason === "functionCalls" ? "tool_calls" : "stop"
-    return { _tag: "Finished", finishReason, usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens) }
+    return {
+      _tag: "Finished",
+      finishReason,
+      usage: usage(
+        prepared,
+        cachedTokens,
+        slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore,
+        reasoningTokens
+      )
+    }
   } catch (cause) {
     if (signal.aborted) return { _tag: "Aborted" }
     // node-llama-cpp can throw after a call's params were fully streamed (e.g. validating random bytes): the
@@ -145,7 +164,12 @@ export const runGeneration = async (
       return {
         _tag: "Finished",
         finishReason: "tool_calls",
-        usage: usage(prepared, cachedTokens, slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore, reasoningTokens)
+        usage: usage(
+          prepared,
+          cachedTokens,
+          slot.sequence.tokenMeter.getState().usedOutputTokens - meterBefore,
+          reasoningTokens
+        )
       }
     }
     return { _tag: "Failed", cause, emitted: started }
@@ -161,7 +185,12 @@ const isJson = (text: string): boolean => {
   }
 }
 
-export const usage = (prepared: Pick<Prepared, "promptTokens">, cachedTokens: number, completionTokens: number, reasoningTokens: number): ChatUsage => ({
+export const usage = (
+  prepared: Pick<Prepared, "promptTokens">,
+  cachedTokens: number,
+  completionTokens: number,
+  reasoningTokens: number
+): ChatUsage => ({
   prompt_tokens: prepared.promptTokens.length,
   completion_tokens: completionTokens,
   total_tokens: prepared.promptTokens.length + completionTokens,

@@ -34,14 +34,19 @@ export const makeGrammarCache = (llama: Llama): GrammarCache => {
   }
   const fromSchema = (schema: GbnfJsonSchema, param: string): Effect.Effect<LlamaGrammar, BackendError> =>
     Effect.tryPromise({
-      try: () => compile(`schema:${JSON.stringify(schema)}`, () => llama.createGrammarForJsonSchema<GbnfJsonSchema, Record<string, GbnfJsonSchema>>(schema)),
+      try: () =>
+        compile(`schema:${JSON.stringify(schema)}`, () =>
+          llama.createGrammarForJsonSchema<GbnfJsonSchema, Record<string, GbnfJsonSchema>>(schema)
+        ),
       catch: (cause) => invalidRequest(`Unsupported JSON schema: ${errorMessage(cause)}`, param, "invalid_json_schema")
     })
   // The value is followed by four newlines, a stop trigger that is trimmed (as node-llama-cpp's own JSON grammars do).
   const fromGbnf = (key: string, grammar: string, param: string): Effect.Effect<LlamaGrammar, BackendError> =>
     Effect.tryPromise({
       try: () =>
-        compile(key, () => llama.createGrammar({ grammar, stopGenerationTriggers: [LlamaText(END_MARKER)], trimWhitespaceSuffix: true })),
+        compile(key, () =>
+          llama.createGrammar({ grammar, stopGenerationTriggers: [LlamaText(END_MARKER)], trimWhitespaceSuffix: true })
+        ),
       catch: (cause) => invalidRequest(`Unsupported JSON schema: ${errorMessage(cause)}`, param, "invalid_json_schema")
     })
   return {
@@ -54,7 +59,13 @@ export const makeGrammarCache = (llama: Llama): GrammarCache => {
       const schema = format.json_schema.schema
       const compiled = compileJsonSchema(schema)
       if (Result.isFailure(compiled))
-        return Effect.fail(invalidRequest(`Unsupported JSON schema: ${compiled.failure.message}`, issueParam(param, compiled.failure), "invalid_json_schema"))
+        return Effect.fail(
+          invalidRequest(
+            `Unsupported JSON schema: ${compiled.failure.message}`,
+            issueParam(param, compiled.failure),
+            "invalid_json_schema"
+          )
+        )
       return fromGbnf(`gbnf:${compiled.success.grammar}`, compiled.success.grammar, param)
     },
     validate: (schema, param) => Effect.asVoid(fromSchema(schema, param))

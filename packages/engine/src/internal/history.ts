@@ -59,7 +59,8 @@ interface PendingCall {
 export const toChatHistory = (
   messages: ReadonlyArray<ChatMessage>
 ): Result.Result<Array<ChatHistoryItem>, BackendError> => {
-  if (messages.length === 0) return Result.fail(invalidRequest("'messages' must contain at least one message.", "messages"))
+  if (messages.length === 0)
+    return Result.fail(invalidRequest("'messages' must contain at least one message.", "messages"))
   const history: Array<ChatHistoryItem> = []
   let openModel: ChatModelResponse | undefined // the model item tool results and continuations attach to
   let pending = new Map<string, PendingCall>()
@@ -99,14 +100,22 @@ export const toChatHistory = (
       const check = unanswered()
       if (Result.isFailure(check)) return Result.fail(check.failure)
       const afterToolResults = openModel !== undefined && pending.size > 0
-      const item: ChatModelResponse = afterToolResults && openModel !== undefined ? openModel : { type: "model", response: [] }
+      const item: ChatModelResponse =
+        afterToolResults && openModel !== undefined ? openModel : { type: "model", response: [] }
       if (!afterToolResults) history.push(item)
       pending = new Map()
       if (message.reasoning_content != null && message.reasoning_content !== "") {
         // A final assistant message with only reasoning is a prefill: generation continues the thought.
         const continues =
-          i === messages.length - 1 && (message.content == null || message.content === "") && (message.tool_calls ?? []).length === 0
-        item.response.push({ type: "segment", segmentType: "thought", text: message.reasoning_content, ended: !continues })
+          i === messages.length - 1 &&
+          (message.content == null || message.content === "") &&
+          (message.tool_calls ?? []).length === 0
+        item.response.push({
+          type: "segment",
+          segmentType: "thought",
+          text: message.reasoning_content,
+          ended: !continues
+        })
       }
       if (message.content != null) {
         const text = contentText(message.content, param)
@@ -135,7 +144,9 @@ export const toChatHistory = (
     openModel = undefined
     const text = contentText(message.content, param)
     if (Result.isFailure(text)) return Result.fail(text.failure)
-    history.push(message.role === "user" ? { type: "user", text: text.success } : { type: "system", text: text.success })
+    history.push(
+      message.role === "user" ? { type: "user", text: text.success } : { type: "system", text: text.success }
+    )
   }
   const check = unanswered()
   if (Result.isFailure(check)) return Result.fail(check.failure)

@@ -16,4 +16,3 @@ export const FORMATS: Readonly<Record<string, string>> = {
 }
 /** The rule `ipv4` refers to. */
 export const OCTET = '"25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9]'
-

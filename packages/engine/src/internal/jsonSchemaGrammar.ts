@@ -9,7 +9,15 @@
 import * as Result from "effect/Result"
 import { BASE_RULES, literal, MAX_UINT, numberRange } from "./gbnf.js"
 import { FORMATS, OCTET } from "./jsonFormats.js"
-import { canonical, isObject, type JsonType, overlaps, type Signature, TYPES, typeOfValue } from "./jsonSchemaOverlap.js"
+import {
+  canonical,
+  isObject,
+  type JsonType,
+  overlaps,
+  type Signature,
+  TYPES,
+  typeOfValue
+} from "./jsonSchemaOverlap.js"
 import { patternGrammar } from "./regexGrammar.js"
 
 /** Why a schema cannot be enforced: the keyword and where it is (`["properties", "n", "pattern"]`). */
@@ -73,7 +81,17 @@ const UNSUPPORTED = new Set([
 // Everything else (title, description, default, $defs, $schema, unevaluatedProperties — only declared
 // properties are generated, and those are evaluated —, vendor keywords) asserts nothing here and is ignored.
 
-const KNOWN = new Set([...UNSUPPORTED, ...Object.keys(FAMILY), "type", "enum", "const", "$ref", "anyOf", "oneOf", "allOf"])
+const KNOWN = new Set([
+  ...UNSUPPORTED,
+  ...Object.keys(FAMILY),
+  "type",
+  "enum",
+  "const",
+  "$ref",
+  "anyOf",
+  "oneOf",
+  "allOf"
+])
 const isAsserting = (key: string): boolean => KNOWN.has(key)
 
 /** The most items or characters a bounded repetition gets in a grammar (llama.cpp expands repetitions). */
@@ -124,7 +142,12 @@ class Compiler {
   rule(hint: string, body: string): string {
     const known = this.byBody.get(body)
     if (known !== undefined) return known
-    const name = `${hint.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 24) || "r"}-${this.counter++}`
+    const name = `${
+      hint
+        .replace(/[^a-zA-Z0-9]+/g, "-")
+        .replace(/^-|-$/g, "")
+        .slice(0, 24) || "r"
+    }-${this.counter++}`
     this.rules.set(name, body)
     this.byBody.set(body, name)
     return name
@@ -140,7 +163,13 @@ class Compiler {
     if (ref !== "#" && !ref.startsWith("#/"))
       return fail(path, "$ref", `Only local JSON pointer references (#/$defs/name) are supported, got '${ref}'.`)
     let target: unknown = this.root
-    const segments = ref === "#" ? [] : ref.slice(2).split("/").map((s) => pointerSegment(s, path))
+    const segments =
+      ref === "#"
+        ? []
+        : ref
+            .slice(2)
+            .split("/")
+            .map((s) => pointerSegment(s, path))
     for (const segment of segments) {
       target = Array.isArray(target) ? target[Number(segment)] : isObject(target) ? target[segment] : undefined
       if (target === undefined) return fail(path, "$ref", `The reference '${ref}' points to nothing.`)
@@ -153,12 +182,17 @@ class Compiler {
     if (schema === false) return failAt(path, "The schema `false` accepts no value.")
     if (!isObject(schema)) return failAt(path, "A schema must be an object or a boolean.")
     const asserting = Object.keys(schema).filter(isAsserting)
-    for (const key of asserting) if (UNSUPPORTED.has(key)) fail(path, key, `The keyword '${key}' cannot be enforced by this engine's grammar.`)
+    for (const key of asserting)
+      if (UNSUPPORTED.has(key)) fail(path, key, `The keyword '${key}' cannot be enforced by this engine's grammar.`)
 
     const alone = (keyword: string): void => {
       const others = asserting.filter((k) => k !== keyword)
       if (others.length > 0)
-        fail(path, others[0], `'${others[0]}' next to '${keyword}' cannot be enforced; move it into the ${keyword === "$ref" ? "referenced schema" : `'${keyword}' branches`}.`)
+        fail(
+          path,
+          others[0],
+          `'${others[0]}' next to '${keyword}' cannot be enforced; move it into the ${keyword === "$ref" ? "referenced schema" : `'${keyword}' branches`}.`
+        )
     }
 
     if (schema.$ref !== undefined) {
@@ -167,11 +201,13 @@ class Compiler {
       const ref = schema.$ref
       const known = this.refs.get(ref)
       if (known !== undefined) return known
-      if (refChain.has(ref)) return fail(path, "$ref", `The reference '${ref}' refers to itself without consuming input.`)
+      if (refChain.has(ref))
+        return fail(path, "$ref", `The reference '${ref}' refers to itself without consuming input.`)
       const [target, targetPath] = this.resolve(ref, path)
       // A reference that is only another reference is followed (cycles of those are refused); anything
       // else gets a named rule first, so recursive schemas become recursive rules.
-      if (isObject(target) && typeof target.$ref === "string") return this.compile(target, targetPath, new Set([...refChain, ref]))
+      if (isObject(target) && typeof target.$ref === "string")
+        return this.compile(target, targetPath, new Set([...refChain, ref]))
       const name = `ref-${this.counter++}`
       this.refs.set(ref, name)
       this.rules.set(name, this.compile(target, targetPath))
@@ -186,14 +222,19 @@ class Compiler {
     for (const keyword of ["anyOf", "oneOf"] as const) {
       const branches = schema[keyword]
       if (branches === undefined) continue
-      if (!Array.isArray(branches) || branches.length === 0) return fail(path, keyword, `'${keyword}' must be a non-empty array of schemas.`)
+      if (!Array.isArray(branches) || branches.length === 0)
+        return fail(path, keyword, `'${keyword}' must be a non-empty array of schemas.`)
       alone(keyword)
       if (keyword === "oneOf") {
         const signatures = branches.map((b) => this.signature(b, path))
         for (let i = 0; i < signatures.length; i++)
           for (let j = i + 1; j < signatures.length; j++)
             if (overlaps(signatures[i], signatures[j]))
-              fail(path, keyword, `'oneOf' branches ${i} and ${j} may both match a value, which 'oneOf' forbids; use 'anyOf' or branches of distinct types or constants.`)
+              fail(
+                path,
+                keyword,
+                `'oneOf' branches ${i} and ${j} may both match a value, which 'oneOf' forbids; use 'anyOf' or branches of distinct types or constants.`
+              )
       }
       const options = branches.map((b, i) => this.compile(b, [...path, keyword, i], refChain))
       return this.rule(keyword, options.join(" | "))
@@ -222,10 +263,17 @@ class Compiler {
 
   private literals(schema: SchemaObject, path: Path): string {
     const keyword = schema.const !== undefined ? "const" : "enum"
-    const values: ReadonlyArray<unknown> = keyword === "const" ? [schema.const] : Array.isArray(schema.enum) ? schema.enum : fail(path, "enum", "'enum' must be an array.")
+    const values: ReadonlyArray<unknown> =
+      keyword === "const"
+        ? [schema.const]
+        : Array.isArray(schema.enum)
+          ? schema.enum
+          : fail(path, "enum", "'enum' must be an array.")
     const others = Object.keys(schema).filter((k) => isAsserting(k) && k !== "type" && k !== "const" && k !== "enum")
-    if (others.length > 0) fail(path, others[0], `'${others[0]}' next to '${keyword}' cannot be enforced; list only the allowed values.`)
-    if (keyword === "const" && schema.enum !== undefined) fail(path, "enum", "'enum' next to 'const' cannot be enforced; use one of them.")
+    if (others.length > 0)
+      fail(path, others[0], `'${others[0]}' next to '${keyword}' cannot be enforced; list only the allowed values.`)
+    if (keyword === "const" && schema.enum !== undefined)
+      fail(path, "enum", "'enum' next to 'const' cannot be enforced; use one of them.")
     const declared = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type]
     const allowed = values.filter((v) => declared === undefined || typeOfValue(v).some((t) => declared.includes(t)))
     if (allowed.length === 0) return fail(path, keyword, `No value of '${keyword}' is allowed by the schema.`)
@@ -238,7 +286,12 @@ class Compiler {
     if (schema.const !== undefined) return { _tag: "Literals", values: [schema.const] }
     if (Array.isArray(schema.enum)) return { _tag: "Literals", values: schema.enum }
     if (schema.anyOf !== undefined || schema.oneOf !== undefined || schema.allOf !== undefined) return { _tag: "Any" }
-    const declared = schema.type === undefined ? Object.keys(schema).flatMap((k) => family(k) ?? []) : Array.isArray(schema.type) ? schema.type : [schema.type]
+    const declared =
+      schema.type === undefined
+        ? Object.keys(schema).flatMap((k) => family(k) ?? [])
+        : Array.isArray(schema.type)
+          ? schema.type
+          : [schema.type]
     if (declared.length === 0) return { _tag: "Any" }
     const tags = new Map<string, ReadonlySet<string>>()
     const required = Array.isArray(schema.required) ? schema.required : []
@@ -282,19 +335,39 @@ class Compiler {
     if (bounds.every((b) => b === undefined)) return type
     const [min, exMin, max, exMax] = bounds
     // Integer bounds, rounded inward: every generated value is inside the declared range.
-    const lo = Math.max(-MAX_UINT, min === undefined ? -Infinity : Math.ceil(min), exMin === undefined ? -Infinity : Math.floor(exMin) + 1)
-    const hi = Math.min(MAX_UINT, max === undefined ? Infinity : Math.floor(max), exMax === undefined ? Infinity : Math.ceil(exMax) - 1)
+    const lo = Math.max(
+      -MAX_UINT,
+      min === undefined ? -Infinity : Math.ceil(min),
+      exMin === undefined ? -Infinity : Math.floor(exMin) + 1
+    )
+    const hi = Math.min(
+      MAX_UINT,
+      max === undefined ? Infinity : Math.floor(max),
+      exMax === undefined ? Infinity : Math.ceil(exMax) - 1
+    )
     const expr = lo <= hi ? numberRange(lo, hi, type === "number") : undefined
-    if (expr === undefined) return fail(path, min !== undefined || exMin !== undefined ? "minimum" : "maximum", `No ${type} fits the bounds this engine can generate (integers from ${lo} to ${hi}).`)
+    if (expr === undefined)
+      return fail(
+        path,
+        min !== undefined || exMin !== undefined ? "minimum" : "maximum",
+        `No ${type} fits the bounds this engine can generate (integers from ${lo} to ${hi}).`
+      )
     return this.rule(`${type}-range`, expr)
   }
 
-  private count(schema: SchemaObject, path: Path, minKey: string, maxKey: string): readonly [number, number | undefined] {
+  private count(
+    schema: SchemaObject,
+    path: Path,
+    minKey: string,
+    maxKey: string
+  ): readonly [number, number | undefined] {
     const read = (key: string): number | undefined => {
       const v = schema[key]
       if (v === undefined) return undefined
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) return fail(path, key, `'${key}' must be a non-negative integer.`)
-      if (v > MAX_REPEAT) return fail(path, key, `'${key}' above ${MAX_REPEAT} cannot be enforced by this engine's grammar.`)
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+        return fail(path, key, `'${key}' must be a non-negative integer.`)
+      if (v > MAX_REPEAT)
+        return fail(path, key, `'${key}' above ${MAX_REPEAT} cannot be enforced by this engine's grammar.`)
       return v
     }
     const min = read(minKey) ?? 0
@@ -307,18 +380,30 @@ class Compiler {
     const [min, max] = this.count(schema, path, "minLength", "maxLength")
     const lengths = schema.minLength !== undefined || schema.maxLength !== undefined
     if (schema.format !== undefined) {
-      const format = typeof schema.format === "string" && Object.hasOwn(FORMATS, schema.format) ? FORMATS[schema.format] : undefined
+      const format =
+        typeof schema.format === "string" && Object.hasOwn(FORMATS, schema.format) ? FORMATS[schema.format] : undefined
       if (format === undefined)
-        return fail(path, "format", `The format ${JSON.stringify(schema.format)} cannot be enforced; supported: ${Object.keys(FORMATS).join(", ")}.`)
-      if (lengths || schema.pattern !== undefined) fail(path, lengths ? "maxLength" : "pattern", "Lengths or a pattern next to 'format' cannot be enforced.")
+        return fail(
+          path,
+          "format",
+          `The format ${JSON.stringify(schema.format)} cannot be enforced; supported: ${Object.keys(FORMATS).join(", ")}.`
+        )
+      if (lengths || schema.pattern !== undefined)
+        fail(path, lengths ? "maxLength" : "pattern", "Lengths or a pattern next to 'format' cannot be enforced.")
       if (schema.format === "ipv4") this.rules.set("octet", OCTET)
       return this.rule(`format-${schema.format}`, `"\\"" ${format} "\\""`)
     }
     if (schema.pattern !== undefined) {
       if (typeof schema.pattern !== "string") return fail(path, "pattern", "'pattern' must be a string.")
-      if (lengths) fail(path, schema.maxLength !== undefined ? "maxLength" : "minLength", "Lengths next to 'pattern' cannot be enforced; put the length in the pattern.")
+      if (lengths)
+        fail(
+          path,
+          schema.maxLength !== undefined ? "maxLength" : "minLength",
+          "Lengths next to 'pattern' cannot be enforced; put the length in the pattern."
+        )
       const contents = patternGrammar(schema.pattern)
-      if (Result.isFailure(contents)) return fail(path, "pattern", `The pattern cannot be enforced: it uses ${contents.failure}.`)
+      if (Result.isFailure(contents))
+        return fail(path, "pattern", `The pattern cannot be enforced: it uses ${contents.failure}.`)
       return this.rule("pattern", `"\\"" ${contents.success} "\\""`)
     }
     if (!lengths) return "string"
@@ -327,8 +412,14 @@ class Compiler {
 
   private array(schema: SchemaObject, path: Path): string {
     const [min, maxItems] = this.count(schema, path, "minItems", "maxItems")
-    if (Array.isArray(schema.items)) return fail(path, "items", "'items' as an array (a tuple) is not supported; use 'prefixItems'.")
-    const prefixSchemas = schema.prefixItems === undefined ? [] : Array.isArray(schema.prefixItems) ? schema.prefixItems : fail(path, "prefixItems", "'prefixItems' must be an array.")
+    if (Array.isArray(schema.items))
+      return fail(path, "items", "'items' as an array (a tuple) is not supported; use 'prefixItems'.")
+    const prefixSchemas =
+      schema.prefixItems === undefined
+        ? []
+        : Array.isArray(schema.prefixItems)
+          ? schema.prefixItems
+          : fail(path, "prefixItems", "'prefixItems' must be an array.")
     const prefix = prefixSchemas.map((s, i) => this.compile(s, [...path, "prefixItems", i]))
     // Past the prefix: `items` (absent = any value); `items: false` ends the array there.
     const rest = schema.items === false ? undefined : this.compile(schema.items ?? true, [...path, "items"])
@@ -354,7 +445,8 @@ class Compiler {
       if (required > 0) parts.push(i === 0 ? rest : `${sep} ${rest}`)
       if (required > 1) parts.push(`( ${sep} ${rest} ){${required - 1}}`)
       if (optional === undefined || optional > 0) {
-        const more = (n: number | undefined) => (n === undefined ? `( ${sep} ${rest} )*` : n > 0 ? `( ${sep} ${rest} ){0,${n}}` : "")
+        const more = (n: number | undefined) =>
+          n === undefined ? `( ${sep} ${rest} )*` : n > 0 ? `( ${sep} ${rest} ){0,${n}}` : ""
         if (i + required === 0) {
           const inner = more(optional === undefined ? undefined : optional - 1)
           parts.push(`( ${rest}${inner === "" ? "" : " " + inner} )?`)
@@ -367,9 +459,15 @@ class Compiler {
   }
 
   private object(schema: SchemaObject, path: Path): string {
-    if (schema.properties !== undefined && !isObject(schema.properties)) return fail(path, "properties", "'properties' must be an object.")
+    if (schema.properties !== undefined && !isObject(schema.properties))
+      return fail(path, "properties", "'properties' must be an object.")
     const properties = (schema.properties ?? {}) as SchemaObject
-    const required = schema.required === undefined ? [] : Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string") ? (schema.required as ReadonlyArray<string>) : fail(path, "required", "'required' must be an array of strings.")
+    const required =
+      schema.required === undefined
+        ? []
+        : Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string")
+          ? (schema.required as ReadonlyArray<string>)
+          : fail(path, "required", "'required' must be an array of strings.")
     const additional = schema.additionalProperties
     const requiredSet = new Set(required)
     const entries: Array<readonly [string, string, boolean]> = Object.keys(properties).map((key) => [
@@ -379,19 +477,26 @@ class Compiler {
     ])
     for (const key of requiredSet) {
       if (key in properties) continue
-      if (additional === false) fail(path, "required", `'${key}' is required but not in 'properties', and 'additionalProperties' is false.`)
+      if (additional === false)
+        fail(path, "required", `'${key}' is required but not in 'properties', and 'additionalProperties' is false.`)
       entries.push([key, this.compile(additional ?? true, [...path, "additionalProperties"]), true])
     }
     const [minProps, maxProps] = this.count(schema, path, "minProperties", "maxProperties")
-    const mapValue = entries.length === 0 && isObject(additional) ? this.compile(additional, [...path, "additionalProperties"]) : undefined
+    const mapValue =
+      entries.length === 0 && isObject(additional)
+        ? this.compile(additional, [...path, "additionalProperties"])
+        : undefined
     if (mapValue !== undefined) {
       // A map: any keys, values of `additionalProperties`.
       const pair = `string ws ":" ws ${mapValue}`
-      if (minProps > 0 || maxProps !== undefined) fail(path, minProps > 0 ? "minProperties" : "maxProperties", "Property counts on a map cannot be enforced.")
+      if (minProps > 0 || maxProps !== undefined)
+        fail(path, minProps > 0 ? "minProperties" : "maxProperties", "Property counts on a map cannot be enforced.")
       return this.rule("map", `"{" ws ( ${pair} ( ws "," ws ${pair} )* )? ws "}"`)
     }
-    if (minProps > requiredSet.size) fail(path, "minProperties", "'minProperties' above the number of required properties cannot be enforced.")
-    if (maxProps !== undefined && maxProps < entries.length) fail(path, "maxProperties", "'maxProperties' below the number of properties cannot be enforced.")
+    if (minProps > requiredSet.size)
+      fail(path, "minProperties", "'minProperties' above the number of required properties cannot be enforced.")
+    if (maxProps !== undefined && maxProps < entries.length)
+      fail(path, "maxProperties", "'maxProperties' below the number of properties cannot be enforced.")
     // Declared order; two rules per position: nothing written yet (no comma) or something written.
     let first = ""
     let rest = ""
@@ -399,7 +504,11 @@ class Compiler {
       const [key, value, isRequired] = entries[i]
       const pair = `${literal(JSON.stringify(key))} ws ":" ws ${value}`
       const restAfter = rest === "" ? "" : " " + rest
-      const nextFirst = isRequired ? `${pair}${restAfter}` : first === "" ? `( ${pair}${restAfter} )?` : `( ${pair}${restAfter} | ${first} )`
+      const nextFirst = isRequired
+        ? `${pair}${restAfter}`
+        : first === ""
+          ? `( ${pair}${restAfter} )?`
+          : `( ${pair}${restAfter} | ${first} )`
       const nextRest = isRequired ? `ws "," ws ${pair}${restAfter}` : `( ws "," ws ${pair} )?${restAfter}`
       first = this.rule("props", nextFirst)
       rest = this.rule("props-rest", nextRest)

@@ -7,7 +7,8 @@ export type JsonType = "null" | "boolean" | "integer" | "number" | "string" | "a
 
 export const TYPES: ReadonlyArray<JsonType> = ["null", "boolean", "integer", "number", "string", "array", "object"]
 
-export const isObject = (u: unknown): u is { readonly [key: string]: unknown } => typeof u === "object" && u !== null && !Array.isArray(u)
+export const isObject = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** JSON text with sorted keys: equal for values a validator deems equal. */
 export const canonical = (value: unknown): string =>
@@ -39,17 +40,28 @@ export const typeOfValue = (value: unknown): ReadonlyArray<JsonType> =>
 export type Signature =
   | { readonly _tag: "Any" }
   | { readonly _tag: "Literals"; readonly values: ReadonlyArray<unknown> }
-  | { readonly _tag: "Types"; readonly types: ReadonlySet<JsonType>; readonly tags: ReadonlyMap<string, ReadonlySet<string>> }
+  | {
+      readonly _tag: "Types"
+      readonly types: ReadonlySet<JsonType>
+      readonly tags: ReadonlyMap<string, ReadonlySet<string>>
+    }
 
 export const overlaps = (a: Signature, b: Signature): boolean => {
   if (a._tag === "Any" || b._tag === "Any") return true
   if (a._tag === "Literals" && b._tag === "Literals")
     return a.values.some((x) => b.values.some((y) => canonical(x) === canonical(y)))
   if (a._tag === "Literals" || b._tag === "Literals") {
-    const [lits, types] = a._tag === "Literals" ? [a, b as Extract<Signature, { _tag: "Types" }>] : [b as Extract<Signature, { _tag: "Literals" }>, a]
+    const [lits, types] =
+      a._tag === "Literals"
+        ? [a, b as Extract<Signature, { _tag: "Types" }>]
+        : [b as Extract<Signature, { _tag: "Literals" }>, a]
     return lits.values.some((v) => typeOfValue(v).some((t) => types.types.has(t)))
   }
-  const shared = TYPES.filter((t) => a.types.has(t) && (b.types.has(t) || (t === "integer" && b.types.has("number")) || (t === "number" && b.types.has("integer"))))
+  const shared = TYPES.filter(
+    (t) =>
+      a.types.has(t) &&
+      (b.types.has(t) || (t === "integer" && b.types.has("number")) || (t === "number" && b.types.has("integer")))
+  )
   if (shared.length === 0) return false
   if (shared.length > 1 || shared[0] !== "object") return true
   // Two object branches are apart when a property both require has disjoint constant values.
@@ -59,4 +71,3 @@ export const overlaps = (a: Signature, b: Signature): boolean => {
   }
   return true
 }
-

@@ -66,7 +66,12 @@ export const resolveModelPath = (
   }
   return Effect.tryPromise({
     try: () =>
-      resolveModelFile(model, { directory: modelsDirectory, download: allowDownload ? "auto" : false, cli: downloadProgress, verify: false }),
+      resolveModelFile(model, {
+        directory: modelsDirectory,
+        download: allowDownload ? "auto" : false,
+        cli: downloadProgress,
+        verify: false
+      }),
     catch: (cause) =>
       new EngineLoadError({
         reason: "Download",
@@ -89,12 +94,20 @@ export interface Loaded {
 /** Load everything; the scope disposes the context and the model. */
 export const load: (options: ResolvedOptions) => Effect.Effect<Loaded, EngineLoadError, Scope.Scope> =
   Effect.fnUntraced(function* (options: ResolvedOptions) {
-    const modelPath = yield* resolveModelPath(options.model, options.modelsDirectory, options.downloadProgress, options.allowDownload)
+    const modelPath = yield* resolveModelPath(
+      options.model,
+      options.modelsDirectory,
+      options.downloadProgress,
+      options.allowDownload
+    )
     const llama = yield* loadLlama(options.gpu, options.logger, options.threads)
     const model = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () =>
-          llama.loadModel({ modelPath, ...(options.onLoadProgress !== undefined ? { onLoadProgress: options.onLoadProgress } : {}) }),
+          llama.loadModel({
+            modelPath,
+            ...(options.onLoadProgress !== undefined ? { onLoadProgress: options.onLoadProgress } : {})
+          }),
         catch: (cause) =>
           new EngineLoadError({
             reason: "Load",

@@ -63,7 +63,10 @@ export const makePool = (slots: ReadonlyArray<Slot>, queueLimit: number): Sequen
       if (slot.busy) continue
       const prefix = commonPrefixLength(slot.sequence.contextTokens, prompt)
       // Longest shared prefix; on a tie the least recently used sequence, keeping fresher caches for their owners.
-      if (prefix > chosenPrefix || (prefix === chosenPrefix && chosen !== undefined && slot.lastUsed < chosen.lastUsed)) {
+      if (
+        prefix > chosenPrefix ||
+        (prefix === chosenPrefix && chosen !== undefined && slot.lastUsed < chosen.lastUsed)
+      ) {
         chosen = slot
         chosenPrefix = prefix
       }

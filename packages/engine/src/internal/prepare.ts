@@ -63,7 +63,10 @@ export const renderPrompt = (
     })
     .contextText.tokenize(ctx.model.tokenizer)
 
-const positiveInt = (value: number | null | undefined, param: string): Effect.Effect<number | undefined, BackendError> =>
+const positiveInt = (
+  value: number | null | undefined,
+  param: string
+): Effect.Effect<number | undefined, BackendError> =>
   value == null
     ? Effect.succeed(undefined)
     : Number.isInteger(value) && value >= 1
@@ -93,18 +96,26 @@ export const prepare: (ctx: PrepareContext, request: ChatCompletionRequest) => E
     // LlamaChat needs one free token past the prompt, or it would shift the context instead of generating.
     const room = ctx.contextSize - 1 - promptTokens.length
     if (room < 1) return yield* Effect.fail(contextLengthExceeded(promptTokens.length, ctx.contextSize))
-    const stop = (request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop).filter((s) => s !== "")
+    const stop = (request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop).filter(
+      (s) => s !== ""
+    )
     // A stop sequence can match inside the JSON (a newline between tokens, a word in a string) and cut it:
     // the answer would end "stop" with invalid JSON.
     if (grammar !== undefined && stop.length > 0)
       return yield* Effect.fail(
-        invalidRequest("'stop' cannot be combined with a JSON 'response_format' on this engine: it could cut the JSON.", "stop", "unsupported_parameter")
+        invalidRequest(
+          "'stop' cannot be combined with a JSON 'response_format' on this engine: it could cut the JSON.",
+          "stop",
+          "unsupported_parameter"
+        )
       )
     const vocabulary = ctx.model.fileInfo.metadata.tokenizer.ggml.tokens.length
-    const logitBias = Object.entries(request.logit_bias ?? {}).flatMap(([key, value]): Array<readonly [Token, number]> => {
-      const id = Number(key)
-      return Number.isInteger(id) && id >= 0 && id < vocabulary ? [[id as Token, value]] : []
-    })
+    const logitBias = Object.entries(request.logit_bias ?? {}).flatMap(
+      ([key, value]): Array<readonly [Token, number]> => {
+        const id = Number(key)
+        return Number.isInteger(id) && id >= 0 && id < vocabulary ? [[id as Token, value]] : []
+      }
+    )
     return {
       history,
       plan,

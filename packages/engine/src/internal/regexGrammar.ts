@@ -60,7 +60,7 @@ const parse = (pattern: string): Node => {
   }
 
   /** After a `\`: a character class escape (ranges) or one code point. */
-  const escape = (inClass: boolean): ReadonlyArray<Range> => {
+  const escaped = (inClass: boolean): ReadonlyArray<Range> => {
     const c = chars[at++]
     if (c === undefined) return refuse("a trailing backslash")
     switch (c) {
@@ -137,13 +137,13 @@ const parse = (pattern: string): Node => {
       at++
       const single = (): ReadonlyArray<Range> => {
         if (c !== "\\") return [[c.codePointAt(0)!, c.codePointAt(0)!]]
-        return escape(true)
+        return escaped(true)
       }
       const left = single()
       if (peek() === "-" && chars[at + 1] !== undefined && chars[at + 1] !== "]") {
         at++
         const d = chars[at++]
-        const right: ReadonlyArray<Range> = d === "\\" ? escape(true) : [[d.codePointAt(0)!, d.codePointAt(0)!]]
+        const right: ReadonlyArray<Range> = d === "\\" ? escaped(true) : [[d.codePointAt(0)!, d.codePointAt(0)!]]
         if (left.length !== 1 || right.length !== 1 || left[0][0] !== left[0][1] || right[0][0] !== right[0][1])
           return refuse("a class range with a class escape")
         if (left[0][0] > right[0][0]) return refuse("a character class range out of order")
@@ -176,7 +176,7 @@ const parse = (pattern: string): Node => {
       case ".":
         return { _tag: "Set", ranges: complement(LINE_TERMINATORS) }
       case "\\":
-        return { _tag: "Set", ranges: escape(false) }
+        return { _tag: "Set", ranges: escaped(false) }
       case "^":
       case "$":
         return refuse(`an anchor (${c}) inside the pattern`)
@@ -263,7 +263,8 @@ const render = (node: Node): string => {
     case "Repeat": {
       const inner = render(node.node)
       const grouped = /^\(.*\)$|^\[[^\]]*\]$|^"[^"]*"$/.test(inner) ? inner : `( ${inner} )`
-      if (node.max === undefined) return node.min === 0 ? `${grouped}*` : node.min === 1 ? `${grouped}+` : `${grouped}{${node.min},}`
+      if (node.max === undefined)
+        return node.min === 0 ? `${grouped}*` : node.min === 1 ? `${grouped}+` : `${grouped}{${node.min},}`
       if (node.min === 0 && node.max === 1) return `${grouped}?`
       return node.min === node.max ? `${grouped}{${node.min}}` : `${grouped}{${node.min},${node.max}}`
     }

@@ -7,7 +7,14 @@ import { type Ctx, show, str } from "./checkState.js"
 import { isObject, type JsonObject } from "./json.js"
 import { compareModuloOpaque } from "./opaqueEqual.js"
 
-const statuses: ReadonlySet<string> = new Set(["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"])
+const statuses: ReadonlySet<string> = new Set([
+  "completed",
+  "failed",
+  "in_progress",
+  "cancelled",
+  "queued",
+  "incomplete"
+])
 
 const terminalStatus: Record<string, ReadonlyArray<string>> = {
   "response.completed": ["completed"],
@@ -24,10 +31,16 @@ const response = (c: Ctx): JsonObject | undefined => {
     return undefined
   }
   checkResponseShape(c, r)
-  if (typeof r.status !== "string" || !statuses.has(r.status)) c.flag(c.index, "response.status", `${c.type} carries status ${show(r.status)}`)
+  if (typeof r.status !== "string" || !statuses.has(r.status))
+    c.flag(c.index, "response.status", `${c.type} carries status ${show(r.status)}`)
   if (typeof r.id === "string") {
     if (c.state.responseId === undefined) c.state.responseId = r.id
-    else if (r.id !== c.state.responseId) c.flag(c.index, "response.id-changed", `${c.type} carries response id ${r.id}, the stream began with ${c.state.responseId}`)
+    else if (r.id !== c.state.responseId)
+      c.flag(
+        c.index,
+        "response.id-changed",
+        `${c.type} carries response id ${r.id}, the stream began with ${c.state.responseId}`
+      )
   }
   return r
 }
@@ -53,14 +66,23 @@ export const terminal = (c: Ctx): void => {
   state.terminal = c.index
   for (const item of state.open) c.flag(c.index, "terminal.item-open", `${c.type} while item ${item.id} is still open`)
   const r = response(c) ?? {}
-  if (!(terminalStatus[c.type] ?? []).includes(str(r.status))) c.flag(c.index, "terminal.status", `${c.type} carries status ${show(r.status)}`)
-  if (c.type === "response.incomplete" && !isObject(r.incomplete_details)) c.flag(c.index, "terminal.incomplete-details", "response.incomplete without incomplete_details")
+  if (!(terminalStatus[c.type] ?? []).includes(str(r.status)))
+    c.flag(c.index, "terminal.status", `${c.type} carries status ${show(r.status)}`)
+  if (c.type === "response.incomplete" && !isObject(r.incomplete_details))
+    c.flag(c.index, "terminal.incomplete-details", "response.incomplete without incomplete_details")
   const done = state.items.filter((i) => i.done !== undefined).map((i) => i.done)
   const output = compareModuloOpaque(r.output, done)
-  if (output === "different") c.flag(c.index, "terminal.output", "terminal response.output differs from the output_item.done items")
-  if (output === "opaque-differs") c.flag(c.index, "terminal.opaque-changed", "encrypted_content / fingerprint differ between output_item.done and the terminal response (re-encrypted)")
+  if (output === "different")
+    c.flag(c.index, "terminal.output", "terminal response.output differs from the output_item.done items")
+  if (output === "opaque-differs")
+    c.flag(
+      c.index,
+      "terminal.opaque-changed",
+      "encrypted_content / fingerprint differ between output_item.done and the terminal response (re-encrypted)"
+    )
   const usage = r.usage
-  if (usage === null && c.type === "response.failed") c.flag(c.index, "terminal.usage-null-failed", "response.failed carries usage: null")
+  if (usage === null && c.type === "response.failed")
+    c.flag(c.index, "terminal.usage-null-failed", "response.failed carries usage: null")
   else if (!isObject(usage)) c.flag(c.index, "terminal.usage", "terminal response has no usage")
   else if (usage.total_tokens !== Number(usage.input_tokens) + Number(usage.output_tokens)) {
     c.flag(c.index, "terminal.usage", "usage.total_tokens ≠ input_tokens + output_tokens")

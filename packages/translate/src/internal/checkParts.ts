@@ -39,40 +39,59 @@ const target = (c: Ctx, item: Item, family: PartList): Part | undefined => {
   return list[index]
 }
 
-const partAdded = (family: PartList) => (c: Ctx, item: Item): void => {
-  const list = item[family.list]
-  const index = c.event[family.indexKey]
-  if (index !== list.length) {
-    c.flag(c.index, "part.index", `${c.type} ${index === undefined ? `carries no ${family.indexKey}` : `${family.indexKey} ${show(index)}`}, expected ${list.length} (dense)`)
+const partAdded =
+  (family: PartList) =>
+  (c: Ctx, item: Item): void => {
+    const list = item[family.list]
+    const index = c.event[family.indexKey]
+    if (index !== list.length) {
+      c.flag(
+        c.index,
+        "part.index",
+        `${c.type} ${index === undefined ? `carries no ${family.indexKey}` : `${family.indexKey} ${show(index)}`}, expected ${list.length} (dense)`
+      )
+    }
+    if (list.some((p) => !p.done)) c.flag(c.index, "part.overlap", `${c.type} while an earlier part is still open`)
+    const kind = isObject(c.event.part) ? str(c.event.part.type) : ""
+    const allowed = family.kinds[item.type]
+    if (allowed !== undefined && !allowed.includes(kind))
+      c.flag(c.index, "part.kind", `${c.type} adds a ${kind || "(untyped)"} part to a ${item.type} item`)
+    list.push({ kind, text: "", textDone: false, done: false })
   }
-  if (list.some((p) => !p.done)) c.flag(c.index, "part.overlap", `${c.type} while an earlier part is still open`)
-  const kind = isObject(c.event.part) ? str(c.event.part.type) : ""
-  const allowed = family.kinds[item.type]
-  if (allowed !== undefined && !allowed.includes(kind)) c.flag(c.index, "part.kind", `${c.type} adds a ${kind || "(untyped)"} part to a ${item.type} item`)
-  list.push({ kind, text: "", textDone: false, done: false })
-}
 
-const partDone = (family: PartList) => (c: Ctx, item: Item): void => {
-  const part = target(c, item, family)
-  if (part === undefined || part.done) return c.flag(c.index, "part.not-open", `${c.type} for a part that is not open`)
-  if (!part.textDone) c.flag(c.index, "part.done-early", `${c.type} before the part's text .done event`)
-  if (partText(c.event.part) !== part.text) c.flag(c.index, "part.done-mismatch", `${c.type} part differs from its deltas`)
-  part.done = true
-}
+const partDone =
+  (family: PartList) =>
+  (c: Ctx, item: Item): void => {
+    const part = target(c, item, family)
+    if (part === undefined || part.done)
+      return c.flag(c.index, "part.not-open", `${c.type} for a part that is not open`)
+    if (!part.textDone) c.flag(c.index, "part.done-early", `${c.type} before the part's text .done event`)
+    if (partText(c.event.part) !== part.text)
+      c.flag(c.index, "part.done-mismatch", `${c.type} part differs from its deltas`)
+    part.done = true
+  }
 
 /** A text event family: its part list, the part kind it writes, and where its `.done` carries the text. */
-const text = (family: PartList, kind: string, doneKey: "text" | "refusal") => (c: Ctx, item: Item): void => {
-  const part = target(c, item, family)
-  if (part === undefined || part.done) return c.flag(c.index, "part.not-open", `${c.type} for ${family.indexKey} ${show(c.event[family.indexKey])} that is not an open part`)
-  if (part.kind !== kind) c.flag(c.index, "part.kind", `${c.type} on a ${part.kind || "(untyped)"} part`)
-  if (part.textDone) return c.flag(c.index, "part.after-text-done", `${c.type} after the part's text was done`)
-  if (c.type.endsWith(".delta")) {
-    part.text += str(c.event.delta)
-    return
+const text =
+  (family: PartList, kind: string, doneKey: "text" | "refusal") =>
+  (c: Ctx, item: Item): void => {
+    const part = target(c, item, family)
+    if (part === undefined || part.done)
+      return c.flag(
+        c.index,
+        "part.not-open",
+        `${c.type} for ${family.indexKey} ${show(c.event[family.indexKey])} that is not an open part`
+      )
+    if (part.kind !== kind) c.flag(c.index, "part.kind", `${c.type} on a ${part.kind || "(untyped)"} part`)
+    if (part.textDone) return c.flag(c.index, "part.after-text-done", `${c.type} after the part's text was done`)
+    if (c.type.endsWith(".delta")) {
+      part.text += str(c.event.delta)
+      return
+    }
+    if (c.event[doneKey] !== part.text)
+      c.flag(c.index, "part.text-mismatch", `${c.type} text differs from the concatenated deltas`)
+    part.textDone = true
   }
-  if (c.event[doneKey] !== part.text) c.flag(c.index, "part.text-mismatch", `${c.type} text differs from the concatenated deltas`)
-  part.textDone = true
-}
 
 /** Item-event handlers of this family, by event type. */
 export const handlers = {
@@ -96,11 +115,13 @@ const streamed = (parts: ReadonlyArray<Part>): Array<string> => parts.map((p) =>
 /** Done-item checks of this family, by item type. */
 export const closers: Record<"message" | "reasoning", Closer> = {
   message: (c, item, done) => {
-    if (!deepEqual(texts(done.content), streamed(item.parts))) c.flag(c.index, "item.content-mismatch", "done message content differs from its parts' deltas")
+    if (!deepEqual(texts(done.content), streamed(item.parts)))
+      c.flag(c.index, "item.content-mismatch", "done message content differs from its parts' deltas")
   },
   // Reasoning may arrive whole (encrypted, or summarised later): only what was streamed is compared.
   reasoning: (c, item, done) => {
-    if (item.parts.length > 0 && !deepEqual(texts(done.content), streamed(item.parts))) c.flag(c.index, "item.content-mismatch", "done reasoning content differs from its deltas")
+    if (item.parts.length > 0 && !deepEqual(texts(done.content), streamed(item.parts)))
+      c.flag(c.index, "item.content-mismatch", "done reasoning content differs from its deltas")
     if (item.summaries.length > 0 && !deepEqual(texts(done.summary), streamed(item.summaries))) {
       c.flag(c.index, "item.content-mismatch", "done reasoning summary differs from its deltas")
     }

@@ -50,14 +50,27 @@ const issuesOf = <A, I>(schema: Schema.Codec<A, I>, value: unknown): ReadonlyArr
 export const checkResponseShape = (c: Ctx, response: JsonObject): void => {
   const wrong = sdkRequired.filter(([field, ok]) => !ok(response[field]))
   if (wrong.length > 0) {
-    const list = wrong.map(([field, , expected]) => `${field} (${field in response ? `expected ${expected}` : "missing"})`)
-    c.flag(c.index, "response.required-field", `${c.type}: the Response's ${list.join(", ")} — the OpenAI SDK's Response type requires them`)
+    const list = wrong.map(
+      ([field, , expected]) => `${field} (${field in response ? `expected ${expected}` : "missing"})`
+    )
+    c.flag(
+      c.index,
+      "response.required-field",
+      `${c.type}: the Response's ${list.join(", ")} — the OpenAI SDK's Response type requires them`
+    )
   }
   if (!c.schema) return
   // Output items are judged one by one at their done events (and against the terminal output): not twice.
   const flagged = new Set(wrong.map(([field]) => field))
-  const issues = issuesOf(ResponseObject.Response, { ...response, output: [] }).filter((i) => !flagged.has(String(i.path[0])))
-  if (issues.length > 0) c.flag(c.index, "response.schema", `${c.type}: the Response does not match the strict schema at ${describeIssues(issues)}`)
+  const issues = issuesOf(ResponseObject.Response, { ...response, output: [] }).filter(
+    (i) => !flagged.has(String(i.path[0]))
+  )
+  if (issues.length > 0)
+    c.flag(
+      c.index,
+      "response.schema",
+      `${c.type}: the Response does not match the strict schema at ${describeIssues(issues)}`
+    )
 }
 
 /** Paths that a grammar rule owns (it reports them with its own id and severity). */
@@ -82,5 +95,6 @@ export const checkEventShape = (c: Ctx): void => {
   if (!c.schema) return
   if (isObject(c.event.item) && !strictItemTypes.has(String(c.event.item.type))) return
   const issues = issuesOf(decodeEvent, c.event).filter((i) => !ownedPaths.has(i.path.join(".")))
-  if (issues.length > 0) c.flag(c.index, "event.schema", `${c.type} does not match the strict event schema at ${describeIssues(issues)}`)
+  if (issues.length > 0)
+    c.flag(c.index, "event.schema", `${c.type} does not match the strict event schema at ${describeIssues(issues)}`)
 }

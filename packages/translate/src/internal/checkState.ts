@@ -52,7 +52,14 @@ export interface State {
   readonly noted: Set<string>
 }
 
-export const initialState = (): State => ({ items: [], byId: new Map(), open: [], terminal: -1, responseId: undefined, noted: new Set() })
+export const initialState = (): State => ({
+  items: [],
+  byId: new Map(),
+  open: [],
+  terminal: -1,
+  responseId: undefined,
+  noted: new Set()
+})
 
 export type Flag = (index: number, id: RuleId, message: string) => void
 
@@ -82,4 +89,9 @@ export const str = (v: unknown): string => (typeof v === "string" ? v : "")
 export const show = (v: unknown): string => (v === undefined ? "undefined" : JSON.stringify(v))
 
 /** Item types whose bodies the grammar knows; every other type gets the generic lifecycle only. */
-export const strictItemTypes: ReadonlySet<string> = new Set(["message", "function_call", "custom_tool_call", "reasoning"])
+export const strictItemTypes: ReadonlySet<string> = new Set([
+  "message",
+  "function_call",
+  "custom_tool_call",
+  "reasoning"
+])

@@ -111,14 +111,20 @@ export const itemsToMessages = (
       case "custom_tool_call_output": {
         flush()
         const o = item as ResponsesInput.FunctionCallOutputInput
-        messages.push({ role: "tool", tool_call_id: o.call_id, content: userContent(o.output, `${param}.output`, fileText) })
+        messages.push({
+          role: "tool",
+          tool_call_id: o.call_id,
+          content: userContent(o.output, `${param}.output`, fileText)
+        })
         return
       }
       case "reasoning": {
         const r = item as ResponsesInput.ReasoningInput
         // Raw reasoning text if present, else the sealed copy (a stateless client's replay), else the summary.
         const text =
-          (r.content ?? []).map((p) => p.text).join("") || opened(r.encrypted_content, "reasoning", param) || (r.summary ?? []).map((p) => p.text).join("\n")
+          (r.content ?? []).map((p) => p.text).join("") ||
+          opened(r.encrypted_content, "reasoning", param) ||
+          (r.summary ?? []).map((p) => p.text).join("\n")
         // Encrypted-only reasoning (Codex: `summary: []` + `encrypted_content`) carries nothing readable: it must
         // not end the open assistant message, or consecutive function calls would split into several messages.
         if (text === "") return
@@ -164,7 +170,12 @@ export const itemsToMessages = (
           warnings.push(`${param}: an item of type '${type}' cannot be used by a local model; it was skipped.`)
           return
         }
-        throw new Refused(new UnsupportedFeature({ param: `${param}.type`, message: `Input items of type '${type}' are not supported.` }))
+        throw new Refused(
+          new UnsupportedFeature({
+            param: `${param}.type`,
+            message: `Input items of type '${type}' are not supported.`
+          })
+        )
     }
   }
 
@@ -201,7 +212,11 @@ const assistantText = (content: string | ReadonlyArray<AnyPart>): string =>
     : content.map((p) => (p.type === "refusal" ? p.refusal : "text" in p ? p.text : "")).join("")
 
 /** Text-only content collapses to one string: every local chat template accepts that. */
-const userContent = (content: string | ReadonlyArray<AnyPart>, param: string, fileText: FileText): string | ReadonlyArray<Part> => {
+const userContent = (
+  content: string | ReadonlyArray<AnyPart>,
+  param: string,
+  fileText: FileText
+): string | ReadonlyArray<Part> => {
   if (typeof content === "string") return content
   const parts = content.map((p, j) => toPart(p, `${param}[${j}]`, fileText))
   return parts.every((p) => p.type === "text") ? parts.map((p) => (p.type === "text" ? p.text : "")).join("\n") : parts
@@ -216,14 +231,27 @@ const toPart = (part: AnyPart, param: string, fileText: FileText): Part => {
       return { type: "text", text: part.refusal }
     case "input_image":
       if (part.image_url == null) {
-        throw new Refused(new UnsupportedFeature({ param: `${param}.file_id`, message: "Images by file_id are not supported; send image_url (a URL or data URL)." }))
+        throw new Refused(
+          new UnsupportedFeature({
+            param: `${param}.file_id`,
+            message: "Images by file_id are not supported; send image_url (a URL or data URL)."
+          })
+        )
       }
-      return { type: "image_url", image_url: { url: part.image_url, ...(part.detail != null ? { detail: part.detail } : {}) } }
+      return {
+        type: "image_url",
+        image_url: { url: part.image_url, ...(part.detail != null ? { detail: part.detail } : {}) }
+      }
     case "input_file": {
       // Files are read (fetched, PDF text extracted) before translation, which stays pure.
       const text = fileText(part)
       if (text === undefined) {
-        throw new Refused(new UnsupportedFeature({ param, message: "input_file parts are not read here; send the file's text as input_text." }))
+        throw new Refused(
+          new UnsupportedFeature({
+            param,
+            message: "input_file parts are not read here; send the file's text as input_text."
+          })
+        )
       }
       return { type: "text", text }
     }

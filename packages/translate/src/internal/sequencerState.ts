@@ -74,7 +74,9 @@ export interface State {
   readonly finishReason: string | undefined
   readonly usage: ChatCompletions.ChatUsage | undefined
   /** Set when the response must end `failed` (upstream error, invalid tool arguments…). */
-  readonly failure: { readonly code: string; readonly message: string; readonly status?: "failed" | "cancelled" } | undefined
+  readonly failure:
+    | { readonly code: string; readonly message: string; readonly status?: "failed" | "cancelled" }
+    | undefined
   /** The response being built; lifecycle events carry snapshots of it. */
   readonly base: ResponseObject.Response
   /** Compaction mode: the summary written so far. */
@@ -130,10 +132,11 @@ export const emit = (d: Draft, event: DistributiveOmit<Event, "sequence_number">
 }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
-export const snapshot = (
-  d: Draft,
-  patch: Partial<ResponseObject.Response> = {}
-): ResponseObject.Response => ({ ...d.base, output: d.output, ...patch })
+export const snapshot = (d: Draft, patch: Partial<ResponseObject.Response> = {}): ResponseObject.Response => ({
+  ...d.base,
+  output: d.output,
+  ...patch
+})
 
 /** created + in_progress, once, before anything else. */
 export const ensureStarted = (d: Draft): void => {
@@ -161,13 +164,28 @@ export const openReasoning = (d: Draft): OpenItem & { kind: "reasoning" } => {
   const id = d.ctx.ids(prefixFor("reasoning"))
   const summary = d.ctx.reasoning === "summary"
   const output_index = nextIndex(d)
-  addItem(d, summary
-    ? { type: "reasoning", id, summary: [], status: "in_progress" }
-    : { type: "reasoning", id, summary: [], content: [], status: "in_progress" })
+  addItem(
+    d,
+    summary
+      ? { type: "reasoning", id, summary: [], status: "in_progress" }
+      : { type: "reasoning", id, summary: [], content: [], status: "in_progress" }
+  )
   if (summary) {
-    emit(d, { type: "response.reasoning_summary_part.added", item_id: id, output_index, summary_index: 0, part: { type: "summary_text", text: "" } })
+    emit(d, {
+      type: "response.reasoning_summary_part.added",
+      item_id: id,
+      output_index,
+      summary_index: 0,
+      part: { type: "summary_text", text: "" }
+    })
   } else {
-    emit(d, { type: "response.content_part.added", item_id: id, output_index, content_index: 0, part: { type: "reasoning_text", text: "" } })
+    emit(d, {
+      type: "response.content_part.added",
+      item_id: id,
+      output_index,
+      content_index: 0,
+      part: { type: "reasoning_text", text: "" }
+    })
   }
   const item = { kind: "reasoning", id, text: "", summary } as const
   d.open = item
@@ -176,7 +194,8 @@ export const openReasoning = (d: Draft): OpenItem & { kind: "reasoning" } => {
 
 export const reasoningDelta = (d: Draft, item: OpenItem & { kind: "reasoning" }, delta: string): void => {
   const output_index = nextIndex(d)
-  if (item.summary) emit(d, { type: "response.reasoning_summary_text.delta", item_id: item.id, output_index, summary_index: 0, delta })
+  if (item.summary)
+    emit(d, { type: "response.reasoning_summary_text.delta", item_id: item.id, output_index, summary_index: 0, delta })
   else emit(d, { type: "response.reasoning_text.delta", item_id: item.id, output_index, content_index: 0, delta })
   d.open = { kind: "reasoning", id: item.id, text: item.text + delta, summary: item.summary }
 }
@@ -188,11 +207,23 @@ const closeReasoning = (d: Draft, item: OpenItem & { kind: "reasoning" }, status
   const sealed = d.ctx.sealReasoning === undefined ? {} : { encrypted_content: d.ctx.sealReasoning(text) }
   if (item.summary) {
     emit(d, { type: "response.reasoning_summary_text.done", item_id: id, output_index, summary_index: 0, text })
-    emit(d, { type: "response.reasoning_summary_part.done", item_id: id, output_index, summary_index: 0, part: { type: "summary_text", text } })
+    emit(d, {
+      type: "response.reasoning_summary_part.done",
+      item_id: id,
+      output_index,
+      summary_index: 0,
+      part: { type: "summary_text", text }
+    })
     doneItem(d, { type: "reasoning", id, summary: [{ type: "summary_text", text }], ...sealed, status })
   } else {
     emit(d, { type: "response.reasoning_text.done", item_id: id, output_index, content_index: 0, text })
-    emit(d, { type: "response.content_part.done", item_id: id, output_index, content_index: 0, part: { type: "reasoning_text", text } })
+    emit(d, {
+      type: "response.content_part.done",
+      item_id: id,
+      output_index,
+      content_index: 0,
+      part: { type: "reasoning_text", text }
+    })
     doneItem(d, { type: "reasoning", id, summary: [], content: [{ type: "reasoning_text", text }], ...sealed, status })
   }
 }
@@ -200,10 +231,17 @@ const closeReasoning = (d: Draft, item: OpenItem & { kind: "reasoning" }, status
 // ---------------------------------------------------------------- message
 
 const emptyPart = (part: "output_text" | "refusal"): ResponseObject.OutputText | ResponseObject.Refusal =>
-  part === "output_text" ? { type: "output_text", text: "", annotations: [], logprobs: [] } : { type: "refusal", refusal: "" }
+  part === "output_text"
+    ? { type: "output_text", text: "", annotations: [], logprobs: [] }
+    : { type: "refusal", refusal: "" }
 
-const filledPart = (part: "output_text" | "refusal", text: string): ResponseObject.OutputText | ResponseObject.Refusal =>
-  part === "output_text" ? { type: "output_text", text, annotations: [], logprobs: [] } : { type: "refusal", refusal: text }
+const filledPart = (
+  part: "output_text" | "refusal",
+  text: string
+): ResponseObject.OutputText | ResponseObject.Refusal =>
+  part === "output_text"
+    ? { type: "output_text", text, annotations: [], logprobs: [] }
+    : { type: "refusal", refusal: text }
 
 export const openMessage = (d: Draft): OpenItem & { kind: "message" } => {
   const id = d.ctx.ids(prefixFor("message"))
@@ -224,12 +262,25 @@ export const messageDelta = (
   let current = item
   if (current.part !== part) {
     if (current.part !== undefined) current = closePart(d, current)
-    emit(d, { type: "response.content_part.added", item_id: item.id, output_index, content_index: current.parts.length, part: emptyPart(part) })
+    emit(d, {
+      type: "response.content_part.added",
+      item_id: item.id,
+      output_index,
+      content_index: current.parts.length,
+      part: emptyPart(part)
+    })
   }
   const content_index = current.parts.length
-  if (part === "output_text") emit(d, { type: "response.output_text.delta", item_id: item.id, output_index, content_index, delta, logprobs: [] })
+  if (part === "output_text")
+    emit(d, { type: "response.output_text.delta", item_id: item.id, output_index, content_index, delta, logprobs: [] })
   else emit(d, { type: "response.refusal.delta", item_id: item.id, output_index, content_index, delta })
-  d.open = { kind: "message", id: item.id, parts: current.parts, part, text: (current.part === part ? current.text : "") + delta }
+  d.open = {
+    kind: "message",
+    id: item.id,
+    parts: current.parts,
+    part,
+    text: (current.part === part ? current.text : "") + delta
+  }
 }
 
 /** Close the open part, returning the message with it moved to `parts`. */
@@ -238,7 +289,8 @@ const closePart = (d: Draft, item: OpenItem & { kind: "message" }): OpenItem & {
   const output_index = nextIndex(d)
   const content_index = item.parts.length
   const { id, text } = item
-  if (item.part === "output_text") emit(d, { type: "response.output_text.done", item_id: id, output_index, content_index, text, logprobs: [] })
+  if (item.part === "output_text")
+    emit(d, { type: "response.output_text.done", item_id: id, output_index, content_index, text, logprobs: [] })
   else emit(d, { type: "response.refusal.done", item_id: id, output_index, content_index, refusal: text })
   const done = filledPart(item.part, text)
   emit(d, { type: "response.content_part.done", item_id: id, output_index, content_index, part: done })
@@ -258,9 +310,28 @@ export const openCall = (d: Draft, call: PendingCall & { readonly name: string }
   const ns = target.namespace === undefined ? {} : { namespace: target.namespace }
   const id = d.ctx.ids(prefixFor(target.kind === "custom" ? "custom_tool_call" : "function_call"))
   const item = { kind: "call", id, chatIndex: call.chatIndex, callId, name: call.name, target, args: "" } as const
-  addItem(d, target.kind === "custom"
-    ? { type: "custom_tool_call", id: item.id, call_id: callId, name: target.name, ...ns, input: "", status: "in_progress" }
-    : { type: "function_call", id: item.id, call_id: callId, name: target.name, ...ns, arguments: "", status: "in_progress" })
+  addItem(
+    d,
+    target.kind === "custom"
+      ? {
+          type: "custom_tool_call",
+          id: item.id,
+          call_id: callId,
+          name: target.name,
+          ...ns,
+          input: "",
+          status: "in_progress"
+        }
+      : {
+          type: "function_call",
+          id: item.id,
+          call_id: callId,
+          name: target.name,
+          ...ns,
+          arguments: "",
+          status: "in_progress"
+        }
+  )
   d.open = item
   // The item with its buffered arguments applied: closing the stale one would drop them.
   return call.args !== "" ? callDelta(d, item, call.args) : item
@@ -274,7 +345,15 @@ export const callDelta = (d: Draft, item: OpenItem & { kind: "call" }, delta: st
   if (item.target.kind === "function") {
     emit(d, { type: "response.function_call_arguments.delta", item_id: item.id, output_index: nextIndex(d), delta })
   }
-  const next = { kind: "call", id: item.id, chatIndex: item.chatIndex, callId: item.callId, name: item.name, target: item.target, args: item.args + delta } as const
+  const next = {
+    kind: "call",
+    id: item.id,
+    chatIndex: item.chatIndex,
+    callId: item.callId,
+    name: item.name,
+    target: item.target,
+    args: item.args + delta
+  } as const
   d.open = next
   return next
 }
@@ -295,9 +374,18 @@ const closeCall = (d: Draft, item: OpenItem & { kind: "call" }, status: ItemStat
   d.closedCalls = [...d.closedCalls, item.chatIndex]
   if (item.target.kind === "custom") {
     const input = ToolMapping.customInput(item.args)
-    if (input !== "") emit(d, { type: "response.custom_tool_call_input.delta", item_id: item.id, output_index, delta: input })
+    if (input !== "")
+      emit(d, { type: "response.custom_tool_call_input.delta", item_id: item.id, output_index, delta: input })
     emit(d, { type: "response.custom_tool_call_input.done", item_id: item.id, output_index, input })
-    doneItem(d, { type: "custom_tool_call", id: item.id, call_id: item.callId, name: item.target.name, ...ns, input, status })
+    doneItem(d, {
+      type: "custom_tool_call",
+      id: item.id,
+      call_id: item.callId,
+      name: item.target.name,
+      ...ns,
+      input,
+      status
+    })
     return true
   }
   let args = item.args
@@ -309,8 +397,22 @@ const closeCall = (d: Draft, item: OpenItem & { kind: "call" }, status: ItemStat
   }
   const valid = status !== "completed" || parsesAsJson(args)
   const finalStatus = valid ? status : "incomplete"
-  emit(d, { type: "response.function_call_arguments.done", item_id: item.id, output_index, name: item.target.name, arguments: args })
-  doneItem(d, { type: "function_call", id: item.id, call_id: item.callId, name: item.target.name, ...ns, arguments: args, status: finalStatus })
+  emit(d, {
+    type: "response.function_call_arguments.done",
+    item_id: item.id,
+    output_index,
+    name: item.target.name,
+    arguments: args
+  })
+  doneItem(d, {
+    type: "function_call",
+    id: item.id,
+    call_id: item.callId,
+    name: item.target.name,
+    ...ns,
+    arguments: args,
+    status: finalStatus
+  })
   return valid
 }
 

@@ -4,7 +4,7 @@
  */
 
 /** GGUF metadata value types (gguf.h `gguf_type`). */
-const enum ValueType {
+enum ValueType {
   Uint32 = 4,
   Int32 = 5,
   Float32 = 6,

@@ -23,7 +23,8 @@ export class Matrix {
     this.data = new Float32Array(rows * cols)
   }
   add(row: number, col: number, value: number): void {
-    if (row < 0 || row >= this.rows || col < 0 || col >= this.cols) throw new Error(`matrix index ${row},${col} out of range`)
+    if (row < 0 || row >= this.rows || col < 0 || col >= this.cols)
+      throw new Error(`matrix index ${row},${col} out of range`)
     this.data[row * this.cols + col] += value
   }
   tensor(name: string): Tensor {
@@ -137,7 +138,13 @@ export class RuleTable {
    * One neuron: fires when every `all` feature is on and every `none` feature is off, and then writes
    * `out` (at its magnitude), and takes back each of `cancels`. Off by one condition, the gate sits at −sharpness/2 (silu ≈ −5e-4·sharpness).
    */
-  and(all: ReadonlyArray<Feature>, none: ReadonlyArray<Feature>, out: Feature, constant: Feature, cancels: ReadonlyArray<Feature> = []): void {
+  and(
+    all: ReadonlyArray<Feature>,
+    none: ReadonlyArray<Feature>,
+    out: Feature,
+    constant: Feature,
+    cancels: ReadonlyArray<Feature> = []
+  ): void {
     const n = this.used++
     if (n >= this.nFf) throw new Error("rule table full")
     const a = this.sharpness

@@ -11,7 +11,17 @@ export const ANSWER_TEXT = "Hello! I am a small test model."
 export const TOOL_RESULT_TEXT = "Here is the result."
 export const THOUGHT_TEXT = "OK."
 
-export const HELLO = ["Hello", "!", `${SPACE}I`, `${SPACE}am`, `${SPACE}a`, `${SPACE}small`, `${SPACE}test`, `${SPACE}model`, "."]
+export const HELLO = [
+  "Hello",
+  "!",
+  `${SPACE}I`,
+  `${SPACE}am`,
+  `${SPACE}a`,
+  `${SPACE}small`,
+  `${SPACE}test`,
+  `${SPACE}model`,
+  "."
+]
 export const HERE = ["Here", `${SPACE}is`, `${SPACE}the`, `${SPACE}result`, "."]
 export const CALL = ["<tool_call>", NL, '{"', "name", '":', SPACE, '"']
 export const THINK = ["<think>", NL, "O", "K", ".", NL, "</think>", NL, NL]
@@ -33,8 +43,17 @@ export const chainRules = (think: boolean): Array<readonly [string, string, stri
   // The thinking variant thinks first, then decides (block 1) between the answer and a call after the
   // thought's closing `\n\n` (AFTER_THOUGHT); both chains continue from there.
   const starts: Array<readonly [ReadonlyArray<string>, ReadonlyArray<string>]> = think
-    ? [[BRANCH, THINK], [AFTER_THOUGHT, HELLO], [AFTER_THOUGHT, CALL], [BRANCH, HERE]]
-    : [[BRANCH, HELLO], [BRANCH, HERE], [BRANCH, CALL]]
+    ? [
+        [BRANCH, THINK],
+        [AFTER_THOUGHT, HELLO],
+        [AFTER_THOUGHT, CALL],
+        [BRANCH, HERE]
+      ]
+    : [
+        [BRANCH, HELLO],
+        [BRANCH, HERE],
+        [BRANCH, CALL]
+      ]
   const rules = new Map<string, readonly [string, string, string]>()
   for (const [start, chain] of starts) {
     const seq = [...start, ...chain]
@@ -47,7 +66,12 @@ export const chainRules = (think: boolean): Array<readonly [string, string, stri
     }
   }
   // The counting loop, and the second call's opening (its name and arguments are copied like the first's).
-  for (const rule of [[NL, "1", SPACE], ["1", SPACE, "1"], [SPACE, "1", SPACE], [CALL_END, NL, CALL[0]]] as const) {
+  for (const rule of [
+    [NL, "1", SPACE],
+    ["1", SPACE, "1"],
+    [SPACE, "1", SPACE],
+    [CALL_END, NL, CALL[0]]
+  ] as const) {
     const key = `${rule[0]} ${rule[1]}`
     if (rules.has(key)) throw new Error(`ambiguous script step after ${key}`)
     rules.set(key, rule)

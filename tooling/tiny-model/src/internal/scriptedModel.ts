@@ -46,4 +46,6 @@ export const defaultScriptedModelPath: string = Path.join(modelDir, "scripted.gg
 export const defaultThinkingModelPath: string = Path.join(modelDir, "scripted-think.gguf")
 
 export const ensureScriptedModel = (options: ScriptedModelOptions = {}): Promise<string> =>
-  ensureFile(options.think === true ? defaultThinkingModelPath : defaultScriptedModelPath, () => encodeScriptedModel(options))
+  ensureFile(options.think === true ? defaultThinkingModelPath : defaultScriptedModelPath, () =>
+    encodeScriptedModel(options)
+  )

@@ -39,7 +39,7 @@ export const SCRIPTED = { nEmbd: 320, nLayer: 3, nHead: 18, nFf: 64, ropeBase: 1
 
 const SQRT_HEAD = Math.sqrt(HEAD_DIM)
 /** rope NORM: pair j (dims 2j, 2j+1) turns by θ_j per position. */
-const theta = (j: number): number => Math.pow(SCRIPTED.ropeBase, (-2 * j) / HEAD_DIM)
+const theta = (j: number): number => SCRIPTED.ropeBase ** ((-2 * j) / HEAD_DIM)
 /** Pairs 0..7 make the position comb (peak 707, runner-up 663 anywhere in 32k); 8 the recency slope; 10..15 barely turn (< 0.08 rad over 32k). */
 const COMB_PAIRS = 8
 const COMB_GAIN = Math.sqrt(500)
@@ -67,9 +67,25 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const L = new Layout(nEmbd)
   const CONST = L.embedded("CONST")
   const scripted = new Set<string>([
-    ...BRANCH, ...HELLO, ...HERE, ...CALL, ...(options.think ? THINK : []),
-    '"', ":", ">", "name", "<tool_call>", "</tool_response>", "arguments", "<|im_start|>", "<|im_end|>", RUN_WORD,
-    COUNT_WORD, CALL_END, ...BOTH_CALLS, ...rules.flat()
+    ...BRANCH,
+    ...HELLO,
+    ...HERE,
+    ...CALL,
+    ...(options.think ? THINK : []),
+    '"',
+    ":",
+    ">",
+    "name",
+    "<tool_call>",
+    "</tool_response>",
+    "arguments",
+    "<|im_start|>",
+    "<|im_end|>",
+    RUN_WORD,
+    COUNT_WORD,
+    CALL_END,
+    ...BOTH_CALLS,
+    ...rules.flat()
   ])
   const tok = new Map<string, Feature>()
   for (const piece of scripted) {
@@ -82,7 +98,15 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   const IMS_PAD = L.embedded("IMS_PAD") // `<|im_start|>` keeps norm² 3 without a code any head reads
   const CODE = L.block("CODE", CODE_DIM)
 
-  const prevSet = new Set<string>([BRANCH[0], AFTER_THOUGHT[0], ...rules.map((r) => r[0]), ":", '"', RUN_WORD, BOTH_CALLS[0]])
+  const prevSet = new Set<string>([
+    BRANCH[0],
+    AFTER_THOUGHT[0],
+    ...rules.map((r) => r[0]),
+    ":",
+    '"',
+    RUN_WORD,
+    BOTH_CALLS[0]
+  ])
   const PREV = new Map<string, Feature>()
   for (const piece of prevSet) PREV.set(piece, L.written(`PREV ${piece}`))
   const P = (piece: string): Feature => PREV.get(piece)!
@@ -292,8 +316,16 @@ export const makeScriptedTensors = (vocab: Vocabulary, options: ScriptedOptions)
   }
 
   const ones = (n: number): Float32Array => new Float32Array(n).fill(1)
-  const tensors: Array<Tensor> = [embd.tensor("token_embd.weight"), { name: "output_norm.weight", dims: [nEmbd], data: ones(nEmbd) }, out.tensor("output.weight")]
-  const blocks: Array<readonly [Attention, RuleTable]> = [[a0, f0], [a1, f1], [a2, f2]]
+  const tensors: Array<Tensor> = [
+    embd.tensor("token_embd.weight"),
+    { name: "output_norm.weight", dims: [nEmbd], data: ones(nEmbd) },
+    out.tensor("output.weight")
+  ]
+  const blocks: Array<readonly [Attention, RuleTable]> = [
+    [a0, f0],
+    [a1, f1],
+    [a2, f2]
+  ]
   if (blocks.length !== nLayer) throw new Error("layer count")
   blocks.forEach(([a, f], i) => {
     const p = `blk.${i}.`

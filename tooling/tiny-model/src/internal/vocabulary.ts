@@ -38,14 +38,53 @@ column index field record input output response request server client stream eve
   .filter((w) => w.length > 0)
 
 const PIECES = [
-  "ing", "ed", "er", "est", "ly", "tion", "s", "es", "re", "un", "pre", "able", "ment", "ness",
-  "{\"", "\":", "\":\"", "\",\"", "\"}", "\":{", "},{", "\"]", "[\"", "{}", "[]", "\",", "\":[",
-  "name", "arguments", "location", "unit", "query", "city", "answer", "ok", "user", "assistant", "system", "tool",
-  "You", "Tools", "function", "json", "object"
+  "ing",
+  "ed",
+  "er",
+  "est",
+  "ly",
+  "tion",
+  "s",
+  "es",
+  "re",
+  "un",
+  "pre",
+  "able",
+  "ment",
+  "ness",
+  '{"',
+  '":',
+  '":"',
+  '","',
+  '"}',
+  '":{',
+  "},{",
+  '"]',
+  '["',
+  "{}",
+  "[]",
+  '",',
+  '":[',
+  "name",
+  "arguments",
+  "location",
+  "unit",
+  "query",
+  "city",
+  "answer",
+  "ok",
+  "user",
+  "assistant",
+  "system",
+  "tool",
+  "You",
+  "Tools",
+  "function",
+  "json",
+  "object"
 ]
 
-const CHARS =
-  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;!?'\"()[]{}<>-_=+*/\\|@#$%^&~`"
+const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;!?'\"()[]{}<>-_=+*/\\|@#$%^&~`"
 
 /** Text pieces that should be one (user-defined) token, as in Qwen/Hermes vocabularies. */
 const USER_DEFINED = ["<tool_call>", "</tool_call>", "<think>", "</think>", "<tool_response>", "</tool_response>"]
