@@ -49,13 +49,20 @@ export interface Issue {
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** The literals a union member's field accepts (`type: "input_text"`, an optional `type: "message"`), if only literals. */
+/**
+ * The values a union member's field accepts (`type: "input_text"`; an optional `type: "message"` also accepts
+ * `undefined`), if they are only literals.
+ */
 const literalsOf = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefined => {
-  if (SchemaAST.isLiteral(ast)) return [ast.literal]
+  const optional = SchemaAST.isOptional(ast) ? [undefined] : []
+  if (SchemaAST.isLiteral(ast)) return [ast.literal, ...optional]
   if (!SchemaAST.isUnion(ast)) return undefined
-  const out: Array<unknown> = []
+  const out: Array<unknown> = optional
   for (const member of ast.types) {
-    if (member._tag === "Undefined") continue
+    if (member._tag === "Undefined") {
+      out.push(undefined)
+      continue
+    }
     if (!SchemaAST.isLiteral(member)) return undefined
     out.push(member.literal)
   }
@@ -63,13 +70,18 @@ const literalsOf = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefined => {
 }
 
 /**
- * A union of objects that no member matched by its discriminator (`{ type: "input_video" }` among content parts):
- * Schema v4 reports it on the object as a whole, or as the failure of whichever member it tried; OpenAI (and
- * clients) name the discriminator, `…content[0].type`, with every value it may take. When the parse reported its
- * input (`{ reportInput: true }`), a value that is no object at all keeps the object's path, a discriminator
- * that is valid defers to the members' issues, and the message quotes what was sent.
+ * A union of objects tells its members apart by a discriminator field (`type`). When the value sent is one no
+ * member takes (`{ type: "input_video" }` among content parts), Schema v4 reports the object as a whole, or the
+ * failure of whichever member it tried; OpenAI (and clients) name the discriminator, `…content[0].type`, with
+ * every value it may take: `named`. When the value is one a member takes, the fault is inside that member:
+ * `defer` to the members' issues, leaving out the other members' complaints about the discriminator itself.
+ * A value that is no object at all keeps the object's path (undefined). Without a reported input (`reportInput`)
+ * the value is unknown, and the discriminator is named.
  */
-const discriminatorIssue = (issue: SchemaIssue.AnyOf, path: ReadonlyArray<PropertyKey>): Issue | undefined => {
+const discriminatorOf = (
+  issue: SchemaIssue.AnyOf,
+  path: ReadonlyArray<PropertyKey>
+): { readonly named: Issue } | { readonly defer: PropertyKey; readonly value: unknown } | undefined => {
   const reported = SchemaIssue.hasInput(issue)
   const input = reported ? issue.input : undefined
   if (reported && (input === null || typeof input !== "object" || Array.isArray(input))) return undefined
@@ -86,13 +98,29 @@ const discriminatorIssue = (issue: SchemaIssue.AnyOf, path: ReadonlyArray<Proper
     })
     if (!everyMember) continue
     const value = reported ? (input as Record<PropertyKey, unknown>)[ps.name] : undefined
-    if (reported && accepted.includes(value)) return undefined
-    const expected = `Expected ${accepted.map((literal) => Formatter.format(literal)).join(" | ")}`
+    if (reported && accepted.includes(value)) return { defer: ps.name, value }
+    const named = accepted.filter((literal) => literal !== undefined)
+    const expected = `Expected ${named.map((literal) => Formatter.format(literal)).join(" | ")}`
     const got = reported ? `, got ${Formatter.format(value)}` : ""
-    return { path: [...path, ps.name], message: expected + got }
+    return { named: { path: [...path, ps.name], message: expected + got } }
   }
   return undefined
 }
+
+/** Whether a union member's failure is of a member whose discriminator takes the value sent. */
+const picks = (member: SchemaIssue.Issue, found: { readonly defer: PropertyKey; readonly value: unknown }) => {
+  const ast = "ast" in member ? member.ast : undefined
+  if (ast === undefined || !SchemaAST.isObjects(ast)) return true
+  const field = ast.propertySignatures.find((ps) => ps.name === found.defer)
+  const literals = field && literalsOf(field.type)
+  return literals === undefined || literals.includes(found.value)
+}
+
+const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
+  a.length === b.length && a.every((segment, i) => segment === b[i])
+
+/** `Expected string | undefined` → `Expected string`: an absent field is never what a client got wrong. */
+const withoutUndefined = (message: string) => message.replace(/ \| undefined(?=,|$)/, "")
 
 const collect = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>, out: Array<Issue>): void => {
   switch (issue._tag) {
@@ -102,21 +130,27 @@ const collect = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>, out
       for (const inner of issue.issues) collect(inner, path, out)
       return
     case "AnyOf": {
-      const named =
-        issue.issues.length === 0 || SchemaIssue.hasInput(issue) ? discriminatorIssue(issue, path) : undefined
-      if (named) {
-        out.push(named)
+      const found = issue.issues.length === 0 || SchemaIssue.hasInput(issue) ? discriminatorOf(issue, path) : undefined
+      if (found !== undefined && "named" in found) {
+        out.push(found.named)
         return
       }
       if (issue.issues.length > 0) {
-        for (const inner of issue.issues) collect(inner, path, out)
+        // Only the members the discriminator picks; and never a complaint about the discriminator itself.
+        const picked = found === undefined ? issue.issues : issue.issues.filter((member) => picks(member, found))
+        const inner: Array<Issue> = []
+        for (const member of picked.length > 0 ? picked : issue.issues) collect(member, path, inner)
+        const field = found === undefined ? undefined : [...path, found.defer]
+        const relevant = field === undefined ? inner : inner.filter((leaf) => !samePath(leaf.path, field))
+        out.push(...(relevant.length > 0 ? relevant : inner))
         return
       }
     }
   }
   for (const leaf of formatter(issue).issues) {
     const at = (leaf.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment))
-    out.push({ path: [...path, ...at], message: issue._tag === "MissingKey" ? "is missing" : leaf.message })
+    const message = issue._tag === "MissingKey" ? "is missing" : withoutUndefined(leaf.message)
+    out.push({ path: [...path, ...at], message })
   }
 }
 

@@ -508,6 +508,36 @@ describe("OpenAiError.fromParseError", () => {
     expect(param({ model: 7 })).toBe("model")
   })
 
+  it("as the server decodes (reportInput): the member the discriminator picks names the fault, with what was sent", () => {
+    const error = (body: unknown) => {
+      const result = Schema.decodeUnknownResult(ResponsesRequest.CreateResponseRequest)(body, {
+        errors: "all",
+        reportInput: true
+      })
+      return Result.isFailure(result) ? OpenAiError.fromParseError(result.failure).error : undefined
+    }
+    // A message without `type` (it is optional) whose content part is unknown: the part's type, not the item's.
+    expect(error({ model: "m", input: [{ role: "user", content: [{ type: "input_video" }] }] })).toMatchObject({
+      param: "input[0].content[0].type",
+      message: expect.stringContaining('got "input_video"')
+    })
+    // A known item type with a field missing: that field, not the other members' `type`.
+    expect(error({ model: "m", input: [{ type: "function_call_output", output: "x" }] })).toMatchObject({
+      param: "input[0].call_id",
+      message: "Invalid value for 'input[0].call_id': is missing"
+    })
+    expect(error({ model: "m", input: [{ type: "message", role: "wizard", content: "x" }] })).toMatchObject({
+      param: "input[0].role",
+      message: expect.stringContaining('got "wizard"')
+    })
+    expect(error({ model: "m", input: [{ type: "input_video" }] })).toMatchObject({ param: "input[0].type" })
+    // An optional field's `| undefined` is not part of what the client got wrong.
+    expect(error({ model: 5, input: "hi" })).toMatchObject({
+      param: "model",
+      message: "Invalid value for 'model': Expected string, got 5"
+    })
+  })
+
   it("formatParam writes OpenAI's notation", () => {
     expect(OpenAiError.formatParam(["input", 2, "content", 0, "type"])).toBe("input[2].content[0].type")
     expect(OpenAiError.formatParam([])).toBeNull()
