@@ -147,6 +147,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       heartbeatMs: config.heartbeatInterval,
       staleAfterMs: config.staleAfter,
       store: config.store,
+      storeLockWaitMs: config.storeLockWait,
       dataDir: config.dataDir,
       recordDir: optional(config.recordDir),
       drainTimeoutMs: config.drainTimeout,

@@ -83,6 +83,11 @@ export const serveOptions = {
     Flag.withDefault(".parlance")
   ),
   store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
+  storeLockWait: integer(
+    "store-lock-wait",
+    10_000,
+    "With --store sqlite: milliseconds one store call may wait for the database lock (other replicas' writes) before it fails"
+  ),
   heartbeatInterval: integer(
     "heartbeat-interval",
     5_000,

@@ -27,8 +27,8 @@ export const serveParlance = async (
       "serve",
       "--port",
       String(port),
-      "--store",
-      "memory",
+      // Memory unless the test names a store (a flag given twice is an error).
+      ...(args.includes("--store") ? [] : ["--store", "memory"]),
       "--record-dir",
       recordDir,
       "--drain-timeout",
