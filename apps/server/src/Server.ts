@@ -106,8 +106,7 @@ export const serve = (options: Pick<ServerOptions, "drainTimeoutMs"> = {}) =>
  * dribbling bytes hold a socket for 90 s): here a second, or less for short limits.
  */
 const listener = (options: ServerOptions) => {
-  const headersTimeout = options.headersTimeoutMs ?? ServerConfig.defaultHeadersTimeoutMs
-  const requestTimeout = options.requestTimeoutMs ?? ServerConfig.defaultRequestTimeoutMs
+  const { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout } = ServerConfig.timeoutsOf(options)
   const limits = [headersTimeout, requestTimeout].filter((ms) => ms > 0)
   const connectionsCheckingInterval = Math.max(50, Math.min(1_000, ...limits.map((ms) => Math.floor(ms / 4))))
   return NodeHttpServer.layerServer(

@@ -53,6 +53,14 @@ export const defaultHeadersTimeoutMs = 30_000
 /** Node's `requestTimeout` by default: 300 s, for a large body on a slow link. @category constructors */
 export const defaultRequestTimeoutMs = 300_000
 
+/** The slow-client limits the options set, with their defaults. @category utils */
+export const timeoutsOf = (
+  options: Partial<Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs">>
+): Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs"> => ({
+  headersTimeoutMs: options.headersTimeoutMs ?? defaultHeadersTimeoutMs,
+  requestTimeoutMs: options.requestTimeoutMs ?? defaultRequestTimeoutMs
+})
+
 /**
  * Why the timeouts cannot be used, or undefined: each a whole number of ms (0 for none), and the headers'
  * limit within the request's (Node refuses a server otherwise).
@@ -61,8 +69,7 @@ export const defaultRequestTimeoutMs = 300_000
 export const validateTimeouts = (
   options: Partial<Pick<ServerConfigService, "headersTimeoutMs" | "requestTimeoutMs">>
 ): string | undefined => {
-  const headers = options.headersTimeoutMs ?? defaultHeadersTimeoutMs
-  const request = options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  const { headersTimeoutMs: headers, requestTimeoutMs: request } = timeoutsOf(options)
   for (const [name, ms] of [
     ["headersTimeoutMs", headers],
     ["requestTimeoutMs", request]
@@ -113,8 +120,7 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   // Without a configured key, one for this process: blobs live as long as the memory store's records.
   sealer: options.sealer ?? makeSealer(loadKey({})),
   assistantPhase: options.assistantPhase ?? false,
-  headersTimeoutMs: options.headersTimeoutMs ?? defaultHeadersTimeoutMs,
-  requestTimeoutMs: options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  ...timeoutsOf(options)
 })
 
 /** @category layers */

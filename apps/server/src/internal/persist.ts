@@ -43,10 +43,8 @@ export const make = (
   lease: () => Lease
 ): Persistence => {
   if (!enabled) return none
-  const put = (response: ResponseObject.Response, withLease?: Lease) =>
-    store
-      .put({ response, input }, withLease)
-      .pipe(Effect.tapError((error) => Effect.logError("response store write failed", error)))
+  // A failed write is logged once, with its cause, by the store itself (sqliteDb.ts); here only what it means.
+  const put = (response: ResponseObject.Response, withLease?: Lease) => store.put({ response, input }, withLease)
   let first: Fiber.Fiber<void> | undefined
   return {
     enabled: true,
@@ -57,7 +55,10 @@ export const make = (
         Effect.as(response),
         Effect.catch(() => {
           const failed = unstored(response)
-          return Effect.as(Effect.ignore(put(failed)), failed)
+          return Effect.logError(`response ${response.id} could not be stored: it ends failed`).pipe(
+            Effect.andThen(Effect.ignore(put(failed))),
+            Effect.as(failed)
+          )
         })
       )
   }

@@ -57,7 +57,8 @@ export interface Db {
 export const isBusy = (error: unknown): boolean =>
   error instanceof LibsqlError && (error.code === "SQLITE_BUSY" || error.code === "SQLITE_LOCKED")
 
-const storeError = (what: string, cause: unknown) =>
+/** The one shape of this store's failures: `Response store: <what> failed`, with the cause. */
+export const storeError = (what: string, cause: unknown) =>
   new StoreError({ message: `Response store: ${what} failed`, cause })
 
 // A Promise-returning libSQL call. Uninterruptible: the call's work is synchronous (bounded by the busy
@@ -93,8 +94,9 @@ export const open = Effect.fnUntraced(function* (path: string, options: SqliteOp
   // await but a transaction, which holds the writer queue; the writes client is only reset from inside it.
   const fresh = <A>(client: Client, effect: Effect.Effect<A, unknown>) =>
     Effect.tapError(effect, (e) => (isBusy(e) ? Effect.sync(() => void client.reconnect()) : Effect.void))
-  const retried = <A>(effect: Effect.Effect<A, unknown>) =>
-    Effect.retry(effect, { while: retriable, schedule: backoff })
+  /** One libSQL call on `client`, retried while the database is busy (on new connections, see `fresh`). */
+  const call = <A>(client: Client, f: () => Promise<A>) =>
+    Effect.retry(fresh(client, attempt(f)), { while: retriable, schedule: backoff })
 
   /** The whole call bounded by `lockWaitMs` (queue, lock, retries); a final failure is logged. */
   const bounded = <A>(effect: Effect.Effect<A, unknown>, what: string): Effect.Effect<A, StoreError> =>
@@ -108,14 +110,12 @@ export const open = Effect.fnUntraced(function* (path: string, options: SqliteOp
       Effect.tapError((error) => Effect.logError(error.message, error.cause))
     )
 
+  /** Through the writer queue, and bounded like any call (the wait for the queue counts). */
+  const queued = <A>(effect: Effect.Effect<A, unknown>, what: string) => bounded(writer.withPermit(effect), what)
+
   const transaction = <A>(body: (tx: Tx) => Effect.Effect<A, StoreError>, what: string) =>
     Effect.acquireUseRelease(
-      retried(
-        fresh(
-          writes,
-          attempt(() => writes.transaction("write"))
-        )
-      ),
+      call(writes, () => writes.transaction("write")),
       (tx) =>
         body({
           execute: (stmt) =>
@@ -140,29 +140,17 @@ export const open = Effect.fnUntraced(function* (path: string, options: SqliteOp
   const db: Db = {
     read: (stmt, what) =>
       bounded(
-        retried(
-          fresh(
-            reads,
-            attempt(() => reads.execute(stmt))
-          )
-        ),
+        call(reads, () => reads.execute(stmt)),
         what
       ),
     // BEGIN IMMEDIATE … COMMIT in one synchronous call: the lock is held for the statements only, and the
     // client rolls back whatever fails before the connection is reused.
     write: (stmts, what) =>
-      bounded(
-        writer.withPermit(
-          retried(
-            fresh(
-              writes,
-              attempt(() => writes.batch([...stmts], "write"))
-            )
-          )
-        ),
+      queued(
+        call(writes, () => writes.batch([...stmts], "write")),
         what
       ),
-    transaction: (body, what) => bounded(writer.withPermit(transaction(body, what)), what),
+    transaction: (body, what) => queued(transaction(body, what), what),
     close: Effect.sync(() => {
       closed = true
       reads.close()
@@ -170,15 +158,8 @@ export const open = Effect.fnUntraced(function* (path: string, options: SqliteOp
     })
   }
   // WAL: readers never block the writer; several server processes can share the file on one host.
-  yield* bounded(
-    writer.withPermit(
-      retried(
-        fresh(
-          writes,
-          attempt(() => writes.execute("PRAGMA journal_mode=WAL"))
-        )
-      )
-    ),
+  yield* queued(
+    call(writes, () => writes.execute("PRAGMA journal_mode=WAL")),
     "enable WAL"
   )
   return db

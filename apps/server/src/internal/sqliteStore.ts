@@ -14,7 +14,7 @@ import {
   itemsOf,
   type Lease,
   type ResponseStoreService,
-  StoreError,
+  type StoreError,
   type StoredItem,
   type StoredResponse
 } from "../ResponseStore.js"
@@ -129,7 +129,7 @@ export const makeSqliteStore = (
   Effect.gen(function* () {
     yield* Effect.try({
       try: () => mkdirSync(dataDir, { recursive: true }),
-      catch: (cause) => new StoreError({ message: "Response store: open failed", cause })
+      catch: (cause) => Sqlite.storeError("open", cause)
     })
     const db = yield* Sqlite.open(join(dataDir, "parlance.db"), options)
     yield* Effect.onError(migrate(db), () => db.close)
