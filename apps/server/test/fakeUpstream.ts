@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 
-const vectorDir = join(import.meta.dirname, "../../../packages/translate/test/vectors")
+export const vectorDir = join(import.meta.dirname, "../../../packages/translate/vectors")
 export const vectors: Array<{
   name: string
   chunks: Array<unknown>
@@ -26,8 +26,9 @@ export const vectors: Array<{
   events: Array<unknown>
   context?: any
 }> = readdirSync(vectorDir)
-  .filter((f) => f.endsWith(".json"))
+  .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
   .map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+  .filter((v) => v.kind === "stream")
 
 export interface FakeUpstream {
   readonly url: string

@@ -93,7 +93,8 @@ export const requestSources: ReadonlyArray<RequestVectorSource> = [
           content: [{ type: "input_text", text: "Answer in one sentence." }]
         }
       },
-      files: [{ part: notes, text: "Lyon: 15°C, cloudy.\n" }]
+      // As the server hands it over: the file's name, then its text (apps/server/src/internal/inputFiles.ts).
+      files: [{ part: notes, text: '<file name="notes.txt">\nLyon: 15°C, cloudy.\n</file>' }]
     }
   },
   {
