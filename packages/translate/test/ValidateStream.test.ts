@@ -6,9 +6,9 @@ import type { StreamVector } from "../src/Vector.js"
 import { vectorDir } from "./vectorReplay.js"
 
 const load = (name: string): Array<Record<string, unknown>> =>
-  (JSON.parse(readFileSync(join(vectorDir, `${name}.json`), "utf8")) as StreamVector).events.map(
-    (e) => ({ ...(e as object) })
-  )
+  (JSON.parse(readFileSync(join(vectorDir, `${name}.json`), "utf8")) as StreamVector).events.map((e) => ({
+    ...(e as object)
+  }))
 const renumber = (events: Array<Record<string, unknown>>) => events.map((e, i) => ({ ...e, sequence_number: i }))
 const rules = (events: ReadonlyArray<unknown>, options?: Parameters<typeof validateStream>[1]) =>
   validateStream(events, options).map((v) => v.rule)

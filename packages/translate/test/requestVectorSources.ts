@@ -23,7 +23,8 @@ const weatherTool = {
 }
 
 /** A base64 data URL of UTF-8 text, as a client sends a file inline. */
-const textFile = (text: string) => `data:text/plain;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(text)))}`
+const textFile = (text: string) =>
+  `data:text/plain;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(text)))}`
 const notes = { type: "input_file", filename: "notes.txt", file_data: textFile("Lyon: 15°C, cloudy.\n") }
 
 /** A two-turn conversation as the store keeps it: the first turn reasoned and called a tool. */
