@@ -6,17 +6,16 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { ResponseSnapshot, type Vector } from "@parlance/translate"
 import * as Effect from "effect/Effect"
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ResponseStore } from "../src/index.js"
 import { vectorDir } from "./fakeUpstream.js"
 import { type Harness, startHarness } from "./harness.js"
 
-const vectors: Array<Vector.RequestVector> = readdirSync(vectorDir)
-  .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
-  .map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
-  .filter((v) => v.kind === "request")
+const vectors: Array<Vector.RequestVector> = JSON.parse(readFileSync(join(vectorDir, "index.json"), "utf8"))
+  .vectors.map((f: string) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+  .filter((v: { kind: string }) => v.kind === "request")
 
 /** A stored, completed response whose input items are `input`. */
 const record = (id: string, input: ReadonlyArray<unknown>): ResponseStore.StoredResponse => ({

@@ -8,7 +8,7 @@ import Ajv2020Module from "ajv/dist/2020.js"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Vector from "../src/Vector.js"
-import { readVectors, vectorDir } from "./vectorReplay.js"
+import { filesInDir, readVectors, vectorDir, vectorFiles } from "./vectorReplay.js"
 
 const Ajv2020 = Ajv2020Module.default
 const published = JSON.parse(readFileSync(join(vectorDir, "vector.schema.json"), "utf8"))
@@ -20,6 +20,10 @@ describe("the vector files", () => {
   it("are stream and request vectors", () => {
     expect(vectors.filter((v) => v.kind === "stream").length).toBeGreaterThanOrEqual(30)
     expect(vectors.filter((v) => v.kind === "request").length).toBeGreaterThanOrEqual(4)
+  })
+
+  it("index.json lists every vector file", () => {
+    expect(vectorFiles()).toEqual(filesInDir())
   })
 
   it("the published JSON Schema is the one the Vector schema generates", () => {

@@ -28,4 +28,6 @@ for (const source of sources) {
 }
 for (const source of requestSources) write(source.name, Vector.fromRequest(source))
 write("vector.schema", Vector.jsonSchema())
+// The list a reader without a directory listing (a browser, a fetch) starts from.
+write("index", { vectors: [...sources, ...requestSources].map((s) => `${s.name}.json`).sort() })
 console.log(`wrote ${sources.length} stream and ${requestSources.length} request vectors, and the schema`)

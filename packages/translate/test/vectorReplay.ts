@@ -8,12 +8,18 @@ import type { Expect } from "./vectorSources.js"
 
 export const vectorDir = join(import.meta.dirname, "..", "vectors")
 
-/** Every vector file, parsed (the schema file aside). */
-export const readVectors = (): Array<Vector.Vector> =>
+/** The vector files `vectors/index.json` lists. */
+export const vectorFiles = (): Array<string> => JSON.parse(readFileSync(join(vectorDir, "index.json"), "utf8")).vectors
+
+/** The vector files in the directory (index.json and the schema aside). */
+export const filesInDir = (): Array<string> =>
   readdirSync(vectorDir)
-    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+    .filter((f) => f.endsWith(".json") && f !== "index.json" && !f.endsWith(".schema.json"))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+
+/** Every vector, parsed. */
+export const readVectors = (): Array<Vector.Vector> =>
+  vectorFiles().map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
 
 export const streamVectors = (): Array<Vector.StreamVector> =>
   readVectors().filter((v): v is Vector.StreamVector => v.kind === "stream")
