@@ -1,10 +1,11 @@
 /**
- * `parlance replay <file>`: a recorded capture, re-run and judged. A `--record-dir` recording is re-sequenced
- * with its recorded ids (does it reproduce its events exactly?); a raw SSE file of Responses events (ours or
- * another server's, e.g. from `check --save`) is decoded and validated with its `event:` names; a chunk file
+ * `parlance replay <file>`: a recorded capture, re-run and judged. A vector (a `--record-dir` recording is one,
+ * packages/translate/vectors/README.md) is replayed with its own ids, clock readings and sealed blobs (does
+ * it reproduce its events, or its Chat Completions request, exactly?); a raw SSE file of Responses events (ours
+ * or another server's, e.g. from `check --save`) is decoded and validated with its `event:` names; a chunk file
  * (one Chat Completions chunk JSON per line, or `data:` SSE of chunks) is sequenced with deterministic ids.
- * `--vector NAME` turns the chunks into a golden vector: the way a bug report becomes a test vector.
- * Exit status 1 on grammar violations (with `--strict`, warnings too) or a recording that no longer reproduces.
+ * `--vector NAME` writes it as a stream vector: the way a bug report becomes a test vector.
+ * Exit status 1 on grammar violations (with `--strict`, warnings too) or a vector that no longer reproduces.
  * @since 0.1.0
  */
 import * as Argument from "effect/cli/Argument"
@@ -14,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { readFileSync, writeFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
+import { Vector } from "@parlance/translate"
 import * as GoldenVector from "./internal/goldenVector.js"
 import { type Analysis, analyze, classify } from "./internal/replayCapture.js"
 import { timeline } from "./internal/timeline.js"
@@ -37,7 +39,7 @@ const kindLine = (file: string, a: Analysis): string => {
   const chunks = a.chunks === undefined ? "" : `${a.chunks.length} chunk(s) → `
   const what = {
     recording: "a --record-dir recording",
-    vector: "a golden vector",
+    vector: "a stream vector",
     sse: "an SSE capture of Responses events",
     chunks: "a chunk file"
   }[a.kind]
@@ -46,7 +48,9 @@ const kindLine = (file: string, a: Analysis): string => {
 
 const reproducedLine = (a: Analysis): string | undefined => {
   if (a.reproduced === undefined) return undefined
-  if (a.reproduced.exact) return `reproduces the recorded events exactly (${a.reproduced.recorded} events)`
+  if (a.reproduced.exact && (a.mismatches ?? []).length === 0)
+    return `reproduces the recorded events exactly (${a.reproduced.recorded} events)`
+  if (a.reproduced.exact) return `does NOT reproduce the vector: ${a.mismatches!.join("; ")}`
   return `does NOT reproduce the recorded events: first difference at event #${a.reproduced.firstDifference} (replayed ${a.events.length}, recorded ${a.reproduced.recorded})`
 }
 
@@ -64,7 +68,7 @@ const grammarLine = (a: Analysis, strict: boolean): string => {
 }
 
 const writeVector = (file: string, a: Analysis, target: string, description: Option.Option<string>): void => {
-  if (a.chunks === undefined) {
+  if (a.vector === undefined) {
     process.stderr.write(
       "error: --vector needs chunks; an SSE capture of Responses events has none (record with --record-dir, or pass the upstream's chunks)\n"
     )
@@ -72,16 +76,28 @@ const writeVector = (file: string, a: Analysis, target: string, description: Opt
     return
   }
   const path = resolve(target.endsWith(".json") ? target : `${target}.json`)
-  const { vector, warnings } = GoldenVector.build({
+  const vector = GoldenVector.build({
     name: basename(path, ".json"),
     description: Option.getOrElse(description, () => `Replayed from ${basename(file)}.`),
-    chunks: a.chunks,
-    outcome: a.outcome,
-    context: a.context
+    vector: a.vector
   })
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   writeFileSync(path, `${JSON.stringify(vector, null, 2)}\n`)
   process.stdout.write(`wrote golden vector ${path}\n`)
+}
+
+/** A request vector: the Chat Completions request translated again, compared with the recorded one. */
+const replayRequest = (file: string, vector: Vector.RequestVector): void => {
+  const { mismatches } = Vector.replay(vector)
+  const what =
+    "error" in vector.output
+      ? `refused (${vector.output.error.param})`
+      : `${(vector.output.chatRequest.messages as ReadonlyArray<unknown> | undefined)?.length ?? 0} message(s) sent upstream`
+  process.stdout.write(`${file}: a request vector, ${what}\n`)
+  if (mismatches.length === 0) process.stdout.write("reproduces the recorded Chat Completions request exactly\n")
+  else {
+    process.stdout.write(`does NOT reproduce the recorded request: ${mismatches.join("; ")}\n`)
+    process.exitCode = 1
+  }
 }
 
 /** @category commands */
@@ -93,17 +109,19 @@ export const replay = Command.make("replay", replayOptions, (options) =>
       process.exitCode = 2
       return
     }
+    if (capture._tag === "Request") return replayRequest(options.file, capture.vector)
     const a = analyze(capture, options.strict)
     const ansi = process.stdout.isTTY === true
     process.stdout.write(`${kindLine(options.file, a)}\n\n${timeline(a.events, a.findings, ansi)}\n`)
     const reproduced = reproducedLine(a)
     if (reproduced !== undefined) process.stdout.write(`${reproduced}\n`)
     process.stdout.write(`${grammarLine(a, options.strict)}\n`)
-    if (a.violations.length > 0 || a.reproduced?.exact === false) process.exitCode = 1
+    if (a.violations.length > 0 || a.reproduced?.exact === false || (a.mismatches ?? []).length > 0)
+      process.exitCode = 1
     Option.map(options.vector, (target) => writeVector(options.file, a, target, options.description))
   })
 ).pipe(
   Command.withDescription(
-    "Re-run and validate a recorded capture (recording, raw SSE, or chunk file); --vector writes a golden vector"
+    "Re-run and validate a recorded capture (a vector or recording, raw SSE, or chunk file); --vector writes a golden vector"
   )
 )

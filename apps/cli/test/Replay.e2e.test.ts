@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { type Parlance, runCli, startParlance, tempDir } from "./cliHarness.js"
 import { faultySse } from "./llamaFaultyStream.js"
 
-const vectorFile = join(import.meta.dirname, "../../../packages/translate/test/vectors/two-consecutive-tool-calls.json")
+const vectorFile = join(import.meta.dirname, "../../../packages/translate/vectors/two-consecutive-tool-calls.json")
 const golden = JSON.parse(readFileSync(vectorFile, "utf8"))
 
 let p: Parlance
@@ -90,7 +90,7 @@ describe("parlance replay", () => {
     expect(chunks.code).toBe(0)
     expect(chunks.stdout).toContain(`wrote golden vector ${join(dir, "issue-42-two-calls.json")}`)
     const vector = JSON.parse(readFileSync(join(dir, "issue-42-two-calls.json"), "utf8"))
-    expect(Object.keys(vector)).toEqual(["name", "description", "chunks", "expect", "events"])
+    expect(Object.keys(vector)).toEqual(["kind", "name", "description", "context", "chunks", "expect", "events"])
     expect(vector).toMatchObject({
       name: "issue-42-two-calls",
       description: "From a bug report.",
@@ -103,4 +103,28 @@ describe("parlance replay", () => {
     expect(sseOfChunks.stdout).toContain("a chunk file, 8 chunk(s) → 13 event(s)")
     // several CLIs spawned at once: generous on a shared CI machine
   }, 120_000)
+
+  it("replays the shipped vectors, stream and request, and name what an altered one changed", async () => {
+    const dir = tempDir("replay-vectors")
+    const requestVector = join(vectorFile, "../request-history-tools-reference-file.json")
+    const altered = join(dir, "altered.json")
+    const changed = JSON.parse(readFileSync(requestVector, "utf8"))
+    changed.output.chatRequest.temperature = 0.9
+    writeFileSync(altered, JSON.stringify(changed))
+    const [stream, request, alteredRequest] = await Promise.all([
+      runCli(["replay", vectorFile]),
+      runCli(["replay", requestVector]),
+      runCli(["replay", altered])
+    ])
+    expect(stream.code).toBe(0)
+    expect(stream.stdout).toContain("a stream vector, 8 chunk(s) → 13 event(s)")
+    expect(stream.stdout).toContain("reproduces the recorded events exactly (13 events)")
+    expect(request.code).toBe(0)
+    expect(request.stdout).toContain("a request vector, 7 message(s) sent upstream")
+    expect(request.stdout).toContain("reproduces the recorded Chat Completions request exactly")
+    expect(alteredRequest.code).toBe(1)
+    expect(alteredRequest.stdout).toContain(
+      "does NOT reproduce the recorded request: output.chatRequest.temperature: 0.2 ≠ 0.9"
+    )
+  }, 60_000)
 })

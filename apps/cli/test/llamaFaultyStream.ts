@@ -9,10 +9,7 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 
 const vector = JSON.parse(
-  readFileSync(
-    join(import.meta.dirname, "../../../packages/translate/test/vectors/two-consecutive-tool-calls.json"),
-    "utf8"
-  )
+  readFileSync(join(import.meta.dirname, "../../../packages/translate/vectors/two-consecutive-tool-calls.json"), "utf8")
 ) as { events: Array<Record<string, unknown>> }
 
 /** The golden vector's correct stream, broken the way llama-server breaks it. */

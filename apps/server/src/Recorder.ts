@@ -1,12 +1,11 @@
 /**
- * `--record-dir`: per request, the upstream chunks and the emitted events, as a file in the golden-vector
- * format (`chunks` in, `events` out, plus the ids used) that the translate package replays deterministically,
- * and the raw SSE the client received. Written asynchronously, off the stream's path: a slow disk never delays
+ * `--record-dir`: per request, the upstream chunks and the emitted events, as a stream vector (the format of
+ * the translator's test vectors: `chunks` in, `events` out, the ids and clock readings drawn) that
+ * `Vector.replay` reproduces, and the raw SSE the client received. Written asynchronously, off the stream's path: a slow disk never delays
  * a client, and the layer waits for pending writes when it closes.
  * @since 0.1.0
  */
-import type { ResponseEvents } from "@parlance/schema"
-import type { Sequencer } from "@parlance/translate"
+import type { Vector } from "@parlance/translate"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
@@ -14,29 +13,13 @@ import * as Layer from "effect/Layer"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 
-/** @category models */
-export interface Recording {
-  readonly name: string
-  readonly description: string
-  readonly request: unknown
-  readonly chatRequest: unknown
-  readonly context: {
-    readonly responseId: string
-    readonly createdAt: number
-    readonly completedAt: number
-    readonly model: string
-    readonly reasoning: "text" | "summary"
-    readonly tools: Record<string, unknown>
-    /** Every id the sequencer drew, in order: replaying them reproduces the events exactly. */
-    readonly ids: ReadonlyArray<string>
-    readonly echo: unknown
-    /** What the response sealed (reasoning or a compaction summary), blob by blob: a replay hands the same ones back. */
-    readonly sealed?: { readonly kind: "reasoning" | "compaction"; readonly blobs: ReadonlyArray<string> }
-  }
-  readonly chunks: ReadonlyArray<unknown>
-  readonly outcome?: Sequencer.Control
-  readonly events: ReadonlyArray<ResponseEvents.ResponseStreamEvent>
-}
+/**
+ * A recording is a stream vector (`@parlance/translate`'s `Vector`, packages/translate/vectors/README.md): its
+ * context holds every id, clock reading and sealed blob drawn, so `Vector.replay` reproduces its events, and
+ * copying the file into the vectors makes it a test.
+ * @category models
+ */
+export type Recording = Vector.StreamVector
 
 /** @category models */
 export interface RecorderService {

@@ -193,7 +193,7 @@ describe("operations", () => {
       {
         responseId: recording.context.responseId,
         createdAt: recording.context.createdAt,
-        clock: () => recording.context.completedAt,
+        clock: () => recording.context.clock[0],
         model: recording.context.model,
         ids: () => ids.shift(),
         echo: recording.context.echo,

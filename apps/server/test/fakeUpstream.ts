@@ -12,12 +12,12 @@
  *                   is the user's, otherwise answers with text that echoes what it saw; a model named
  *                   reasoning… first streams `reasoning_content` (a reasoning model, as llama-server sends it)
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 
-const vectorDir = join(import.meta.dirname, "../../../packages/translate/test/vectors")
+export const vectorDir = join(import.meta.dirname, "../../../packages/translate/vectors")
 export const vectors: Array<{
   name: string
   chunks: Array<unknown>
@@ -25,9 +25,9 @@ export const vectors: Array<{
   expect: any
   events: Array<unknown>
   context?: any
-}> = readdirSync(vectorDir)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+}> = JSON.parse(readFileSync(join(vectorDir, "index.json"), "utf8"))
+  .vectors.map((f: string) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+  .filter((v: { kind: string }) => v.kind === "stream")
 
 export interface FakeUpstream {
   readonly url: string

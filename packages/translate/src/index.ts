@@ -32,3 +32,5 @@ export { toChatRequest } from "./ToChatRequest.js"
 export * as ChatAggregate from "./ChatAggregate.js"
 /** @since 0.1.0 */
 export * as ResponseToChat from "./ResponseToChat.js"
+/** Test vectors any language can replay (vectors/README.md): their schema and `replay`. @since 0.1.0 */
+export * as Vector from "./Vector.js"

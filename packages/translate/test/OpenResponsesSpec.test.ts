@@ -4,15 +4,10 @@
  */
 import { SpecValidator } from "@parlance/open-responses"
 import { describe, expect, it } from "@effect/vitest"
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import * as ResponseSnapshot from "../src/ResponseSnapshot.js"
-import { replay, type Vector } from "./vectorReplay.js"
+import { replay, streamVectors } from "./vectorReplay.js"
 
-const dir = join(import.meta.dirname, "vectors")
-const vectors: Array<Vector> = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+const vectors = streamVectors()
 
 describe("golden vectors against the Open Responses spec", () => {
   for (const vector of vectors) {

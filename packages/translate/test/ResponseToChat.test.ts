@@ -1,19 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletions } from "@parlance/schema"
 import * as Result from "effect/Result"
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import * as ChatAggregate from "../src/ChatAggregate.js"
 import { toChatCompletion, toResponsesRequest } from "../src/ResponseToChat.js"
 import { toChatRequest } from "../src/ToChatRequest.js"
-import { replay, vectorInputs, type Vector } from "./vectorReplay.js"
+import type { Expect } from "./vectorSources.js"
+import { replay, streamVectors, vectorInputs } from "./vectorReplay.js"
 
-const dir = join(import.meta.dirname, "vectors")
-const vectors: Array<Vector> = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+const vectors = streamVectors()
+const expected = (v: (typeof vectors)[number]) => v.expect as unknown as Expect
 
 describe("Response → chat.completion agrees with aggregating the same chunks directly", () => {
   // The naive aggregate merges calls that restart at index 0, and failed responses have no chat equivalent.
-  const comparable = vectors.filter((v) => v.expect.status !== "failed" && v.name !== "tool-call-index-restarts")
+  const comparable = vectors.filter((v) => expected(v).status !== "failed" && v.name !== "tool-call-index-restarts")
   it("covers most vectors", () => expect(comparable.length).toBeGreaterThan(20))
   for (const vector of comparable) {
     it(vector.name, () => {

@@ -4,15 +4,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import * as Sequencer from "../src/Sequencer.js"
-import { vectorContext, vectorInputs, type Vector } from "./vectorReplay.js"
+import { streamVectors, vectorContext, vectorInputs } from "./vectorReplay.js"
 
-const dir = join(import.meta.dirname, "vectors")
-const vectors: Array<Vector> = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+const vectors = streamVectors()
 
 /** The vector's inputs with End appended (as the server's driver ends a stream), folded one at a time. */
 const oneByOne = (inputs: ReadonlyArray<Sequencer.Input>, ctx: Sequencer.Context) => {

@@ -2,12 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { checkStream, rules as ruleTable, validateStream } from "../src/ValidateStream.js"
-import type { Vector } from "./vectorReplay.js"
+import type { StreamVector } from "../src/Vector.js"
+import { vectorDir } from "./vectorReplay.js"
 
 const load = (name: string): Array<Record<string, unknown>> =>
-  (JSON.parse(readFileSync(join(import.meta.dirname, "vectors", `${name}.json`), "utf8")) as Vector).events.map(
-    (e) => ({ ...(e as object) })
-  )
+  (JSON.parse(readFileSync(join(vectorDir, `${name}.json`), "utf8")) as StreamVector).events.map((e) => ({
+    ...(e as object)
+  }))
 const renumber = (events: Array<Record<string, unknown>>) => events.map((e, i) => ({ ...e, sequence_number: i }))
 const rules = (events: ReadonlyArray<unknown>, options?: Parameters<typeof validateStream>[1]) =>
   validateStream(events, options).map((v) => v.rule)

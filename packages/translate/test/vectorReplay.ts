@@ -1,30 +1,39 @@
-/** Replays a golden vector through the sequencer (used by the vector test, the generator and the server e2e). */
+/** The shipped vectors (vectors/*.json), read for the tests; the generator writes them from vectorSources.ts. */
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import type { ResponseObject } from "@parlance/schema"
-import * as ChunkDecode from "../src/ChunkDecode.js"
-import * as Ids from "../src/Ids.js"
 import * as Sequencer from "../src/Sequencer.js"
-import type { Expect, VectorSource } from "./vectorSources.js"
+import * as Vector from "../src/Vector.js"
+import type { Expect } from "./vectorSources.js"
 
-export interface Vector extends VectorSource {
-  readonly events: ReadonlyArray<unknown>
-}
+export const vectorDir = join(import.meta.dirname, "..", "vectors")
 
-export const vectorContext = (v: VectorSource): Sequencer.Context => ({
-  responseId: "resp_vector",
-  createdAt: 1_700_000_000,
-  clock: () => 1_700_000_001,
-  model: "local-model",
-  ids: Ids.counter(),
-  reasoning: v.context?.reasoning ?? "text",
-  tools: new Map(Object.entries(v.context?.tools ?? {}))
-})
+/** The vector files `vectors/index.json` lists. */
+export const vectorFiles = (): Array<string> => JSON.parse(readFileSync(join(vectorDir, "index.json"), "utf8")).vectors
 
-export const vectorInputs = (v: VectorSource): ReadonlyArray<Sequencer.Input> => [
-  ...v.chunks.map((c) => (typeof c === "string" ? ChunkDecode.fromData(c) : ChunkDecode.fromJson(c))),
-  ...(v.outcome ? [Sequencer.failed(v.outcome.code, v.outcome.message)] : [])
-]
+/** The vector files in the directory (index.json and the schema aside). */
+export const filesInDir = (): Array<string> =>
+  readdirSync(vectorDir)
+    .filter((f) => f.endsWith(".json") && f !== "index.json" && !f.endsWith(".schema.json"))
+    .sort()
 
-export const replay = (v: VectorSource) => Sequencer.run(vectorContext(v), vectorInputs(v))
+/** Every vector, parsed. */
+export const readVectors = (): Array<Vector.Vector> =>
+  vectorFiles().map((f) => JSON.parse(readFileSync(join(vectorDir, f), "utf8")))
+
+export const streamVectors = (): Array<Vector.StreamVector> =>
+  readVectors().filter((v): v is Vector.StreamVector => v.kind === "stream")
+
+/** A fresh sequencer context from the vector's own (each call starts its ids and clock over). */
+export const vectorContext = (v: Vector.StreamVector): Sequencer.Context => Vector.streamContext(v.context).ctx
+export const vectorInputs = (v: Vector.StreamVector): ReadonlyArray<Sequencer.Input> => Vector.inputs(v)
+
+/** The Response the terminal event carries. */
+export const responseOf = (events: ReadonlyArray<unknown>): ResponseObject.Response =>
+  (events[events.length - 1] as { response: ResponseObject.Response }).response
+
+/** The replayed events and the terminal Response. */
+export const replay = (v: Vector.StreamVector) => Sequencer.run(vectorContext(v), vectorInputs(v))
 
 const texts = (item: ResponseObject.OutputItem) => {
   switch (item.type) {

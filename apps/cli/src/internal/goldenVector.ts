@@ -1,10 +1,9 @@
 /**
- * A capture's chunks → a golden vector in the format of `packages/translate/test/vectors/*.json`
- * (`{ name, description, context?, chunks, outcome?, expect, events }`), replayed with the vectors'
- * deterministic context so the translate test suite reproduces it exactly. Pure.
+ * A capture → a stream vector in the format of `packages/translate/vectors/*.json` (vectors/README.md) with an
+ * `expect` block: a vector or recording keeps its own context; a chunk file gets a fresh one, written down as
+ * drawn, so that `Vector.replay` — here, in the translate suite, in any port — reproduces it exactly. Pure.
  */
-import { Sequencer } from "@parlance/translate"
-import { toInput, vectorContext, type VectorContext } from "./replayCapture.js"
+import type { Vector } from "@parlance/translate"
 import { isObject, type Json } from "./json.js"
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "")
@@ -60,42 +59,25 @@ export const expectFor = (response: Json): Json => {
   }
 }
 
-export interface VectorInput {
+/** The vector under a new name and description, with the `expect` block of its result. */
+export const build = (input: {
   readonly name: string
   readonly description: string
-  readonly chunks: ReadonlyArray<unknown>
-  readonly outcome?: Json | undefined
-  readonly context?: VectorContext | undefined
-}
-
-/** Build the vector; `warnings` says what could not be carried over (a vector ends only by `Failed`). */
-export const build = (input: VectorInput): { readonly vector: Json; readonly warnings: ReadonlyArray<string> } => {
-  const warnings: Array<string> = []
-  const failed =
-    input.outcome?._tag === "Failed"
-      ? { _tag: "Failed", code: str(input.outcome.code), message: str(input.outcome.message) }
-      : undefined
-  if (input.outcome !== undefined && failed === undefined)
-    warnings.push(`the ${str(input.outcome._tag)} outcome cannot be expressed in a vector: written without it`)
-  const context = input.context ?? {}
-  const hasContext = context.reasoning === "summary" || Object.keys(context.tools ?? {}).length > 0
-  const inputs = [...input.chunks.map(toInput), ...(failed ? [Sequencer.failed(failed.code, failed.message)] : [])]
-  const { events, response } = Sequencer.run(vectorContext(context), inputs)
-  const vector: Json = {
+  readonly vector: Vector.StreamVector
+}): Vector.StreamVector => {
+  const { kind, context, request, chatRequest, chunks, outcome, events } = input.vector
+  const terminal = events[events.length - 1]
+  const response = isObject(terminal) && isObject(terminal.response) ? terminal.response : {}
+  return {
+    kind,
     name: input.name,
     description: input.description,
-    ...(hasContext
-      ? {
-          context: {
-            ...(context.reasoning === "summary" ? { reasoning: "summary" } : {}),
-            ...(context.tools ? { tools: context.tools } : {})
-          }
-        }
-      : {}),
-    chunks: input.chunks,
-    ...(failed ? { outcome: failed } : {}),
-    expect: expectFor(response as unknown as Json),
+    context,
+    ...(request !== undefined ? { request } : {}),
+    ...(chatRequest !== undefined ? { chatRequest } : {}),
+    chunks,
+    ...(outcome !== undefined ? { outcome } : {}),
+    expect: expectFor(response) as Vector.StreamVector["expect"] & object,
     events
   }
-  return { vector, warnings }
 }

@@ -83,12 +83,12 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const startedAt = s.now()
     const responseId = s.config.ids("resp")
     const tape = Recording.make(s.recorder, prepared)
-    const clock = { completedAt: undefined as number | undefined }
+    const clock = () => Math.floor(s.now() / 1000)
     const ctx: Sequencer.Context = {
       responseId,
       createdAt: Math.floor(startedAt / 1000),
-      // The clock's reading is kept for the recording, so that a replay reproduces `completed_at` exactly.
-      clock: () => (clock.completedAt = Math.floor(s.now() / 1000)),
+      // The clock's readings are kept for the recording, so that a replay reproduces `completed_at` exactly.
+      clock: tape === undefined ? clock : tape.clock(clock),
       model: prepared.model,
       ids: tape === undefined ? s.config.ids : tape.ids(s.config.ids),
       echo: prepared.request,
@@ -108,7 +108,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const openingText = streaming ? encode(driver.opening) : undefined
     const { source, first } = yield* opening
     s.metrics.ttft((s.now() - startedAt) / 1000)
-    const run = new Run(s, prepared, ctx, driver, openingText, source, first, tape, startedAt, clock)
+    const run = new Run(s, prepared, ctx, driver, openingText, source, first, tape, startedAt)
     return { responseId, sse: () => run.readable(), response: run.toEnd() }
   })
 
@@ -136,8 +136,7 @@ class Run {
     private readonly source: Source.Source,
     first: Source.Batch,
     private readonly tape: Recording.Tape | undefined,
-    private readonly startedAt: number,
-    private readonly clock: { completedAt: number | undefined }
+    private readonly startedAt: number
   ) {
     this.first = first
     this.run = Effect.runPromiseWith(s.context)
@@ -250,7 +249,6 @@ class Run {
           backend: this.s.backend.kind,
           startedAt: this.startedAt,
           ctx: this.ctx,
-          completedAt: this.clock.completedAt,
           outcome: this.outcome
         })
       )
