@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `parlance` command.
  * @since 0.1.0
