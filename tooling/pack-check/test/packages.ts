@@ -12,13 +12,22 @@ export const repoRoot = join(import.meta.dirname, "../../..")
 
 const exec = promisify(execFile)
 
-/** Runs a command to completion; on failure the error carries its output. */
-export const run = async (command: string, args: ReadonlyArray<string>, cwd: string): Promise<string> => {
+/**
+ * Runs a command to completion; on failure (or after `timeoutMs`, when it is killed) the error carries its
+ * output, so an npm that cannot reach the registry fails the test with npm's words instead of hanging it.
+ */
+export const run = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  cwd: string,
+  timeoutMs = 240_000
+): Promise<string> => {
   try {
-    const { stdout, stderr } = await exec(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: process.env })
+    const { stdout, stderr } = await exec(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs })
     return stdout + stderr
   } catch (error: any) {
-    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${error.stdout ?? ""}${error.stderr ?? ""}`)
+    const why = error.killed === true ? `killed after ${timeoutMs} ms` : `failed`
+    throw new Error(`${command} ${args.join(" ")} ${why} in ${cwd}:\n${error.stdout ?? ""}${error.stderr ?? ""}`)
   }
 }
 
