@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
@@ -61,11 +61,14 @@ describe("@parlance/cli installed from its tarball, without the engine (proxy mo
     await npmInstall(dir, tarballs, names, cache)
   })
 
-  it("prints its help", async () => {
-    const { code, output } = await runToEnd(parlance(dir, ["--help"]))
-    expect(code).toBe(0)
-    expect(output).toContain("serve")
-    expect(output).toContain("A strict OpenAI Responses API for local LLMs")
+  it("prints its help and its package's version", async () => {
+    const help = await runToEnd(parlance(dir, ["--help"]))
+    expect(help.code).toBe(0)
+    expect(help.output).toContain("serve")
+    expect(help.output).toContain("A strict OpenAI Responses API for local LLMs")
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "apps/cli/package.json"), "utf8"))
+    const shown = await runToEnd(parlance(dir, ["--version"]))
+    expect(shown.output.trim()).toBe(`parlance v${version}`)
   })
 
   it("installed neither the engine nor node-llama-cpp", async () => {
