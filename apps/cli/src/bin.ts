@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `parlance` command.
  * @since 0.1.0
@@ -9,6 +10,7 @@ import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
+import { readFileSync } from "node:fs"
 import { chat } from "./Chat.js"
 import { check } from "./Check.js"
 import { replay } from "./Replay.js"
@@ -27,4 +29,7 @@ const parlance = Command.make("parlance").pipe(
 const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
-parlance.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))
+// The package's own version (changesets bumps it): package.json is one level above both src/ and dist/.
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+
+parlance.pipe(Command.run({ version }), Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))

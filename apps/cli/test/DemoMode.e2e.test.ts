@@ -1,7 +1,7 @@
 /**
  * `pnpm start` offline (`parlance serve` with no --model and no --upstream): the default model cannot be
- * downloaded, so the scripted demo model from the CLI's own assets/ is served, the banner says so, and a
- * newcomer's first request gets a readable answer. Skipped where Hugging Face is reachable or the default
+ * downloaded, so the scripted demo model is generated into the cache directory (here a temporary one) and
+ * served, the banner says so, and a newcomer's first request gets a readable answer. Skipped where Hugging Face is reachable or the default
  * model is cached (it would then load the real model, which is that machine's correct behaviour).
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -9,6 +9,7 @@ import { existsSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
+import { tempDir } from "./cliHarness.js"
 import { serveParlance } from "./spawnServe.js"
 
 const online = await fetch("https://huggingface.co", { method: "HEAD", signal: AbortSignal.timeout(4_000) }).then(
@@ -23,7 +24,8 @@ if (online || cached)
 
 describe.skipIf(online || cached)("parlance serve offline (pnpm start)", () => {
   it("falls back to the scripted demo model, says so, and answers readably", { timeout: 120_000 }, async () => {
-    const served = await serveParlance([])
+    const cacheDir = tempDir("cache")
+    const served = await serveParlance([], { env: { PARLANCE_CACHE_DIR: cacheDir } })
     try {
       expect(served.output()).toContain("DEMO MODE (offline): the scripted test model is loaded")
       expect(served.output()).toContain("demo-model")
@@ -31,6 +33,7 @@ describe.skipIf(online || cached)("parlance serve offline (pnpm start)", () => {
       const response = await client.responses.create({ model: "demo-model", input: "Hello" })
       expect(response.status).toBe("completed")
       expect(response.output_text).toBe("Hello! I am a small test model.")
+      expect(existsSync(join(cacheDir, "demo-model.gguf"))).toBe(true)
     } finally {
       expect(await served.stop()).toBe(0)
     }

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { LlamaText, type GbnfJsonSchema, type Llama, type LlamaGrammar } from "node-llama-cpp"
 import { errorMessage, invalidRequest } from "./errors.js"
+import "./numberGrammar.js"
 import { compileJsonSchema, END_MARKER, issueParam, JSON_OBJECT_GRAMMAR } from "./jsonSchemaGrammar.js"
 
 const CACHE_LIMIT = 64

@@ -3,6 +3,7 @@
  * node-llama-cpp's `resolveModelFile`, one context with `parallel` sequences.
  */
 import * as Effect from "effect/Effect"
+import "./numberGrammar.js"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
