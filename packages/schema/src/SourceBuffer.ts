@@ -196,12 +196,12 @@ class Buffer implements SourceBuffer, Source.Source {
   private readonly wakeNow = (): void => {
     // A cancelled microtask still runs: it finds nothing pending (or a newer wake-up's) and leaves.
     if (this.pending === undefined) return
-    this.pending = undefined
     // The read may have been answered meanwhile (by `next` itself): then what came stays for the next one.
     const resolve = this.waiter
-    if (resolve === undefined) return
-    const batch = this.take()
-    if (batch === undefined) return
+    // Still pending while `pull` offers: its pushes schedule no second wake-up.
+    const batch = resolve === undefined ? undefined : this.take()
+    this.pending = undefined
+    if (resolve === undefined || batch === undefined) return
     this.waiter = undefined
     this.lastWake = performance.now()
     resolve(batch)

@@ -24,6 +24,8 @@ export interface Tape {
     readonly ctx: Sequencer.Context
     readonly completedAt: number | undefined
     readonly outcome: Sequencer.Control | undefined
+    /** The Chat Completions request the backend was asked (`internal/completion.ts`). */
+    readonly chatRequest: ChatCompletions.ChatCompletionRequest
   }) => Effect.Effect<void>
 }
 
@@ -54,12 +56,12 @@ export const make = (recorder: RecorderService, prepared: Prepared): Tape | unde
       sse += text
       encoded += count
     },
-    save: ({ backend, startedAt, ctx, completedAt, outcome }) => {
+    save: ({ backend, startedAt, ctx, completedAt, outcome, chatRequest }) => {
       const recording: Recording = {
         name: ctx.responseId,
         description: `Recorded ${new Date(startedAt).toISOString()} from the ${backend} backend.`,
         request: prepared.request,
-        chatRequest: prepared.plan.request,
+        chatRequest,
         context: {
           responseId: ctx.responseId,
           createdAt: ctx.createdAt,
