@@ -1,15 +1,15 @@
 /**
  * `Backend`: the service that generates — the embedded engine or an upstream Chat Completions server. Any
- * `ChatBackend` serves; one that can forward a raw request unchanged (an upstream) also offers `passthrough`,
- * which the `/v1/chat/completions` route prefers, and `open`, the source its stream is made of.
+ * `ChatBackend` serves (its one method, `open`, is what both `/v1/responses` and `/v1/chat/completions` read);
+ * one that can forward a raw request unchanged (an upstream) also offers `passthrough`, which the
+ * `/v1/chat/completions` route prefers.
  * @since 0.1.0
  */
-import type { ChatBackend, ChatCompletions } from "@parlance/schema"
+import type { ChatBackend, Source as Sources } from "@parlance/schema"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { Readable } from "node:stream"
-import * as Sources from "./internal/source.js"
 
 /** The raw HTTP exchange, for the `/v1/chat/completions` pass-through: a Node stream, piped as it comes. @category models */
 export interface RawResponse {
@@ -19,45 +19,24 @@ export interface RawResponse {
 }
 
 /**
- * A completion being generated, read batch by batch. The server's hot path: plain promises, so that a
- * token costs no Effect machinery (the fibers, scopes and streams around it cost more than the token).
+ * A completion being generated, read batch by batch (`@parlance/schema/Source`).
  * @category models
  */
 export type Source = Sources.Source
 /** @category models */
 export type SourceBatch = Sources.Batch
+/** @category models */
+export type OpenOptions = ChatBackend.OpenOptions
 
 /** @category models */
 export interface BackendService extends ChatBackend.ChatBackend {
   /**
-   * `stream` as a Source, open once the backend accepted the request (an upstream's 2xx headers). A backend
-   * whose stream is built from one offers it, so the hot path reads it directly; others are read through
-   * `stream` (see `open`).
+   * Forward a body unchanged to `path` and hand back the answer unchanged: what a Chat Completions client sent
+   * reaches the upstream whole (fields the schema does not model, `n > 1`, vendor extensions), and the
+   * upstream's own status and body come back as they are.
    */
-  readonly open?: (
-    request: ChatCompletions.ChatCompletionRequest,
-    options?: OpenOptions
-  ) => Effect.Effect<Source, ChatBackend.BackendError>
-  /** Forward a body unchanged to `path` and hand back the answer unchanged. */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
 }
-
-/** @category models */
-export interface OpenOptions {
-  /**
-   * The client reads the events as they come (a streamed response): the first event is handed over before
-   * the rest of a burst is read, so that the first bytes leave at once. Without it, a burst is read whole.
-   */
-  readonly firstEventFirst?: boolean
-}
-
-/** The backend's Source for `request`: its own `open`, or its `stream` read through a pull. @category utils */
-export const open = (
-  backend: BackendService,
-  request: ChatCompletions.ChatCompletionRequest,
-  options?: OpenOptions
-): Effect.Effect<Source, ChatBackend.BackendError> =>
-  backend.open !== undefined ? backend.open(request, options) : Sources.fromStream(backend.stream(request))
 
 /** @category tags */
 export class Backend extends Context.Service<Backend, BackendService>()("@parlance/server/Backend") {}

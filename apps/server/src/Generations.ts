@@ -1,5 +1,6 @@
 /**
- * `Generations`: the registry of generations running in this process — how to stop each one (cancel), its
+ * `Generations`: the registry of generations running in this process (`/v1/responses` and
+ * `/v1/chat/completions` alike) — how to stop each one (cancel), its
  * final Response once it has one, and the graceful drain on shutdown: new generations are refused, running
  * ones get `drainTimeout` to finish, then are stopped (each still ends with its terminal event).
  * @since 0.1.0
@@ -16,7 +17,8 @@ import * as Layer from "effect/Layer"
 export interface Running {
   /** Stops the generation (cancel, drain): it ends with its terminal event at the next batch. */
   readonly stop: Effect.Effect<void>
-  readonly finished: Deferred.Deferred<ResponseObject.Response>
+  /** A `/v1/responses` generation's final Response (cancel waits for it); none for a chat completion. */
+  readonly finished?: Deferred.Deferred<ResponseObject.Response>
 }
 
 /** @category models */

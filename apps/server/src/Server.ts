@@ -161,7 +161,7 @@ export interface RunningServer {
 export const start = async (
   options: ServerOptions & { readonly backend: Backend.BackendService | Layer.Layer<Backend.Backend> }
 ): Promise<RunningServer> => {
-  const backend = "stream" in options.backend ? Backend.layer(options.backend) : options.backend
+  const backend = "open" in options.backend ? Backend.layer(options.backend) : options.backend
   const runtime = ManagedRuntime.make(layer(options).pipe(Layer.provide(backend)))
   const { address, metrics } = await runtime
     .runPromise(Effect.all({ address: Effect.map(HttpServer.HttpServer, (s) => s.address), metrics: Metrics.Metrics }))

@@ -3,13 +3,11 @@
  * ChatBackend. Its failures carry a reason (`internal/upstreamErrors.ts`); the server picks the status.
  * @since 0.1.0
  */
-import type { ChatBackend, ChatCompletions } from "@parlance/schema"
+import type { ChatBackend, ChatCompletions, Source } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import { Pool } from "undici"
 import * as Backend from "./Backend.js"
-import * as Source from "./internal/source.js"
 import * as UpstreamCompletion from "./internal/upstreamCompletion.js"
 import * as UpstreamErrors from "./internal/upstreamErrors.js"
 
@@ -73,9 +71,10 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
   const open = (
     request: ChatCompletions.ChatCompletionRequest,
-    options?: Backend.OpenOptions
-  ): Effect.Effect<Backend.Source, BackendError> =>
-    Effect.callback<Backend.Source, BackendError>((resume) => {
+    options?: ChatBackend.OpenOptions
+  ): Effect.Effect<Source.Source, BackendError> =>
+    Effect.callback<Source.Source, BackendError>((resume) => {
+      // The one place the wire's stream flags are set: streamed, with usage (the server counts tokens from it).
       const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
       const abort = UpstreamCompletion.open(
         {
@@ -99,11 +98,6 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       // The client left before the upstream answered.
       return Effect.sync(abort)
     })
-
-  const stream = (
-    request: ChatCompletions.ChatCompletionRequest
-  ): Stream.Stream<ChatCompletions.ChatCompletionChunk, BackendError> =>
-    Stream.unwrap(Effect.map(Source.openFirst(open(request)), Source.toStream))
 
   const models = Effect.tryPromise({
     try: (signal) =>
@@ -168,7 +162,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       })
     )
 
-  return { kind: "upstream", baseUrl, models, stream, open, passthrough, close: () => pool.close() }
+  return { kind: "upstream", baseUrl, models, open, passthrough, close: () => pool.close() }
 }
 
 interface UpstreamModel {

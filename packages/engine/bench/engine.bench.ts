@@ -7,8 +7,8 @@
  */
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
 import { ensureTinyModel } from "@parlance/tiny-model"
+import * as Source from "@parlance/schema/Source"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import { getLlama, LlamaChat, type ChatHistoryItem } from "node-llama-cpp"
 import * as Os from "node:os"
 import * as Engine from "../src/Engine.js"
@@ -46,9 +46,12 @@ const runBackend = (engine: Engine.EngineBackend, request: ChatCompletionRequest
     let last = 0
     let tokens = 0
     let cached = 0
-    yield* Stream.runForEachArray(engine.stream(request), (batch) =>
-      Effect.sync(() => {
-        for (const chunk of batch) {
+    // The Source as the server reads it: one `next()` per batch, no Stream or fiber per token.
+    const { source, first: opened } = yield* Source.openFirst(engine.open(request))
+    yield* Effect.promise(async () => {
+      let batch: Source.Batch = opened
+      while (batch._tag === "Chunks") {
+        for (const chunk of batch.chunks) {
           const delta = chunk.choices[0]?.delta
           if (delta !== undefined && (delta.content ?? "") !== "") {
             if (first === 0) first = performance.now()
@@ -59,8 +62,11 @@ const runBackend = (engine: Engine.EngineBackend, request: ChatCompletionRequest
             cached = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0
           }
         }
-      })
-    )
+        batch = await source.next()
+      }
+      await source.release()
+      if (batch._tag === "Failed") throw batch.error
+    })
     const end = performance.now()
     return { tokens, ttftMs: first - t0, decodeMs: last - first, totalMs: end - t0, cached } satisfies Run
   })

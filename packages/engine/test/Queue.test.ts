@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import * as Source from "@parlance/schema/Source"
 import * as Engine from "../src/Engine.js"
 import { assertWellFormed, collect, failure, isBackendError, request, tinyEngineLayer } from "./support.js"
 
@@ -14,7 +15,7 @@ const startLong = (engine: Engine.EngineBackend) =>
   Effect.gen(function* () {
     const started = yield* Deferred.make<void>()
     const fiber = yield* Effect.forkChild(
-      Stream.runDrain(engine.stream(long).pipe(Stream.tap(() => Deferred.succeed(started, undefined))))
+      Stream.runDrain(Source.stream(engine, long).pipe(Stream.tap(() => Deferred.succeed(started, undefined))))
     )
     yield* Deferred.await(started)
     return fiber
@@ -33,7 +34,7 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
       Effect.gen(function* () {
         const engine = yield* Engine.Engine
         const t0 = Date.now()
-        const head = yield* Stream.runCollect(Stream.take(engine.stream(long), 3))
+        const head = yield* Stream.runCollect(Stream.take(Source.stream(engine, long), 3))
         expect(head.length).toBe(3)
         // The lease is released only after node-llama-cpp returned, i.e. the sequence is idle again.
         expect(yield* engine.load).toEqual({ busy: 0, waiting: 0, size: 1 })

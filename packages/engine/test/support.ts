@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Source from "@parlance/schema/Source"
 import * as Engine from "../src/Engine.js"
 
 // One thread: the tiny model gains nothing from more, and llama.cpp's spinning worker threads crawl on a
@@ -32,10 +33,10 @@ export const request = (overrides: Partial<ChatCompletionRequest> = {}): ChatCom
 })
 
 export const collect = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
-  Stream.runCollect(engine.stream(req))
+  Stream.runCollect(Source.stream(engine, req))
 
 export const failure = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
-  Effect.flip(Stream.runDrain(engine.stream(req)))
+  Effect.flip(Stream.runDrain(Source.stream(engine, req)))
 
 const decodeChunk = Schema.decodeUnknownSync(ChatCompletionChunk)
 

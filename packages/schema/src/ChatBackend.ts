@@ -1,13 +1,15 @@
 /**
- * The contract every backend meets (docs/architecture.md#backends): a Chat Completions request in, the exact chunks a
- * Chat Completions server would stream out. The embedded engine and the upstream proxy both implement it,
- * so the server serves `/v1/responses` and `/v1/chat/completions` from either with the same code.
+ * The contract every backend meets (docs/architecture.md#backends): a Chat Completions request in, the exact
+ * chunks a Chat Completions server would stream out, read through a `Source` (`./Source.ts`). A backend
+ * implements one method, `open`; `Source.stream(backend, request)` derives an Effect Stream from it. The embedded
+ * engine and the upstream proxy both implement it, so the server serves `/v1/responses` and
+ * `/v1/chat/completions` from either with the same code.
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
-import type { ChatCompletionChunk, ChatCompletionRequest } from "./ChatCompletions.js"
+import type { ChatCompletionRequest } from "./ChatCompletions.js"
+import type { Source } from "./Source.js"
 
 /**
  * Why a backend failed, in its own terms. No HTTP here (docs/architecture.md#errors): the server maps each reason to
@@ -69,13 +71,23 @@ export interface ChatBackend {
   readonly kind: string
   readonly models: Effect.Effect<ReadonlyArray<ModelInfo>, BackendError>
   /**
-   * Stream the completion. Interrupting the stream (client disconnect, cancel) must abort generation
-   * within one token and free whatever the request held. The last chunk carries `usage` when
-   * `stream_options.include_usage` is set (backends should always send it).
+   * Starts the completion; succeeds once the backend accepted it (an upstream's 2xx headers, an engine's
+   * sequence leased), fails with why it did not. The Source's `release` (a client gone, a cancel, a drain) must
+   * stop generation within one token and free whatever the request held. The last chunk carries `usage`
+   * whatever the request's stream flags say (the server counts tokens from it).
    */
-  readonly stream: (request: ChatCompletionRequest) => Stream.Stream<ChatCompletionChunk, BackendError>
+  readonly open: (request: ChatCompletionRequest, options?: OpenOptions) => Effect.Effect<Source, BackendError>
   /** Backends with their own capacity (the engine's sequences and queue) report it for `/health` and `/metrics`. */
   readonly load?: Effect.Effect<BackendLoad>
+}
+
+/** @category models */
+export interface OpenOptions {
+  /**
+   * The client reads the events as they come (a streamed response): the first event is handed over before
+   * the rest of a burst is read, so that the first bytes leave at once. Without it, a burst is read whole.
+   */
+  readonly firstEventFirst?: boolean
 }
 
 /** @category models */

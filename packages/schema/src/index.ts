@@ -16,3 +16,7 @@ export * as ResponseEvents from "./ResponseEvents.js"
 export * as OpenAiError from "./OpenAiError.js"
 /** @since 0.1.0 */
 export * as ChatBackend from "./ChatBackend.js"
+/** @since 0.1.0 */
+export * as Source from "./Source.js"
+/** @since 0.1.0 */
+export * as SourceBuffer from "./SourceBuffer.js"

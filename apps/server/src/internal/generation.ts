@@ -8,21 +8,20 @@
  * scope or stream per batch. Effect is at the edges: opening the backend (an HTTP error if it fails before its
  * first batch), and the store and recorder writes, run with the app's context.
  */
-import type { ResponseEvents, ResponseObject } from "@parlance/schema"
+import type { ResponseEvents, ResponseObject, Source } from "@parlance/schema"
 import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
-import * as Backend from "../Backend.js"
 import * as CancelWatch from "./cancelWatch.js"
+import { type Completion, openCompletion } from "./completion.js"
 import { drive, type Driver } from "./drive.js"
 import * as Persist from "./persist.js"
 import type { Prepared } from "./prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
 import type { Services } from "./services.js"
-import * as Source from "./source.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
 
@@ -99,16 +98,13 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>
       ApiError.fromBackend(error, ResponsesParam.fromChat)
     const streaming = prepared.request.stream === true
-    const opening = Source.openFirst(
-      Backend.open(s.backend, prepared.plan.request, { firstEventFirst: streaming })
-    ).pipe(Effect.mapError(toApi))
+    const opening = openCompletion(s, prepared.plan.request, { streaming, startedAt }).pipe(Effect.mapError(toApi))
     // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const driver = drive(ctx)
     const openingText = streaming ? encode(driver.opening) : undefined
-    const { source, first } = yield* opening
-    s.metrics.ttft((s.now() - startedAt) / 1000)
-    const run = new Run(s, prepared, ctx, driver, openingText, source, first, tape, startedAt)
+    const completion = yield* opening
+    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt)
     return { responseId, sse: () => run.readable(), response: run.toEnd() }
   })
 
@@ -123,7 +119,6 @@ class Run {
   private ended = false
   private closed = false
   private outcome: Sequencer.Control | undefined
-  private unregister: () => void = () => undefined
   private unwatch: () => void = () => undefined
 
   constructor(
@@ -133,12 +128,11 @@ class Run {
     private readonly driver: Driver,
     /** The opening events' SSE text, encoded before the backend answered (streaming only). */
     private openingText: string | undefined,
-    private readonly source: Source.Source,
-    first: Source.Batch,
+    private readonly completion: Completion,
     private readonly tape: Recording.Tape | undefined,
     private readonly startedAt: number
   ) {
-    this.first = first
+    this.first = completion.first
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
@@ -152,15 +146,14 @@ class Run {
   private readonly stop = (): void => {
     this.stopped = true
     // A pending read settles now (also through a stalled upstream), and the next step ends the response.
-    this.source.release()
+    void this.completion.source.release()
   }
 
   /** For the life of the generation: registered, counted, watched for a cancel, its in-progress record written. */
   private open(): void {
     this.opened = true
     const id = this.ctx.responseId
-    this.unregister = this.s.generations.add(id, { stop: Effect.sync(this.stop), finished: this.finished })
-    this.s.metrics.streamOpened()
+    this.completion.register(id, { stop: Effect.sync(this.stop), finished: this.finished })
     if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.context, this.s.store, id, this.stop)
     const created = this.driver.opening[0]
     if (created?.type === "response.created" && this.persistence.enabled)
@@ -197,7 +190,7 @@ class Run {
     if (this.stopped) return [this.ending(Sequencer.aborted("The response was cancelled."))]
     let batch = this.first
     this.first = undefined
-    batch ??= await this.source.next()
+    batch ??= await this.completion.source.next()
     if (batch._tag === "Chunks") {
       if (this.tape !== undefined) for (const chunk of batch.chunks) this.tape.chunk(chunk)
       return batch.chunks
@@ -220,7 +213,7 @@ class Run {
   private async end(response: ResponseObject.Response): Promise<ResponseObject.Response> {
     this.ended = true
     const usage = response.usage
-    if (usage) this.s.metrics.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
+    if (usage) this.completion.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
     const sent = this.persistence.enabled ? await this.run(this.persistence.end(response)) : response
     Deferred.doneUnsafe(this.finished, Effect.succeed(sent))
     return sent
@@ -230,9 +223,8 @@ class Run {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.source.release()
+    this.completion.release()
     this.unwatch()
-    if (this.opened) this.s.metrics.streamClosed()
     if (!this.ended && this.opened) {
       // The client went away: generation stops here, and the stored response says so.
       const gone = Sequencer.aborted("The client disconnected.")
@@ -249,11 +241,12 @@ class Run {
           backend: this.s.backend.kind,
           startedAt: this.startedAt,
           ctx: this.ctx,
-          outcome: this.outcome
+          outcome: this.outcome,
+          chatRequest: this.completion.request
         })
       )
     }
-    this.unregister()
+    this.completion.unregister()
   }
 
   /** Non-streaming: the same steps in a plain loop; the request's fiber interrupted is a client gone. */

@@ -53,7 +53,6 @@ export const prepare = (
     readonly ids: Ids.IdGenerator
     readonly strictTools: boolean
     readonly defaultModel: string | undefined
-    readonly defaultMaxOutputTokens: number | undefined
     readonly inputFiles?: InputFileOptions | undefined
     readonly sealer: Sealer
     /** Send assistant messages' `phase` to the backend (an upstream that reads it). */
@@ -87,14 +86,13 @@ export const prepare = (
     if (Result.isFailure(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.failure))
     // Lossy but legal steps (skipped items and tools, foreign blobs): the request goes on, the operator sees why.
     for (const warning of plan.success.warnings) yield* Effect.logWarning(warning)
-    const capped = withDefaultCap(plan.success, options.defaultMaxOutputTokens)
     // The input items with ids are for the store (and compaction's answer): made when first read, so that a
     // `store: false` request never builds them.
     let input: ReadonlyArray<StoredItem> | undefined
     return {
       request,
-      plan: capped,
-      model: capped.request.model,
+      plan: plan.success,
+      model: plan.success.request.model,
       get input() {
         return (input ??= withIds(request.input, options.ids))
       }
@@ -154,9 +152,3 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
     }
     return chain
   })
-
-/** The server's `--max-output-tokens`: a cap for requests that set none (llama-server's `--n-predict`). */
-const withDefaultCap = (plan: ToChatRequest.ChatRequestPlan, cap: number | undefined): ToChatRequest.ChatRequestPlan =>
-  cap === undefined || plan.request.max_tokens != null
-    ? plan
-    : { ...plan, request: { ...plan.request, max_tokens: cap } }

@@ -25,6 +25,8 @@ export interface Tape {
     readonly startedAt: number
     readonly ctx: Sequencer.Context
     readonly outcome: Sequencer.Control | undefined
+    /** The Chat Completions request the backend was asked (`internal/completion.ts`). */
+    readonly chatRequest: ChatCompletions.ChatCompletionRequest
   }) => Effect.Effect<void>
 }
 
@@ -66,7 +68,7 @@ export const make = (recorder: RecorderService, prepared: Prepared): Tape | unde
       sse += text
       encoded += count
     },
-    save: ({ backend, startedAt, ctx, outcome }) => {
+    save: ({ backend, startedAt, ctx, outcome, chatRequest }) => {
       // The wire values (decoded requests, chunks, events) typed as the JSON the file holds.
       const json = <A>(value: unknown) => value as A
       const recording: Recording = {
@@ -74,7 +76,7 @@ export const make = (recorder: RecorderService, prepared: Prepared): Tape | unde
         name: ctx.responseId,
         description: `Recorded ${new Date(startedAt).toISOString()} from the ${backend} backend.`,
         request: json(prepared.request),
-        chatRequest: json(prepared.plan.request),
+        chatRequest: json(chatRequest),
         context: {
           responseId: ctx.responseId,
           createdAt: ctx.createdAt,

@@ -1,6 +1,6 @@
 /** The route handlers. Each returns an HttpServerResponse or fails with an ApiError (rendered at the edge). */
-import { type ChatBackend, ChatCompletions } from "@parlance/schema"
-import { ChatAggregate, Sse } from "@parlance/translate"
+import { ChatCompletions } from "@parlance/schema"
+import { ChatAggregate } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
@@ -10,23 +10,19 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import type { Readable } from "node:stream"
 import * as ApiError from "../ApiError.js"
-import * as Backend from "../Backend.js"
 import { isRunning, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "./generation.js"
 import { catalog } from "./catalog.js"
+import * as ChatCompletion from "./chatCompletion.js"
+import * as Completion from "./completion.js"
 import { paginate } from "./inputItems.js"
 import { prepare } from "./prepare.js"
-import * as Source from "./source.js"
 import type { Services } from "./services.js"
 
-const encoder = new TextEncoder()
 const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
-const sse = (bytes: Stream.Stream<Uint8Array, never>) =>
-  HttpServerResponse.stream(bytes, { contentType: "text/event-stream", headers: sseHeaders })
 /** A Node stream piped to the socket as it is read (the platform's `Raw` body: no Effect stream per batch). */
 const piped = (body: Readable, options: { readonly status?: number; readonly contentType: string }) =>
   HttpServerResponse.raw(body, { ...options, headers: sseHeaders })
@@ -83,7 +79,8 @@ export const cancelResponse = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
     const local = deps.generations.get(id)
-    if (local !== undefined) {
+    // A chat completion is registered too (for the drain), but it is no response: it has no `finished`.
+    if (local?.finished !== undefined) {
       // Running here: stop it and answer with its final state (stored or not).
       yield* local.stop
       const final = yield* Deferred.await(local.finished).pipe(Effect.timeoutOption("10 seconds"))
@@ -134,7 +131,10 @@ export const listModels = (deps: Services) =>
 
 const decodeChat = Schema.decodeUnknownResult(ChatCompletions.ChatCompletionRequest, { reportInput: true })
 
-/** The fallback route: unchanged to an upstream; through the backend's chunks for the embedded engine. */
+/**
+ * `/v1/chat/completions`: unchanged to an upstream that forwards raw (`passthrough`); else decoded and asked
+ * through the same `openCompletion` as `/v1/responses`. Either way registered and counted while it runs.
+ */
 export const chatCompletions = (deps: Services) =>
   Effect.gen(function* () {
     const { text, body } = yield* readJsonObject({
@@ -143,6 +143,9 @@ export const chatCompletions = (deps: Services) =>
     })
     if (deps.backend.passthrough !== undefined) {
       const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
+      // The drain waits for the body to be piped; past its grace period it is cut (which aborts the upstream).
+      const tracked = Completion.track(deps, chatId(deps), () => raw.body.destroy())
+      raw.body.once("close", tracked.close)
       return piped(raw.body, { status: raw.status, contentType: raw.contentType })
     }
     const decoded = decodeChat(body)
@@ -150,39 +153,20 @@ export const chatCompletions = (deps: Services) =>
     const request = decoded.success
     if ((request.n ?? 1) > 1)
       return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
-    const cap =
-      request.max_tokens == null &&
-      request.max_completion_tokens == null &&
-      deps.config.defaultMaxOutputTokens !== undefined
-        ? { max_tokens: deps.config.defaultMaxOutputTokens }
-        : {}
-    // Wait for the first chunk so that a failure before generation is an HTTP error.
-    const opened = Source.openFirst(
-      Backend.open(
-        deps.backend,
-        { ...request, ...cap, stream: true, stream_options: { include_usage: true } },
-        { firstEventFirst: request.stream === true }
-      )
+    const streaming = request.stream === true
+    const completion = yield* Completion.openCompletion(deps, request, { streaming }).pipe(
+      Effect.mapError((error) => ApiError.fromBackend(error))
     )
-    const all = Source.toStream(yield* Effect.mapError(opened, (error) => ApiError.fromBackend(error)))
-    if (request.stream === true) {
+    const id = chatId(deps)
+    if (streaming) {
       const wantUsage = request.stream_options?.include_usage === true
-      const frames = all.pipe(
-        Stream.filter((chunk) => wantUsage || chunk.choices.length > 0),
-        Stream.map((chunk) => encoder.encode(Sse.encodeData(chunk))),
-        Stream.catch((error: ChatBackend.BackendError) =>
-          Stream.make(encoder.encode(Sse.encodeData(ApiError.fromBackend(error).body)))
-        ),
-        Stream.concat(Stream.make(encoder.encode(Sse.done)))
-      )
-      return sse(frames)
+      return piped(ChatCompletion.stream(completion, id, wantUsage), { contentType: "text/event-stream" })
     }
-    const chunks = yield* Stream.runCollect(all).pipe(Effect.mapError(ApiError.fromBackend))
+    const chunks = yield* ChatCompletion.collect(completion, id).pipe(Effect.mapError(ApiError.fromBackend))
     return HttpServerResponse.jsonUnsafe(
-      ChatAggregate.aggregate(chunks, {
-        id: `chatcmpl-${deps.config.ids("resp").slice(5)}`,
-        created: Math.floor(deps.now() / 1000),
-        model: request.model
-      })
+      ChatAggregate.aggregate(chunks, { id, created: Math.floor(deps.now() / 1000), model: request.model })
     )
   })
+
+/** A chat completion's id (the registry's key, and the aggregate's id when the backend's chunks carry none). */
+const chatId = (deps: Services) => `chatcmpl-${deps.config.ids("resp").slice(5)}`

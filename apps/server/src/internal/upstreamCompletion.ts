@@ -1,6 +1,7 @@
 /**
  * A streamed completion from an upstream, as a Source: undici's `dispatch` pushes each network read into a
- * handler, and a waiting read gets all of it decoded in one go (SSE → chunks) as one batch. No fetch, web
+ * handler, and a waiting read gets all of it decoded in one go (SSE → chunks) as one batch, through the
+ * SourceBuffer every backend feeds (`@parlance/schema/SourceBuffer`). No fetch, web
  * streams, async iterators or Effect per batch: on Node 20 `http.request` costs ~2× and `fetch` ~5× the CPU
  * of a dispatch, and this runs once per token.
  * - The idle limit is undici's `bodyTimeout` (the longest silence between two reads), the wait for headers
@@ -9,10 +10,9 @@
  *   back to the keep-alive pool; released earlier (client gone, cancel), the request is aborted at once.
  * - Bytes piling up unread (a slow reader) pause the socket: backpressure reaches the upstream.
  */
-import type { ChatBackend, ChatCompletions } from "@parlance/schema"
+import { type ChatBackend, type ChatCompletions, type Source, SourceBuffer } from "@parlance/schema"
 import { ChunkDecode, Sse } from "@parlance/translate"
 import type { Dispatcher } from "undici"
-import * as Source from "./source.js"
 import * as UpstreamErrors from "./upstreamErrors.js"
 
 /** How long a body read to `[DONE]` may take to end before its connection is cut. */
@@ -62,26 +62,26 @@ export const open = (
   return () => completion.abort()
 }
 
-/** One exchange: undici's handler (it pushes) and the generation's Source (it reads). A class: no closures per request. */
-class Completion implements Source.Source, Dispatcher.DispatchHandler {
+/**
+ * One exchange: undici's handler, feeding the completion's SourceBuffer. What is left here is the HTTP side —
+ * the status, the bytes decoded at each read (the buffer's `pull`), the first event's split, pause and resume,
+ * the drain to `[DONE]`. A class: no closures per request.
+ */
+class Completion implements Dispatcher.DispatchHandler {
   private readonly decoder: Sse.Decoder
+  private readonly buffer: SourceBuffer.SourceBuffer
   private controller: Dispatcher.DispatchController | undefined
   private answered = false
   private status = 0
   private errorText: Array<Buffer> | undefined
-  // Bytes not decoded yet, chunks decoded and not read yet, then (once known) the ending.
+  // Bytes not decoded yet.
   private raw: Array<Buffer> = []
   private rawBytes = 0
-  private pending: Array<ChatCompletions.ChatCompletionChunk> = []
-  private final: Source.Batch | undefined
-  private waiting: ((batch: Source.Batch) => void) | undefined
-  private waking = false
   /** The first read decodes only up to its first event (see `decodeRaw`); only when the client streams. */
   private first: boolean
   private firstPaused = false
   private sawDone = false
   private bodyEnded = false
-  private isReleased = false
   private abortedByUs = false
 
   constructor(
@@ -90,33 +90,31 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
   ) {
     this.decoder = Sse.makeDecoder()
     this.first = options.firstEventFirst
-  }
-
-  // ---------------------------------------------------------------- the Source
-
-  next(): Promise<Source.Batch> {
-    const batch = this.take()
-    return batch !== undefined ? Promise.resolve(batch) : new Promise((resolve) => (this.waiting = resolve))
-  }
-
-  release(): void {
-    if (this.isReleased) return
-    this.isReleased = true
-    if (!this.bodyEnded) {
-      if (!this.sawDone) this.abort()
-      else {
-        if (this.controller?.paused === true) this.controller.resume()
-        setTimeout(() => this.bodyEnded || this.abort(), drainMs).unref()
-      }
-    }
-    this.raw = []
-    this.pending = []
-    this.settle(Source.released)
+    // undici hands over one HTTP chunk at a time, all of a network read in one go: a waiting read is woken a
+    // microtask later, so that a read of fifty frames is one decode, one batch and one write.
+    this.buffer = SourceBuffer.make({ wake: "microtask", pull: this.pull, onRelease: this.released })
   }
 
   abort(): void {
     this.abortedByUs = true
     this.controller?.abort(new Error("The generation no longer reads this completion."))
+  }
+
+  // ---------------------------------------------------------------- the buffer's hooks
+
+  /** At each read: the bytes received since the last one, decoded; a paused socket resumes once read. */
+  private readonly pull = (): void => {
+    this.decodeRaw()
+    if (this.buffer.size > 0 && this.controller?.paused === true) this.controller.resume()
+  }
+
+  /** Released (client gone, cancel, drain): aborted at once, or, read to `[DONE]`, drained for the pool. */
+  private readonly released = (): void => {
+    this.raw = []
+    if (this.bodyEnded) return
+    if (!this.sawDone) return this.abort()
+    if (this.controller?.paused === true) this.controller.resume()
+    setTimeout(() => this.bodyEnded || this.abort(), drainMs).unref()
   }
 
   // ---------------------------------------------------------------- undici's handler
@@ -127,13 +125,13 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode
-    if (statusCode >= 200 && statusCode < 300) this.answer({ status: statusCode, source: this })
+    if (statusCode >= 200 && statusCode < 300) this.answer({ status: statusCode, source: this.buffer.source })
     else this.errorText = []
   }
 
   onResponseData(controller: Dispatcher.DispatchController, data: Buffer): void {
     if (this.errorText !== undefined) return void this.errorText.push(data)
-    if (this.final !== undefined) return
+    if (this.buffer.settled) return
     this.raw.push(data)
     this.rawBytes += data.length
     // The first bytes go out before undici parses the rest of a burst: paused after the first HTTP chunk,
@@ -141,10 +139,10 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     if (this.first && !this.firstPaused) {
       this.firstPaused = true
       controller.pause()
-      setImmediate(() => this.isReleased || controller.resume())
+      setImmediate(() => this.buffer.released || controller.resume())
     }
     if (this.rawBytes >= highWater && !controller.paused) controller.pause()
-    this.wake()
+    this.buffer.signal()
   }
 
   onResponseEnd(): void {
@@ -154,20 +152,19 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
     // All of it now (the first event's split is for a reader waiting on the first bytes, not for the end).
     this.first = false
     this.decodeRaw()
-    if (this.final === undefined) this.decode(this.decoder.end())
+    if (!this.buffer.settled) this.decode(this.decoder.end())
     // A body that ends without `[DONE]` is a dropped stream.
-    this.settle(() => Source.failed(UpstreamErrors.noDone()))
+    if (!this.buffer.settled) this.buffer.fail(UpstreamErrors.noDone())
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.bodyEnded = true
     if (!this.answered) return this.answer({ error })
-    if (this.abortedByUs) return this.settle(Source.released)
+    // Failures are made only when they are the ending (a BackendError captures a stack: not for nothing).
+    if (this.abortedByUs || this.buffer.settled) return
     const code = (error as { code?: string }).code
     const idle = this.options.idleTimeoutMs
-    this.settle(() =>
-      Source.failed(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(idle) : UpstreamErrors.broken())
-    )
+    this.buffer.fail(code === "UND_ERR_BODY_TIMEOUT" ? UpstreamErrors.idleTimeout(idle) : UpstreamErrors.broken())
   }
 
   // ---------------------------------------------------------------- inside
@@ -197,58 +194,24 @@ class Completion implements Source.Source, Dispatcher.DispatchHandler {
         bytes = bytes.subarray(0, end)
       }
     }
-    if (this.final === undefined) this.decode(this.decoder.feed(bytes))
+    if (!this.buffer.settled) this.decode(this.decoder.feed(bytes))
   }
 
-  /** SSE messages → chunks pending, then the ending if they held it. */
+  /** SSE messages → chunks into the buffer, then the ending if they held it. */
   private decode(messages: ReadonlyArray<Sse.SseMessage>): void {
+    let chunks: Array<ChatCompletions.ChatCompletionChunk> | undefined
     for (const message of messages) {
       const input = ChunkDecode.fromData(message.data)
       if (!("_tag" in input)) {
-        this.pending.push(input)
+        ;(chunks ??= []).push(input)
         continue
       }
-      if (input._tag === "Failed")
-        return this.settle(() => Source.failed(UpstreamErrors.inStream(input.message, input.code)))
+      if (chunks !== undefined) this.buffer.offerAll(chunks)
+      if (input._tag === "Failed") return this.buffer.fail(UpstreamErrors.inStream(input.message, input.code))
       this.sawDone = true
-      return this.settle(() => Source.end)
+      return this.buffer.end()
     }
-  }
-
-  /** Everything read so far as one batch (chunks first, the ending after them). */
-  private take(): Source.Batch | undefined {
-    this.decodeRaw()
-    if (this.pending.length > 0) {
-      const batch = Source.chunks(this.pending)
-      this.pending = []
-      if (this.controller?.paused === true) this.controller.resume()
-      return batch
-    }
-    return this.final
-  }
-
-  // undici hands over one HTTP chunk at a time, all of a network read in one go: a waiting read is answered
-  // after them (a microtask later), so that a read of fifty frames is one decode, one batch and one write.
-  private wake(): void {
-    if (this.waiting === undefined || this.waking) return
-    this.waking = true
-    queueMicrotask(() => {
-      this.waking = false
-      // The read may have been answered meanwhile (by `next` itself): then what came stays for the next one.
-      const resolve = this.waiting
-      if (resolve === undefined) return
-      const batch = this.take()
-      if (batch === undefined) return
-      this.waiting = undefined
-      resolve(batch)
-    })
-  }
-
-  /** The ending, made only when it is the first (a BackendError captures a stack: not for nothing). */
-  private settle(batch: () => Source.Batch): void {
-    if (this.final !== undefined) return
-    this.final = batch()
-    this.wake()
+    if (chunks !== undefined) this.buffer.offerAll(chunks)
   }
 }
 

@@ -1,12 +1,13 @@
 import type { BackendError, ChatBackend, ModelInfo } from "@parlance/schema/ChatBackend"
-import type { ChatCompletionChunk, ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
+import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
+import type { Source } from "@parlance/schema/Source"
+import * as SourceBuffer from "@parlance/schema/SourceBuffer"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import { LlamaChat } from "node-llama-cpp"
 import type { EngineLoadError } from "../EngineError.js"
 import { makeChunkFactory } from "./chunks.js"
-import { makeMailbox } from "./mailbox.js"
 import { errorMessage, serverError } from "./errors.js"
 import { runGeneration } from "./generate.js"
 import { makeGrammarCache } from "./grammar.js"
@@ -92,45 +93,51 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       }
     ]
 
-    const stream = (request: ChatCompletionRequest): Stream.Stream<ChatCompletionChunk, BackendError> =>
-      Stream.unwrap(
-        Effect.gen(function* () {
-          const prepared = yield* prepare(prepareContext, request)
-          const slot = yield* pool.lease(prepared.promptTokens)
-          const chunks = makeChunkFactory(modelName)
-          const mailbox = makeMailbox<ChatCompletionChunk, BackendError>()
-          // Started and guarded in one uninterruptible step: when the stream is interrupted or finishes, stop
-          // generating and wait until the sequence is idle, so the lease (released after this) hands over a
-          // sequence nobody is using.
-          yield* Effect.acquireRelease(
-            Effect.sync(() => {
-              const controller = new AbortController()
-              const done = runGeneration(
-                slot,
-                prepared,
-                { delta: (d) => mailbox.offer(chunks.delta(d)) },
-                controller.signal
-              ).then((outcome) => {
-                if (outcome._tag === "Finished") {
-                  mailbox.offer(chunks.finish(outcome.finishReason))
-                  mailbox.offer(chunks.usage(outcome.usage))
-                  mailbox.end()
-                } else if (outcome._tag === "Failed") {
-                  mailbox.fail(serverError(`Generation failed: ${errorMessage(outcome.cause)}`))
-                } else mailbox.end()
-              })
-              return { controller, done }
-            }),
-            ({ controller, done }) => Effect.promise(() => (controller.abort(), done))
-          )
-          return mailbox.stream
-        })
+    /**
+     * Prepares the request, leases a sequence (in a scope of its own) and starts generating into a SourceBuffer:
+     * node-llama-cpp's callbacks push, the reader takes batches (throttled wake-ups: the first token at once, then
+     * one batch per slice). The lease is handed back once the sequence is idle — generation over, or aborted by
+     * `release` — so the next request gets a sequence nobody is using; `release` settles when it is.
+     */
+    const open = (request: ChatCompletionRequest): Effect.Effect<Source, BackendError> =>
+      Effect.flatMap(prepare(prepareContext, request), (prepared) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function* () {
+            const scope = yield* Scope.make()
+            const slot = yield* restore(Scope.provide(pool.lease(prepared.promptTokens), scope)).pipe(
+              Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+            )
+            const controller = new AbortController()
+            const buffer = SourceBuffer.make({
+              wake: { throttleMs: SourceBuffer.DEFAULT_THROTTLE_MS },
+              onRelease: () => (controller.abort(), idle)
+            })
+            const chunks = makeChunkFactory(modelName)
+            const done = runGeneration(
+              slot,
+              prepared,
+              { delta: (d) => buffer.offer(chunks.delta(d)) },
+              controller.signal
+            ).then((outcome) => {
+              if (outcome._tag === "Finished") {
+                buffer.offer(chunks.finish(outcome.finishReason))
+                buffer.offer(chunks.usage(outcome.usage))
+                buffer.end()
+              } else if (outcome._tag === "Failed") {
+                buffer.fail(serverError(`Generation failed: ${errorMessage(outcome.cause)}`))
+              } else buffer.end()
+            })
+            const free = () => Effect.runPromise(Scope.close(scope, Exit.void))
+            const idle: Promise<void> = done.then(free, free)
+            return buffer.source
+          })
+        )
       )
 
     return {
       kind: "engine",
       models: Effect.succeed(models),
-      stream,
+      open,
       info,
       countPromptTokens: (request) =>
         Effect.map(prepare(prepareContext, request), (prepared) => prepared.promptTokens.length),
