@@ -16,7 +16,7 @@ export interface Served {
 
 export const serveParlance = async (
   args: ReadonlyArray<string>,
-  options: { readonly startTimeoutMs?: number } = {}
+  options: { readonly startTimeoutMs?: number; readonly env?: Record<string, string> } = {}
 ): Promise<Served> => {
   const port = await freePort()
   const recordDir = tempDir("record")
@@ -35,7 +35,7 @@ export const serveParlance = async (
       "500",
       ...args
     ],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
+    { env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] }
   )
   let out = ""
   child.stdout!.on("data", (d) => (out += d))

@@ -38,6 +38,8 @@ export interface BackendService extends ChatBackend.ChatBackend {
     request: ChatCompletions.ChatCompletionRequest,
     options?: OpenOptions
   ) => Effect.Effect<Source, ChatBackend.BackendError>
+  /** What `/health` says about the backend beyond its kind (the engine: ready or restarting, on which GPU). */
+  readonly health?: Effect.Effect<object>
   /** Forward a body unchanged to `path` and hand back the answer unchanged. */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
 }

@@ -30,7 +30,6 @@ import {
   candidates,
   causeOf,
   type Death,
-  defaultThreads,
   fallbackWarning,
   type Gpu,
   gpuName,
@@ -101,7 +100,7 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
       contextSize: options.contextSize,
       parallel: options.parallel,
       queueLimit: options.queueLimit,
-      threads: options.threads ?? defaultThreads(Os.availableParallelism()),
+      threads: options.threads,
       modelName: options.modelName,
       modelsDirectory: options.modelsDirectory,
       downloadProgress: options.downloadProgress,
@@ -162,8 +161,7 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
         path: (outcome.t === "failed" ? outcome.path : undefined) ?? options.model,
         message: modelMissing
           ? outcome.message
-          : `engine: ${gpuName(gpu)} failed its probe (${cause}).${requested === "auto" ? "" : ` ${advice(gpu)}`}`,
-        cause: outcome
+          : `engine: ${gpuName(gpu)} failed its probe (${cause}).${requested === "auto" ? "" : ` ${advice(gpu)}`}`
       })
     }
     if (first === undefined)

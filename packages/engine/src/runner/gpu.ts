@@ -78,12 +78,6 @@ export const runnerEnv = (
 }
 
 /**
- * CPU threads for the engine when none are given: all cores but one, so the server's own event loop (HTTP,
- * SSE encoding) never waits for a core llama.cpp's spinning workers hold.
- */
-export const defaultThreads = (cores: number): number => Math.max(1, cores - 1)
-
-/**
  * Test hooks, from `PARLANCE_ENGINE_FAULT` (comma-separated; never set in production):
  * - `abort-after-tokens:N`: the first runner calls `process.abort()` once it has streamed N tokens (a native
  *   crash mid-stream); the runners started after it run clean.
