@@ -11,12 +11,13 @@ import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
 import { chat } from "./Chat.js"
 import { check } from "./Check.js"
+import { engine } from "./EngineCommand.js"
 import { replay } from "./Replay.js"
 import { serve } from "./Serve.js"
 
 const parlance = Command.make("parlance").pipe(
   Command.withDescription("A strict OpenAI Responses API for local LLMs"),
-  Command.withSubcommands([serve, chat, check, replay])
+  Command.withSubcommands([serve, chat, check, replay, engine])
 )
 
 /**
