@@ -45,7 +45,8 @@ const loadServer = Effect.promise(() => import("@parlance/server"))
 
 const engineBackend = (config: ServeConfig, model: string, allowDownload = true) =>
   Effect.flatMap(loadEngine, ({ Engine }) =>
-    Engine.make({
+    // In a child process: a native abort in llama.cpp ends the runner, which restarts; the server stays up.
+    Engine.spawn({
       model,
       allowDownload,
       gpu: config.gpu === "cpu" ? false : config.gpu,

@@ -47,7 +47,7 @@ export const serveOptions = {
   ctxSize: integer("ctx-size", 4096, "Context size per sequence, in tokens"),
   parallel: integer("parallel", 1, "Sequences generated concurrently by the embedded engine"),
   queue: integer("queue", 16, "Requests that may wait for a free sequence before 503"),
-  threads: integer("threads", 0, "CPU threads for the engine (0 = the machine's core count)"),
+  threads: integer("threads", 0, "CPU threads for the engine (0 = the core count less one, leaving the server a core)"),
   gpu: choice(
     "gpu",
     ["auto", "cuda", "vulkan", "metal", "cpu"] as const,

@@ -13,12 +13,13 @@ import * as Runtime from "effect/Runtime"
 import { readFileSync } from "node:fs"
 import { chat } from "./Chat.js"
 import { check } from "./Check.js"
+import { engine } from "./EngineCommand.js"
 import { replay } from "./Replay.js"
 import { serve } from "./Serve.js"
 
 const parlance = Command.make("parlance").pipe(
   Command.withDescription("A strict OpenAI Responses API for local LLMs"),
-  Command.withSubcommands([serve, chat, check, replay])
+  Command.withSubcommands([serve, chat, check, replay, engine])
 )
 
 /**

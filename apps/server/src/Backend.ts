@@ -36,6 +36,8 @@ export interface BackendService extends ChatBackend.ChatBackend {
    * upstream's own status and body come back as they are.
    */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
+  /** What `/health` says about the backend beyond its kind (the engine: ready or restarting, on which GPU). */
+  readonly health?: Effect.Effect<object>
 }
 
 /** @category tags */

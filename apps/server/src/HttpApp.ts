@@ -103,9 +103,11 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
           const request = yield* HttpServerRequest.HttpServerRequest
           if (!auth.hasKey(request.headers)) return HttpServerResponse.jsonUnsafe({ status })
           const load = yield* backendLoad
+          const health = options.backend.health === undefined ? undefined : yield* options.backend.health
           return HttpServerResponse.jsonUnsafe({
             status,
             backend: options.backend.kind,
+            ...(health !== undefined ? { [options.backend.kind]: health } : {}),
             active_streams: metrics.activeStreams(),
             ...(load !== undefined ? { load } : {})
           })

@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import type { EngineLoadError } from "./EngineError.js"
 import * as internal from "./internal/engine.js"
 import type * as options from "./internal/options.js"
+import * as runner from "./runner/client.js"
 
 /**
  * Options of `make` / `layer`: `model` (path or `hf:`/URL URI), `gpu`, `contextSize` (per sequence),
@@ -32,6 +33,18 @@ export type EngineLogger = options.EngineLogger
  * @category models
  */
 export type EngineInfo = internal.EngineInfo
+
+/**
+ * Whether the engine serves now, on which backend, how often it restarted: `/health`'s `engine`.
+ * @category models
+ */
+export type EngineHealth = internal.EngineHealth
+
+/**
+ * Options of `spawn` / `layerProcess`: `EngineOptions` less `logger` (the runner's stderr is passed through).
+ * @category models
+ */
+export type SpawnOptions = runner.SpawnOptions
 
 /**
  * A `ChatBackend` plus what only the embedded engine knows.
@@ -57,6 +70,21 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
  */
 export const layer = (options: EngineOptions): Layer.Layer<Engine, EngineLoadError> =>
   Layer.effect(Engine, internal.make(options))
+
+/**
+ * The engine in a child process (the runner), so that a native abort in llama.cpp never takes the server down:
+ * the GPU backend is proven by a one-token decode before this succeeds (under `gpu: "auto"`, CUDA → Vulkan →
+ * Metal → CPU, falling back with a warning); a runner that dies later fails its streams, new requests get 503
+ * `engine_unavailable`, and it restarts with a bounded backoff. The scope stops it.
+ * @category constructors
+ */
+export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> = runner.spawn
+
+/**
+ * @category layers
+ */
+export const layerProcess = (options: SpawnOptions): Layer.Layer<Engine, EngineLoadError> =>
+  Layer.effect(Engine, runner.spawn(options))
 
 /**
  * The engine as a plain `ChatBackend`, for code that only needs the contract.

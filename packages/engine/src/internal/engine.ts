@@ -32,15 +32,33 @@ export interface EngineInfo {
   readonly chatWrapper: string
 }
 
+export interface EngineHealth {
+  /** `ready`; `starting` or `restarting` (new requests get 503 `engine_unavailable`). */
+  readonly state: "starting" | "ready" | "restarting" | "closed"
+  /** The backend that passed its probe: `CPU`, `CUDA`, `Vulkan`, `Metal`. */
+  readonly gpu: string
+  readonly restarts: number
+  /** Why the runner last died, when it did. */
+  readonly last_failure?: string
+}
+
 export interface EngineBackend extends ChatBackend {
   readonly info: EngineInfo
   /** Tokens of the prompt `request` renders to (what `usage.prompt_tokens` reports). */
   readonly countPromptTokens: (request: ChatCompletionRequest) => Effect.Effect<number, BackendError>
   /** Sequences generating and requests waiting, for `/metrics` and `/health`. */
   readonly load: Effect.Effect<{ readonly busy: number; readonly waiting: number; readonly size: number }>
+  /** Whether the engine can serve now and on which backend, for `/health` (the runner restarts after a crash). */
+  readonly health?: Effect.Effect<EngineHealth>
   /** Dispose the context and model now (the scope does it otherwise). */
   readonly close: Effect.Effect<void>
 }
+
+/** The start line: what was loaded and how. */
+export const describe = (info: EngineInfo): string =>
+  `engine: ${info.modelName} on ${info.gpu === false ? "CPU" : info.gpu.toUpperCase()}, ` +
+  `${info.gpuLayers}/${info.totalLayers} layers offloaded, context ${info.contextSize} x ${info.parallel} sequences, ` +
+  `${info.threads} threads, chat wrapper ${info.chatWrapper}`
 
 export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, EngineLoadError, Scope.Scope> =
   Effect.fnUntraced(function* (options: EngineOptions) {
@@ -75,11 +93,7 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       threads: resolved.threads,
       chatWrapper: chatWrapper.wrapperName
     }
-    yield* Effect.logInfo(
-      `engine: ${modelName} on ${info.gpu === false ? "CPU" : info.gpu.toUpperCase()}, ` +
-        `${info.gpuLayers}/${info.totalLayers} layers offloaded, context ${info.contextSize} x ${info.parallel} sequences, ` +
-        `${info.threads} threads, chat wrapper ${info.chatWrapper}`
-    )
+    yield* Effect.logInfo(describe(info))
     const created = Math.floor(Date.now() / 1000)
     // What the catalog may tell clients (Codex sizes its history and compaction from the context window).
     const models: ReadonlyArray<ModelInfo> = [
@@ -142,6 +156,11 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       countPromptTokens: (request) =>
         Effect.map(prepare(prepareContext, request), (prepared) => prepared.promptTokens.length),
       load: Effect.sync(pool.stats),
+      health: Effect.succeed({
+        state: "ready",
+        gpu: info.gpu === false ? "CPU" : info.gpu.toUpperCase(),
+        restarts: 0
+      }),
       close: Effect.promise(async () => {
         await context.dispose()
         await model.dispose()
