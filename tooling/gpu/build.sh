@@ -12,17 +12,22 @@ REQ="import { createRequire as __cr } from 'node:module'; const require = __cr(i
 # 1. the CLI and the runner's entry as two ESM files side by side: the CLI forks ./host.mjs beside itself (the
 #    runner resolves its host relative to its own module, keeping the extension). node-llama-cpp stays external
 #    (its binary test forks a file of its own), and so does libsql (native).
-(cd "$P/apps/cli" && "$ESBUILD" src/bin.ts --bundle --platform=node --format=esm --target=node20 \
-  --outfile="$B/pl/parlance.mjs" --external:node-llama-cpp --external:libsql --log-level=warning --banner:js="$REQ")
-(cd "$P/packages/engine" && "$ESBUILD" src/runner/host.ts --bundle --platform=node --format=esm --target=node20 \
+#    LIBSQL=0 (default) leaves libSQL out: @libsql/client becomes a stub (device.sh serves with --store memory).
+LIBSQL_OPTS="--external:libsql"; [ "${LIBSQL:-0}" = 0 ] && LIBSQL_OPTS="--alias:@libsql/client=$HERE/libsql-stub.mjs"
+(cd "$P/apps/cli" && "$ESBUILD" src/bin.ts --bundle --platform=node --format=esm --target=node20 --minify-whitespace \
+  --minify-syntax --outfile="$B/pl/parlance.mjs" --external:node-llama-cpp $LIBSQL_OPTS --log-level=warning --banner:js="$REQ")
+(cd "$P/packages/engine" && "$ESBUILD" src/runner/host.ts --bundle --platform=node --format=esm --target=node20 --minify-whitespace --minify-syntax \
   --outfile="$B/pl/host.mjs" --external:node-llama-cpp --log-level=warning --banner:js="$REQ")
-# 2. node-llama-cpp (the workspace's patched copy) and libsql with their runtime dependencies; CPU, CUDA, Vulkan bins
+# 2. node-llama-cpp (its number rule is corrected at load by the engine) and, with LIBSQL=1, libsql with their runtime dependencies; CPU, CUDA, Vulkan bins
 NOVK=""; [ "${VULKAN:-1}" = 0 ] && NOVK=",@node-llama-cpp/linux-x64-vulkan"
 SKIP_PKGS=@node-llama-cpp/linux-arm64,@node-llama-cpp/linux-armv7l,@node-llama-cpp/linux-x64-cuda-ext,typescript$NOVK \
   node "$HERE/copydeps.mjs" "$P/packages/engine/node_modules" "$B/pl/node_modules" node-llama-cpp > /dev/null 2>&1
-SKIP_PKGS=@libsql/linux-x64-musl,@libsql/darwin-arm64,@libsql/darwin-x64,@libsql/linux-arm64-gnu,@libsql/linux-arm64-musl,@libsql/win32-x64-msvc \
+[ "${LIBSQL:-0}" = 0 ] || SKIP_PKGS=@libsql/linux-x64-musl,@libsql/darwin-arm64,@libsql/darwin-x64,@libsql/linux-arm64-gnu,@libsql/linux-arm64-musl,@libsql/win32-x64-msvc \
   node "$HERE/copydeps.mjs" "$(ls -d "$P"/node_modules/.pnpm/@libsql+client@*/node_modules | head -1)" "$B/pl/node_modules" libsql > /dev/null 2>&1
 find "$B/pl/node_modules" \( -name "*.map" -o -name "*.d.ts" \) -delete
+# CPU variants for pre-2013 x86 (ggml loads the best one the host supports; a datacenter GPU host has AVX2+): out,
+# for room under the carry limit
+for v in piledriver sandybridge ivybridge sse42; do rm -f "$B"/pl/node_modules/@node-llama-cpp/*/bins/*/libggml-cpu-$v.so; done
 # 3. libggml-cuda.so: keep only the compute_90 PTX image (the one an sm_90 GPU can use); 159 MB → ~21 MB xz
 C="$B/pl/node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda"
 python3 "$HERE/fatbin.py" blank "$C/libggml-cuda.so" "$B/slim.so" 1 90 && mv "$B/slim.so" "$C/libggml-cuda.so"

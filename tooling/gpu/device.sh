@@ -5,6 +5,7 @@
 #  C. the CUDA JIT cost: time to ready on a first start (empty cache) and a second one (PTX relabelled by the
 #     ptxfix shim when the stock binary failed — a measuring device, not a fix)
 #  D. Parlance ÷ raw node-llama-cpp on the GPU, tiny model, 1 and 8 streams
+#  E. the same on Vulkan (the backend `auto` falls back to), 1 stream
 # Outputs under $OUT: device.log, results.jsonl, result.txt (the table). Bundle: build.sh's output in $CARRY (./.gpu).
 # FAKE=1 rehearses it on a machine without a GPU: CUDA → CPU, and the test hook makes the CUDA runner die the way
 # the R580 one does (PARLANCE_ENGINE_FAULT=probe-abort:cuda).
@@ -111,6 +112,15 @@ rawb gpu-raw-chat-x1 chat 1 512 3 60
 parb gpu-parlance-p1 1 1 512 3 gpu-raw-chat-x1
 rawb gpu-raw-chat-x8 chat 8 512 3 90
 parb gpu-parlance-p8 8 8 512 3 gpu-raw-chat-x8
+
+# E. the fallback backend measured the same way (skipped in a rehearsal: no Vulkan device there)
+if [ "${FAKE:-0}" != 1 ]; then
+  step "E. Parlance ÷ raw on Vulkan"
+  SAVED=$CUDA; SAVEDPRE=$PRE; CUDA=vulkan; PRE=""
+  rawb vk-raw-chat-x1 chat 1 512 3 60
+  parb vk-parlance-p1 1 1 512 3 vk-raw-chat-x1
+  CUDA=$SAVED; PRE=$SAVEDPRE
+fi
 
 step "table"
 $NODE bench/table.mjs "$RES" "$OUTD/ratios.txt" > /dev/null

@@ -31,6 +31,14 @@ const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
 // The package's own version (changesets bumps it): package.json is one level above both src/ and dist/.
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+// A bundle of the CLI (tooling/gpu) has no package.json beside it: it reports an unknown version, not a crash.
+const version = ((): string => {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+      .version
+  } catch {
+    return "0.0.0-unknown"
+  }
+})()
 
 parlance.pipe(Command.run({ version }), Effect.provide(NodeServices.layer), NodeRuntime.runMain({ teardown }))
