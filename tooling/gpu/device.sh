@@ -22,6 +22,8 @@ CUDA=cuda; FAULT=""; [ "${FAKE:-0}" = 1 ] && { CUDA=cpu; FAULT="PARLANCE_ENGINE_
 el() { echo $(( $(date +%s) - T0 )); }
 step() { echo; echo "=== [$(el)s] $*"; }
 left() { [ "$(el)" -lt "$DEADLINE" ] || { echo "--- skipped (deadline): $*"; return 1; }; }
+# ONLY="A E" runs those steps alone (a second, shorter run)
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 row() { echo "$*" | tee -a "$TAB"; }
 ulimit -c 0
 
@@ -66,7 +68,7 @@ backend() { grep -oE "engine: [^ ]+ on [A-Z]+" "$W/$1.log" | tail -1 | awk '{pri
 warning() { grep -oE "engine: [A-Za-z]+ failed its probe .*" "$W/$1.log" | head -1 | cut -c1-160; }
 
 step "A. stock binary, serve --gpu auto, empty CUDA cache, one request"
-if left A; then
+if want A && left A; then
   if serve stock-auto auto 1 CUDA_CACHE_PATH="$W/cache-auto" $FAULT; then
     ASK=$(timeout 60 $NODE bench/probe.mjs ask $URL 16); echo "$ASK"
     kill -0 $SPID 2>/dev/null && ALIVE=alive || ALIVE=DIED
@@ -76,7 +78,7 @@ if left A; then
 fi
 
 step "B. stock binary, serve --gpu $CUDA"
-if left B; then
+if want B && left B; then
   START=$(date +%s.%N)
   timeout 100 env CUDA_CACHE_PATH="$W/cache-cuda" $FAULT $NODE parlance.mjs serve --model tiny.gguf --gpu "$( [ "${FAKE:-0}" = 1 ] && echo cuda || echo $CUDA )" --port $PORT --store memory > "$W/stock-cuda.log" 2>&1 &
   BPID=$!
@@ -89,7 +91,7 @@ PRE=""; [ "${STOCK_OK:-0}" = 0 ] && [ "${FAKE:-0}" != 1 ] && PRE="$SHIM" && echo
 
 step "C. JIT cost: first and second start of serve --gpu $CUDA on one fresh CUDA cache"
 for n in 1 2; do
-  left "C$n" || break
+  want C && left "C$n" || break
   if serve jit$n $CUDA 1 CUDA_CACHE_PATH="$W/cache-jit" $PRE; then
     ASK=$(timeout 60 $NODE bench/probe.mjs ask $URL 16); row "C | start $n, --gpu $CUDA | ready ${READY_S}s | on $(backend jit$n) | ${ASK#\[probe\] }"
   else row "C | start $n | did not start | $(tail -2 "$W/jit$n.log" | tr '\n' ' ')"; fi
@@ -107,18 +109,25 @@ parb() { # parb <label> <parallel> <conc> <tokens> <reps> <ref>
   fi
   unserve; }
 
-step "D. Parlance ÷ raw on $CUDA"
-rawb gpu-raw-chat-x1 chat 1 512 3 60
-parb gpu-parlance-p1 1 1 512 3 gpu-raw-chat-x1
-rawb gpu-raw-chat-x8 chat 8 512 3 90
-parb gpu-parlance-p8 8 8 512 3 gpu-raw-chat-x8
+if want D; then
+  step "D. Parlance ÷ raw on $CUDA"
+  rawb gpu-raw-chat-x1 chat 1 512 3 60
+  parb gpu-parlance-p1 1 1 512 3 gpu-raw-chat-x1
+  rawb gpu-raw-chat-x8 chat 8 512 3 90
+  parb gpu-parlance-p8 8 8 512 3 gpu-raw-chat-x8
+fi
 
 # E. the fallback backend measured the same way (skipped in a rehearsal: no Vulkan device there)
-if [ "${FAKE:-0}" != 1 ]; then
+if [ "${FAKE:-0}" != 1 ] && want E; then
   step "E. Parlance ÷ raw on Vulkan"
   SAVED=$CUDA; SAVEDPRE=$PRE; CUDA=vulkan; PRE=""
-  rawb vk-raw-chat-x1 chat 1 512 3 60
+  # raw node-llama-cpp needs what the runner sets by itself in an NVIDIA container (engine runner/gpu.ts)
+  ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  [ -z "${VK_DRIVER_FILES:-}" ] && [ -f $ICD ] && RAWVK="VK_DRIVER_FILES=$ICD" || RAWVK=""
+  PRE=$RAWVK rawb vk-raw-chat-x1 chat 1 512 3 60
   parb vk-parlance-p1 1 1 512 3 vk-raw-chat-x1
+  PRE=$RAWVK rawb vk-raw-chat-x8 chat 8 512 3 90
+  parb vk-parlance-p8 8 8 512 3 vk-raw-chat-x8
   CUDA=$SAVED; PRE=$SAVEDPRE
 fi
 

@@ -34,6 +34,14 @@ describe("causeOf", () => {
       "engine: CUDA failed its probe (CUDA error: the provided PTX was compiled with an unsupported toolchain; signal SIGABRT); falling back to Vulkan"
     )
   })
+  it("never names a backtrace frame (the H200's stderr ends in two dozen of them)", () => {
+    const frames = cudaPtxError.filter((l) => l.includes("ggml_abort"))
+    expect(frames.length).toBeGreaterThan(20)
+    expect(causeOf({ code: null, signal: "SIGABRT", stderr: [cudaPtxError[0], ...frames] })).toBe(
+      "ggml/src/ggml-cuda/ggml-cuda.cu:108: CUDA error; signal SIGABRT"
+    )
+    expect(causeOf({ code: null, signal: "SIGABRT", stderr: frames })).toBe("signal SIGABRT")
+  })
   it("without an error line, how the process ended", () => {
     expect(causeOf({ code: null, signal: "SIGSEGV", stderr: [] })).toBe("signal SIGSEGV")
     expect(causeOf({ code: 3, signal: null, stderr: ["done"] })).toBe("exit code 3")
@@ -62,6 +70,20 @@ describe("the runner's environment", () => {
     expect(runnerEnv({ XDG_CACHE_HOME: "/c" }, "/home/u").cudaCache).toBe(Path.join("/c", "parlance", "cuda"))
     const own = runnerEnv({ CUDA_CACHE_PATH: "/mine", CUDA_CACHE_MAXSIZE: "1" }, "/home/u")
     expect(own.env).toMatchObject({ CUDA_CACHE_PATH: "/mine", CUDA_CACHE_MAXSIZE: "1" })
+  })
+  it("points Vulkan at the driver's ICD where an NVIDIA container mounts it, and only there", () => {
+    const icd = "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"
+    const only =
+      (...paths: Array<string>) =>
+      (path: string) =>
+        paths.includes(path)
+    expect(runnerEnv({}, "/h", only(icd)).env.VK_DRIVER_FILES).toBe(icd)
+    expect(runnerEnv({}, "/h", only()).env.VK_DRIVER_FILES).toBeUndefined()
+    expect(
+      runnerEnv({}, "/h", only(icd, "/usr/share/vulkan/icd.d/nvidia_icd.json")).env.VK_DRIVER_FILES
+    ).toBeUndefined()
+    expect(runnerEnv({ VK_DRIVER_FILES: "/mine.json" }, "/h", only(icd)).env.VK_DRIVER_FILES).toBe("/mine.json")
+    expect(runnerEnv({ VK_ICD_FILENAMES: "/old.json" }, "/h", only(icd)).env.VK_DRIVER_FILES).toBeUndefined()
   })
   it("threads: all cores but one; restarts: 0.5 s doubling up to 30 s", () => {
     expect([1, 2, 4, 16].map(defaultThreads)).toEqual([1, 1, 3, 15])

@@ -43,7 +43,8 @@ export interface Runner {
   readonly stop: (graceMs?: number) => Promise<void>
 }
 
-const STDERR_LINES = 20
+// Enough for the cause before a native backtrace (llama.cpp prints the error, then dozens of frames).
+const STDERR_LINES = 200
 
 export const startRunner = (params: {
   readonly options: RunnerOptions

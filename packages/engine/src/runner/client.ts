@@ -89,7 +89,7 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
         ? [...(yield* Effect.promise(() => getLlamaGpuTypes("supported"))), ...faults.probeAbort]
         : []
     const order = candidates(requested, supported)
-    const { env, cudaCache } = runnerEnv(process.env, Os.homedir())
+    const { env, cudaCache } = runnerEnv(process.env, Os.homedir(), Fs.existsSync)
     try {
       Fs.mkdirSync(cudaCache, { recursive: true })
     } catch {

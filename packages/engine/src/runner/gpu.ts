@@ -32,13 +32,18 @@ export interface Death {
 const exitText = (death: Pick<Death, "code" | "signal">): string =>
   death.signal !== null ? `signal ${death.signal}` : `exit code ${String(death.code)}`
 
+/** A native backtrace frame (`lib.so(ggml_abort+0x152)[0x7f…]`, `#3 0x…`): where it stopped, never why. */
+const isFrame = (line: string): boolean => /\[0x[0-9a-f]+\]$|\(\+?0x[0-9a-f]+\)|^#\d+\s+0x/i.test(line)
+
 /**
- * The one line that says why a runner died: the first error line of its last stderr lines when it printed one
- * (`CUDA error: …`, `GGML_ASSERT…`), and how the process ended.
+ * The one line that says why a runner died, and how the process ended. llama.cpp prints the cause (`CUDA error:
+ * the provided PTX …`, through node-llama-cpp's log as `[node-llama-cpp] …`), a location line and then a
+ * backtrace that can run to dozens of lines: a line with a message after `error:` wins, else the first error
+ * line that is not a frame.
  */
 export const causeOf = (death: Death): string => {
-  // The first such line: llama.cpp prints the cause, then where it stopped.
-  const line = death.stderr.map((l) => l.trim()).find((l) => /error|assert|abort|fatal/i.test(l))
+  const lines = death.stderr.map((l) => l.trim().replace(/^\[node-llama-cpp\]\s*/, "")).filter((l) => !isFrame(l))
+  const line = lines.find((l) => /\berror: \S/i.test(l)) ?? lines.find((l) => /error|assert|abort|fatal/i.test(l))
   return line === undefined ? exitText(death) : `${line.replace(/\.$/, "")}; ${exitText(death)}`
 }
 
@@ -67,15 +72,39 @@ export const advice = (gpu: Gpu): string =>
  */
 export const runnerEnv = (
   env: NodeJS.ProcessEnv,
-  home: string
+  home: string,
+  exists: (path: string) => boolean = () => false
 ): { readonly env: NodeJS.ProcessEnv; readonly cudaCache: string } => {
   const cudaCache =
     env.CUDA_CACHE_PATH ?? Path.join(env.XDG_CACHE_HOME ?? Path.join(home, ".cache"), "parlance", "cuda")
   return {
-    env: { ...env, CUDA_CACHE_PATH: cudaCache, CUDA_CACHE_MAXSIZE: env.CUDA_CACHE_MAXSIZE ?? String(4 * 2 ** 30) },
+    env: {
+      ...env,
+      CUDA_CACHE_PATH: cudaCache,
+      CUDA_CACHE_MAXSIZE: env.CUDA_CACHE_MAXSIZE ?? String(4 * 2 ** 30),
+      ...vulkanDriver(env, exists)
+    },
     cudaCache
   }
 }
+
+/** Where the Vulkan loader looks for drivers' ICD files when nothing overrides it. */
+const ICD_DIRS = ["/etc/vulkan/icd.d", "/usr/share/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"]
+/** The NVIDIA container toolkit mounts the driver's ICD file here, outside the loader's search path. */
+export const NVIDIA_CONTAINER_ICD = "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"
+
+/**
+ * In an NVIDIA container the driver's Vulkan ICD sits where the loader does not look, so Vulkan finds no GPU
+ * (measured on an H200: `NoBinaryFoundError` with libvulkan.so.1 present). Point the loader at it, unless the
+ * user chose drivers or the system's own search path has an NVIDIA ICD.
+ */
+const vulkanDriver = (env: NodeJS.ProcessEnv, exists: (path: string) => boolean): NodeJS.ProcessEnv =>
+  env.VK_DRIVER_FILES !== undefined ||
+  env.VK_ICD_FILENAMES !== undefined ||
+  ICD_DIRS.some((dir) => exists(Path.join(dir, "nvidia_icd.json"))) ||
+  !exists(NVIDIA_CONTAINER_ICD)
+    ? {}
+    : { VK_DRIVER_FILES: NVIDIA_CONTAINER_ICD }
 
 /**
  * Test hooks, from `PARLANCE_ENGINE_FAULT` (comma-separated; never set in production):
@@ -107,8 +136,14 @@ export const parseFaults = (spec: string | undefined): Faults => {
 
 /** What a CUDA build whose PTX is too new for the driver prints before llama.cpp aborts (measured on an H200, R580). */
 export const cudaPtxError = [
-  "CUDA error: the provided PTX was compiled with an unsupported toolchain.",
+  "ggml/src/ggml-cuda/ggml-cuda.cu:108: CUDA error",
+  "[node-llama-cpp] CUDA error: the provided PTX was compiled with an unsupported toolchain.",
   "  current device: 0, in function ggml_cuda_kernel_can_use_pdl at ggml/src/ggml-cuda/common.cuh:1679",
   "  cudaFuncGetAttributes(&attr, kernel)",
-  "ggml/src/ggml-cuda/ggml-cuda.cu:108: CUDA error"
+  // The backtrace that follows on an H200 (R580), longer than the lines a runner's death used to keep.
+  ...Array.from(
+    { length: 24 },
+    (_, i) =>
+      `/opt/pl/node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/libggml-base.so(ggml_abort+0x${(0x152 + i).toString(16)})[0x7fe26014df${(0x42 + i).toString(16)}]`
+  )
 ]
