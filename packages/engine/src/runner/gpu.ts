@@ -59,8 +59,10 @@ export const advice = (gpu: Gpu): string =>
       "driver, or build llama.cpp for this GPU with the installed CUDA toolkit: parlance engine build --gpu cuda. " +
       "Or start with --gpu auto (falls back to Vulkan or the CPU)."
     : gpu === "vulkan"
-      ? "Vulkan needs a Vulkan loader (libvulkan.so.1) and the GPU vendor's driver; or build llama.cpp for this " +
-        "machine: parlance engine build --gpu vulkan. Or start with --gpu auto."
+      ? "Vulkan needs a Vulkan loader (libvulkan.so.1) and the GPU vendor's driver; NVIDIA's Vulkan driver " +
+        "(libGLX_nvidia) also needs libglvnd's libGLdispatch.so.0 (Debian/Ubuntu: apt install libvulkan1 " +
+        "libglvnd0; measured on an H200: without it Vulkan lists no GPU). Or build llama.cpp for this machine: " +
+        "parlance engine build --gpu vulkan. Or start with --gpu auto."
       : gpu === "metal"
         ? "Metal is available on Apple Silicon macOS only. Start with --gpu auto."
         : "The CPU backend failed: the model may not fit in memory, or the file may be damaged."
@@ -94,9 +96,8 @@ const ICD_DIRS = ["/etc/vulkan/icd.d", "/usr/share/vulkan/icd.d", "/usr/local/sh
 export const NVIDIA_CONTAINER_ICD = "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"
 
 /**
- * In an NVIDIA container the driver's Vulkan ICD sits where the loader does not look, so Vulkan finds no GPU
- * (measured on an H200: `NoBinaryFoundError` with libvulkan.so.1 present). Point the loader at it, unless the
- * user chose drivers or the system's own search path has an NVIDIA ICD.
+ * Some NVIDIA container images mount the driver's Vulkan ICD only where the loader does not look, so Vulkan finds
+ * no GPU. Point the loader at it, unless the user chose drivers or the system's own search path has an NVIDIA ICD.
  */
 const vulkanDriver = (env: NodeJS.ProcessEnv, exists: (path: string) => boolean): NodeJS.ProcessEnv =>
   env.VK_DRIVER_FILES !== undefined ||
