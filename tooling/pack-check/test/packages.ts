@@ -4,7 +4,7 @@
  * workspace link and no repository file in reach.
  */
 import { execFile } from "node:child_process"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 
@@ -35,7 +35,10 @@ export const run = async (
 export const publishable = (): ReadonlyArray<string> =>
   ["packages", "apps", "tooling"].flatMap((group) =>
     readdirSync(join(repoRoot, group)).flatMap((dir) => {
-      const manifest = JSON.parse(readFileSync(join(repoRoot, group, dir, "package.json"), "utf8"))
+      // Not every folder is a package (tooling/gpu holds scripts).
+      const file = join(repoRoot, group, dir, "package.json")
+      if (!existsSync(file)) return []
+      const manifest = JSON.parse(readFileSync(file, "utf8"))
       return manifest.private === true ? [] : [manifest.name as string]
     })
   )
