@@ -98,25 +98,16 @@ const pump = (id: number, request: ChatCompletionRequest, backend: EngineBackend
 }
 
 const start = async (options: RunnerOptions): Promise<void> => {
+  // The wire's options are the engine's, less its progress callback (a flag on the wire).
+  const { loadProgress, ...engineOptions } = options
   if (options.gpu !== false && faults.probeAbort.includes(options.gpu)) {
     process.stderr.write(`${cudaPtxError.join("\n")}\n`)
     process.abort()
   }
   const made = await Effect.runPromiseExit(
     make({
-      model: options.model,
-      gpu: options.gpu,
-      contextSize: options.contextSize,
-      parallel: options.parallel,
-      queueLimit: options.queueLimit,
-      threads: options.threads,
-      modelName: options.modelName,
-      modelsDirectory: options.modelsDirectory,
-      downloadProgress: options.downloadProgress,
-      allowDownload: options.allowDownload,
-      ...(options.loadProgress === true
-        ? { onLoadProgress: (fraction: number) => send({ t: "progress", fraction }) }
-        : {})
+      ...engineOptions,
+      ...(loadProgress === true ? { onLoadProgress: (fraction: number) => send({ t: "progress", fraction }) } : {})
     }).pipe(
       Scope.provide(scope),
       // The server announces the engine once it is proven; llama.cpp's own warnings still reach stderr.
