@@ -3,7 +3,7 @@
  * server (`parlance serve`, the engine in its runner process, SSE over loopback HTTP) against
  * `LlamaChat.generateResponse` in this process, same model, same sampling, same run, alternating.
  * 1 stream (`--parallel 1`) and 8 streams (`--parallel 8`, aggregate tok/s); the tiny model on 1 CPU thread.
- * Run: pnpm --filter @parlance/engine bench:serve   (BENCH_TOKENS, BENCH_REPS, BENCH_THREADS)
+ * Run: pnpm --filter @parlance/engine bench:serve   (BENCH_TOKENS, BENCH_REPS, BENCH_WARMUP, BENCH_THREADS)
  */
 import { ensureTinyModel } from "@parlance/tiny-model"
 import { getLlama, LlamaChat } from "node-llama-cpp"
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url"
 const threads = Number(process.env.BENCH_THREADS ?? 1)
 const tokens = Number(process.env.BENCH_TOKENS ?? 256)
 const reps = Number(process.env.BENCH_REPS ?? 5)
+const warmup = Number(process.env.BENCH_WARMUP ?? 2)
 const bin = fileURLToPath(new URL("../../../apps/cli/bin/parlance.mjs", import.meta.url))
 const prompt = "Write a long story about a lighthouse keeper."
 const now = () => performance.now()
@@ -140,15 +141,20 @@ const main = async () => {
     const server = await serve(modelPath, streams)
     const raw: Array<Run> = []
     const parlance: Array<Run> = []
-    for (let r = 0; r <= reps; r++) {
-      // alternate which goes first; rep 0 warms both up
-      const pair = async () => {
-        const a = summarize(await Promise.all(chats.map((_, i) => viaRaw(i))))
-        const b = summarize(await Promise.all(chats.map((_, i) => viaServer(server.url, i))))
-        return [a, b] as const
+    for (let r = 0; r < warmup + reps; r++) {
+      // Alternate which goes first; the first `warmup` rounds warm both up (the server's JIT takes a few).
+      const runRaw = async () => summarize(await Promise.all(chats.map((_, i) => viaRaw(i))))
+      const runServer = async () => summarize(await Promise.all(chats.map((_, i) => viaServer(server.url, i))))
+      let a: Run
+      let b: Run
+      if (r % 2 === 0) {
+        a = await runRaw()
+        b = await runServer()
+      } else {
+        b = await runServer()
+        a = await runRaw()
       }
-      const [a, b] = r % 2 === 0 ? await pair() : await pair().then(([x, y]) => [x, y] as const)
-      if (r > 0) {
+      if (r >= warmup) {
         raw.push(a)
         parlance.push(b)
       }

@@ -15,6 +15,7 @@ import * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import { EngineLoadError } from "../EngineError.js"
+import { coalesce } from "../internal/chunks.js"
 import { type EngineBackend, make } from "../internal/engine.js"
 import { errorMessage } from "../internal/errors.js"
 import { cudaPtxError, parseFaults } from "./gpu.js"
@@ -52,9 +53,10 @@ let engine: EngineBackend | undefined
 /** A request's batches to the server, one message each; its end or failure after them. Stopped: nothing more. */
 const pump = (id: number, request: ChatCompletionRequest, backend: EngineBackend): void => {
   let stopped = false
-  const emit = (chunks: ReadonlyArray<ChatCompletionChunk>): void => {
+  const emit = (batch: ReadonlyArray<ChatCompletionChunk>): void => {
+    const chunks = coalesce(batch)
     if (abortAfter === undefined) return send({ t: "chunks", id, chunks })
-    for (const chunk of chunks) if ((chunk.choices[0]?.delta?.content ?? "") !== "") streamed++
+    for (const chunk of batch) if ((chunk.choices[0]?.delta?.content ?? "") !== "") streamed++
     send({ t: "chunks", id, chunks }, streamed >= abortAfter ? () => process.abort() : undefined)
   }
   const read = async (source: Source): Promise<void> => {
