@@ -64,7 +64,7 @@ serve() {
   return $rc
 }
 unserve() { kill $SPID 2>/dev/null; for i in $(seq 1 40); do kill -0 $SPID 2>/dev/null || break; sleep 0.25; done; kill -9 $SPID 2>/dev/null; wait $SPID 2>/dev/null; echo "[server $SPID] exit status $?"; }
-backend() { grep -oE "engine: [^ ]+ on [A-Z]+" "$W/$1.log" | tail -1 | awk '{print $NF}'; }
+backend() { grep -oE "engine: [^ ]+ on [A-Za-z]+" "$W/$1.log" | tail -1 | awk '{print $NF}'; }
 warning() { grep -oE "engine: [A-Za-z]+ failed its probe .*" "$W/$1.log" | head -1 | cut -c1-160; }
 
 step "A. stock binary, serve --gpu auto, empty CUDA cache, one request"

@@ -15,6 +15,7 @@ import { load } from "./loader.js"
 import { defaultModelName, resolveOptions, type EngineOptions } from "./options.js"
 import { makePool, type Slot } from "./pool.js"
 import { prepare } from "./prepare.js"
+import { gpuName } from "../runner/gpu.js"
 
 export interface EngineInfo {
   readonly modelName: string
@@ -56,7 +57,7 @@ export interface EngineBackend extends ChatBackend {
 
 /** The start line: what was loaded and how. */
 export const describe = (info: EngineInfo): string =>
-  `engine: ${info.modelName} on ${info.gpu === false ? "CPU" : info.gpu.toUpperCase()}, ` +
+  `engine: ${info.modelName} on ${gpuName(info.gpu)}, ` +
   `${info.gpuLayers}/${info.totalLayers} layers offloaded, context ${info.contextSize} x ${info.parallel} sequences, ` +
   `${info.threads} threads, chat wrapper ${info.chatWrapper}`
 
@@ -158,7 +159,7 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       load: Effect.sync(pool.stats),
       health: Effect.succeed({
         state: "ready",
-        gpu: info.gpu === false ? "CPU" : info.gpu.toUpperCase(),
+        gpu: gpuName(info.gpu),
         restarts: 0
       }),
       close: Effect.promise(async () => {
