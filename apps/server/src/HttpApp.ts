@@ -1,6 +1,6 @@
 /**
  * The HTTP application: routes (docs/architecture.md#routes), API-key auth on the matched route (deny by default: see
- * internal/auth.ts), metrics, CORS, and the rule that every failure leaves as an OpenAI error body — never a
+ * internal/http/auth.ts), metrics, CORS, and the rule that every failure leaves as an OpenAI error body — never a
  * stack trace, never an empty 500.
  * @since 0.1.0
  */
@@ -12,10 +12,10 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
 import * as ApiError from "./ApiError.js"
-import * as Auth from "./internal/auth.js"
-import { compactResponse } from "./internal/compaction.js"
-import * as Routes from "./internal/routes.js"
-import { type Requirements, services } from "./internal/services.js"
+import * as Auth from "./internal/http/auth.js"
+import { compactResponse } from "./internal/generation/compaction.js"
+import * as Routes from "./internal/http/routes.js"
+import { type Requirements, services } from "./internal/http/services.js"
 
 const routeLabel = (path: string): string =>
   !path.startsWith("/v1/responses/")

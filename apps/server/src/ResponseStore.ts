@@ -10,9 +10,9 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
-import { makeMemoryStore } from "./internal/memoryStore.js"
-import type { SqliteOptions } from "./internal/sqliteDb.js"
-import { makeSqliteStore } from "./internal/sqliteStore.js"
+import { makeMemoryStore } from "./internal/stores/memoryStore.js"
+import type { SqliteOptions } from "./internal/stores/sqliteDb.js"
+import { makeSqliteStore } from "./internal/stores/sqliteStore.js"
 
 /** An input item as stored and listed by `input_items`: always with an `id`. @category models */
 export type StoredItem = ToChatRequest.HistoryItem & { readonly id: string }

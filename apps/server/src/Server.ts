@@ -23,7 +23,7 @@ import * as Metrics from "./Metrics.js"
 import * as Recorder from "./Recorder.js"
 import * as Replica from "./Replica.js"
 import * as ResponseStore from "./ResponseStore.js"
-import { loadKey, makeSealer, type Sealer } from "./internal/reasoningSeal.js"
+import { loadKey, makeSealer, type Sealer } from "./internal/generation/reasoningSeal.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** @category models */

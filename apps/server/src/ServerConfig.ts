@@ -7,8 +7,8 @@ import { Ids } from "@parlance/translate"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import { randomFillSync } from "node:crypto"
-import { defaultInputFileOptions, type InputFileOptions } from "./internal/inputFiles.js"
-import { loadKey, makeSealer, type Sealer } from "./internal/reasoningSeal.js"
+import { defaultInputFileOptions, type InputFileOptions } from "./internal/inputs/inputFiles.js"
+import { loadKey, makeSealer, type Sealer } from "./internal/generation/reasoningSeal.js"
 
 /** @category models */
 export interface ServerConfigService {

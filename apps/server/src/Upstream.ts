@@ -1,6 +1,6 @@
 /**
  * `UpstreamBackend`: any `/v1/chat/completions` server (llama-server, vLLM, Ollama, LM Studio, OpenAI) as a
- * ChatBackend. Its failures carry a reason (`internal/upstreamErrors.ts`); the server picks the status.
+ * ChatBackend. Its failures carry a reason (`internal/upstream/upstreamErrors.ts`); the server picks the status.
  * @since 0.1.0
  */
 import type { ChatBackend, ChatCompletions, Source } from "@parlance/schema"
@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Pool } from "undici"
 import * as Backend from "./Backend.js"
-import * as UpstreamCompletion from "./internal/upstreamCompletion.js"
-import * as UpstreamErrors from "./internal/upstreamErrors.js"
+import * as UpstreamCompletion from "./internal/upstream/upstreamCompletion.js"
+import * as UpstreamErrors from "./internal/upstream/upstreamErrors.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -58,7 +58,7 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
 
   const base = new URL(baseUrl)
   const prefix = base.pathname.replace(/\/+$/, "")
-  // One keep-alive pool per upstream (undici: no fetch, no web streams; see internal/upstreamCompletion.ts).
+  // One keep-alive pool per upstream (undici: no fetch, no web streams; see internal/upstream/upstreamCompletion.ts).
   const pool = new Pool(base.origin, { connect: { timeout: connectTimeoutMs } })
 
   /** The address and the socket's words go to the log, never to the client. */

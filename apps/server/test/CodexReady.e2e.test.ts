@@ -8,7 +8,7 @@ import OpenAI from "openai"
 import { mkdtempSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { loadKey, makeSealer } from "../src/internal/reasoningSeal.js"
+import { loadKey, makeSealer } from "../src/internal/generation/reasoningSeal.js"
 import { type Harness, postSse, startHarness, violations } from "./harness.js"
 
 let h: Harness

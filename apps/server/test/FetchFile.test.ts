@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { type FetchDeps, fetchFile, type InputFileOptions } from "../src/internal/inputFiles.js"
-import { Unreadable } from "../src/internal/fileText.js"
+import { type FetchDeps, fetchFile, type InputFileOptions } from "../src/internal/inputs/inputFiles.js"
+import { Unreadable } from "../src/internal/inputs/fileText.js"
 
 let server: Server
 let port: number

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { isPrivateAddress } from "../src/internal/publicAddress.js"
+import { isPrivateAddress } from "../src/internal/inputs/publicAddress.js"
 import { type Harness, startHarness } from "./harness.js"
 
 let files: Server

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { type Harness, startHarness } from "./harness.js"
-import { fileText, Unreadable } from "../src/internal/fileText.js"
+import { fileText, Unreadable } from "../src/internal/inputs/fileText.js"
 import { dataUrl, makePdf } from "./pdfFixture.js"
 
 let open: Harness

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { makeMemoryStore } from "../src/internal/memoryStore.js"
+import { makeMemoryStore } from "../src/internal/stores/memoryStore.js"
 import type { StoredResponse } from "../src/ResponseStore.js"
 
 const record = (id: string) => ({ response: { id }, input: [] }) as unknown as StoredResponse

@@ -1,6 +1,6 @@
 /** The file_url address classifier over a table: only public unicast addresses pass. */
 import { describe, expect, it } from "@effect/vitest"
-import { isIp, isPublic } from "../src/internal/publicAddress.js"
+import { isIp, isPublic } from "../src/internal/inputs/publicAddress.js"
 
 const refused = [
   ["127.0.0.1", "IPv4 loopback"],

@@ -16,8 +16,8 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Sqlite from "../src/internal/sqliteDb.js"
-import { makeSqliteStore } from "../src/internal/sqliteStore.js"
+import * as Sqlite from "../src/internal/stores/sqliteDb.js"
+import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
 import type { StoredResponse } from "../src/ResponseStore.js"
 
 const dirs: Array<string> = []

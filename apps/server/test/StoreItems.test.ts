@@ -5,8 +5,8 @@ import * as Option from "effect/Option"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { makeMemoryStore } from "../src/internal/memoryStore.js"
-import { makeSqliteStore } from "../src/internal/sqliteStore.js"
+import { makeMemoryStore } from "../src/internal/stores/memoryStore.js"
+import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
 import type { ResponseStoreService, StoredResponse } from "../src/ResponseStore.js"
 
 const record = (id: string, inputId: string, outputId: string) =>

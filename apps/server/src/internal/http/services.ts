@@ -1,13 +1,13 @@
 /** The services the HTTP app runs on, read once when it is built (handlers then close over them). */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import { Backend, type BackendService } from "../Backend.js"
-import { Generations, type GenerationsService } from "../Generations.js"
-import { Metrics, type MetricsService } from "../Metrics.js"
-import { Recorder, type RecorderService } from "../Recorder.js"
-import { Replica, type ReplicaService } from "../Replica.js"
-import { ResponseStore, type ResponseStoreService } from "../ResponseStore.js"
-import { ServerConfig, type ServerConfigService } from "../ServerConfig.js"
+import { Backend, type BackendService } from "../../Backend.js"
+import { Generations, type GenerationsService } from "../../Generations.js"
+import { Metrics, type MetricsService } from "../../Metrics.js"
+import { Recorder, type RecorderService } from "../../Recorder.js"
+import { Replica, type ReplicaService } from "../../Replica.js"
+import { ResponseStore, type ResponseStoreService } from "../../ResponseStore.js"
+import { ServerConfig, type ServerConfigService } from "../../ServerConfig.js"
 
 export interface Services {
   readonly backend: BackendService

@@ -6,7 +6,7 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type { ResponseStoreService } from "../ResponseStore.js"
+import type { ResponseStoreService } from "../../ResponseStore.js"
 
 const everyMs = 250
 

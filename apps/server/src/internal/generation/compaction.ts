@@ -7,12 +7,12 @@
 import type { ResponseObject } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import * as ApiError from "../ApiError.js"
-import type { StoredItem } from "../ResponseStore.js"
-import { readJsonObject } from "./body.js"
+import * as ApiError from "../../ApiError.js"
+import type { StoredItem } from "../../ResponseStore.js"
+import { readJsonObject } from "../http/body.js"
 import * as Generation from "./generation.js"
-import { prepare } from "./prepare.js"
-import type { Services } from "./services.js"
+import { prepare } from "../inputs/prepare.js"
+import type { Services } from "../http/services.js"
 
 /** OpenAI's `CompactedResponse` (openai SDK `responses.compact`). */
 export interface CompactedResponse {

@@ -9,7 +9,7 @@ import type { ChatBackend, ChatCompletions, Source } from "@parlance/schema"
 import { Sse } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
-import * as ApiError from "../ApiError.js"
+import * as ApiError from "../../ApiError.js"
 import type { Completion } from "./completion.js"
 
 type Chunk = ChatCompletions.ChatCompletionChunk

@@ -13,15 +13,15 @@ import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
-import * as ApiError from "../ApiError.js"
+import * as ApiError from "../../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
 import { type Completion, openCompletion } from "./completion.js"
 import { drive, type Driver } from "./drive.js"
 import * as Persist from "./persist.js"
-import type { Prepared } from "./prepare.js"
+import type { Prepared } from "../inputs/prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
-import type { Services } from "./services.js"
+import type { Services } from "../http/services.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
 

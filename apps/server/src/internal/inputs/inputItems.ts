@@ -1,6 +1,6 @@
 /** `GET /v1/responses/{id}/input_items`: OpenAI's cursor pagination over a response's input items. */
-import type { StoredItem } from "../ResponseStore.js"
-import * as ApiError from "../ApiError.js"
+import type { StoredItem } from "../../ResponseStore.js"
+import * as ApiError from "../../ApiError.js"
 
 export interface Page {
   readonly object: "list"

@@ -17,7 +17,7 @@ import {
   type StoreError,
   type StoredItem,
   type StoredResponse
-} from "../ResponseStore.js"
+} from "../../ResponseStore.js"
 import * as Sqlite from "./sqliteDb.js"
 
 /** Ids and names as the `@effect/sql` Migrator recorded them (`0001_create_responses` → 1, `create_responses`). */

@@ -8,8 +8,8 @@ import type { ResponsesRequest } from "@parlance/schema"
 import type { ToChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ApiError from "../ApiError.js"
-import type { ResponseStoreService } from "../ResponseStore.js"
+import * as ApiError from "../../ApiError.js"
+import type { ResponseStoreService } from "../../ResponseStore.js"
 
 type Item = ToChatRequest.HistoryItem
 

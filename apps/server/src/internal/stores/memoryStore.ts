@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { isRunning, itemsOf, type Lease, type ResponseStoreService, type StoredResponse } from "../ResponseStore.js"
+import { isRunning, itemsOf, type Lease, type ResponseStoreService, type StoredResponse } from "../../ResponseStore.js"
 
 export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => {
   // Map iteration follows insertion order: the first key is the oldest.

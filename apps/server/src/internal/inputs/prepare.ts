@@ -8,11 +8,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as ApiError from "../ApiError.js"
-import type { ResponseStoreService, StoredItem } from "../ResponseStore.js"
+import * as ApiError from "../../ApiError.js"
+import type { ResponseStoreService, StoredItem } from "../../ResponseStore.js"
 import { defaultInputFileOptions, type InputFileOptions, readInputFiles } from "./inputFiles.js"
 import { resolveReferences } from "./itemReferences.js"
-import type { Sealer } from "./reasoningSeal.js"
+import type { Sealer } from "../generation/reasoningSeal.js"
 
 export interface Prepared {
   readonly request: ResponsesRequest.CreateResponseRequest

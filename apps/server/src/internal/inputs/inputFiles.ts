@@ -12,7 +12,7 @@ import { lookup } from "node:dns/promises"
 import { type IncomingMessage, request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
 import type { LookupFunction } from "node:net"
-import * as ApiError from "../ApiError.js"
+import * as ApiError from "../../ApiError.js"
 import { defaultPdfLimits, fileText, type PdfLimits, supported, Unreadable } from "./fileText.js"
 import { isIp, isPublic } from "./publicAddress.js"
 

@@ -15,7 +15,7 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type { IncomingMessage } from "node:http"
-import * as ApiError from "../ApiError.js"
+import * as ApiError from "../../ApiError.js"
 import * as ContentEncoding from "./contentEncoding.js"
 
 export interface BodyLimits {

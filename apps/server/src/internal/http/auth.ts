@@ -10,7 +10,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { createHash, timingSafeEqual } from "node:crypto"
-import * as ApiError from "../ApiError.js"
+import * as ApiError from "../../ApiError.js"
 
 export interface AuthOptions {
   /** Undefined: no key configured, every route is open. */

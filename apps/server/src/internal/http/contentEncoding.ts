@@ -6,7 +6,7 @@
  */
 import { Decompress } from "fzstd"
 import * as zlib from "node:zlib"
-import { checkFrames } from "./zstdFrames.js"
+import { checkFrames } from "../stores/zstdFrames.js"
 
 export type Coding = "gzip" | "deflate" | "br" | "zstd"
 

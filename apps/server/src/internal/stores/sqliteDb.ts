@@ -23,7 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as Semaphore from "effect/Semaphore"
-import { StoreError } from "../ResponseStore.js"
+import { StoreError } from "../../ResponseStore.js"
 
 export interface SqliteOptions {
   /** SQLite's busy timeout on every connection (ms): how long one attempt waits for a lock. Default 100. */

@@ -10,7 +10,7 @@
 import type { ResponseObject } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type { Lease, ResponseStoreService, StoredItem } from "../ResponseStore.js"
+import type { Lease, ResponseStoreService, StoredItem } from "../../ResponseStore.js"
 
 export interface Persistence {
   /** False for `store: false`: nothing to run. */

@@ -5,8 +5,8 @@
 import type { ChatCompletions, ResponseEvents } from "@parlance/schema"
 import { type Ids, type Sequencer, Sse } from "@parlance/translate"
 import type * as Effect from "effect/Effect"
-import type { RecorderService, Recording } from "../Recorder.js"
-import type { Prepared } from "./prepare.js"
+import type { RecorderService, Recording } from "../../Recorder.js"
+import type { Prepared } from "../inputs/prepare.js"
 
 export interface Tape {
   /** Wraps the id source so that every id drawn is kept (a replay draws the same ones). */
@@ -25,7 +25,7 @@ export interface Tape {
     readonly startedAt: number
     readonly ctx: Sequencer.Context
     readonly outcome: Sequencer.Control | undefined
-    /** The Chat Completions request the backend was asked (`internal/completion.ts`). */
+    /** The Chat Completions request the backend was asked (`internal/generation/completion.ts`). */
     readonly chatRequest: ChatCompletions.ChatCompletionRequest
   }) => Effect.Effect<void>
 }

@@ -10,9 +10,9 @@
 import type { ChatBackend, ChatCompletions, Source } from "@parlance/schema"
 import { Source as Sources } from "@parlance/schema"
 import * as Effect from "effect/Effect"
-import type { Running } from "../Generations.js"
-import type { ServerConfigService } from "../ServerConfig.js"
-import type { Services } from "./services.js"
+import type { Running } from "../../Generations.js"
+import type { ServerConfigService } from "../../ServerConfig.js"
+import type { Services } from "../http/services.js"
 
 type Request = ChatCompletions.ChatCompletionRequest
 
