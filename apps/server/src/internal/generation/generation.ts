@@ -35,6 +35,19 @@ export interface Generation {
   readonly sse: () => Readable
   /** Runs it to the end without streaming: the terminal event's Response (non-streaming requests). */
   readonly response: Effect.Effect<ResponseObject.Response | undefined>
+  /**
+   * The events batch by batch, as `sse` sends them, for other transports (WebSocket) and consumers (the
+   * background pump). Use one of `sse`, `response`, `events`, once.
+   */
+  readonly events: () => EventReader
+}
+
+/** Reads a generation's events: `response.created` first, exactly one terminal event last. */
+export interface EventReader {
+  /** The next batch (never empty); undefined after the batch that held the terminal event. */
+  readonly next: () => Promise<ReadonlyArray<Event> | undefined>
+  /** The reader went away before the end: the generation ends as a client gone (stored so). Idempotent. */
+  readonly abandon: () => Promise<void>
 }
 
 /** Events as SSE text, each encoded once. */
@@ -105,7 +118,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const openingText = streaming ? encode(driver.opening) : undefined
     const completion = yield* opening
     const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt)
-    return { responseId, sse: () => run.readable(), response: run.toEnd() }
+    return { responseId, sse: () => run.readable(), response: run.toEnd(), events: () => run.reader() }
   })
 
 /** One generation's steps and its concerns; `close` runs once, however it ended. */
@@ -247,6 +260,26 @@ class Run {
       )
     }
     this.completion.unregister()
+  }
+
+  /** Batch by batch for a caller that sends events itself; closed after the terminal batch or when abandoned. */
+  reader(): EventReader {
+    return {
+      next: async () => {
+        for (;;) {
+          const events = await this.step()
+          if (events === undefined) {
+            await this.close()
+            return undefined
+          }
+          if (events.length > 0) {
+            if (this.driver.done()) await this.close()
+            return events
+          }
+        }
+      },
+      abandon: () => this.close()
+    }
   }
 
   /** Non-streaming: the same steps in a plain loop; the request's fiber interrupted is a client gone. */
