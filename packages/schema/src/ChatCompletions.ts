@@ -157,7 +157,9 @@ export const ChatUsage = Schema.Struct({
   prompt_tokens: Schema.Number,
   completion_tokens: Schema.Number,
   total_tokens: Schema.Number,
-  prompt_tokens_details: opt(Schema.Struct({ cached_tokens: opt(Schema.Number) })),
+  prompt_tokens_details: opt(
+    Schema.Struct({ cached_tokens: opt(Schema.Number), cache_write_tokens: opt(Schema.Number) })
+  ),
   completion_tokens_details: opt(Schema.Struct({ reasoning_tokens: opt(Schema.Number) }))
 })
 export type ChatUsage = typeof ChatUsage.Type

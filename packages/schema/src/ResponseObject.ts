@@ -94,7 +94,8 @@ export type OutputItem = typeof OutputItem.Type
 /** @category schemas */
 export const Usage = Schema.Struct({
   input_tokens: Schema.Number,
-  input_tokens_details: Schema.Struct({ cached_tokens: Schema.Number }),
+  /** `cache_write_tokens` is required by the SDK's types since 7.60: 0 when the backend does not report it. */
+  input_tokens_details: Schema.Struct({ cached_tokens: Schema.Number, cache_write_tokens: Schema.Number }),
   output_tokens: Schema.Number,
   output_tokens_details: Schema.Struct({ reasoning_tokens: Schema.Number }),
   total_tokens: Schema.Number

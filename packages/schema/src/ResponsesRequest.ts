@@ -5,21 +5,12 @@
  */
 import * as Schema from "effect/Schema"
 import { opt, Json } from "./internal/fields.js"
+import { ReasoningEffort, TextFormat as InternalTextFormat } from "./internal/textAndReasoning.js"
 import { InputItem } from "./ResponsesInput.js"
 import { Tool, ToolChoice } from "./ResponsesTools.js"
 
 /** @category schemas */
-export const TextFormat = Schema.Union([
-  Schema.Struct({ type: Schema.Literal("text") }),
-  Schema.Struct({ type: Schema.Literal("json_object") }),
-  Schema.Struct({
-    type: Schema.Literal("json_schema"),
-    name: Schema.String,
-    schema: Json,
-    description: opt(Schema.String),
-    strict: opt(Schema.Boolean)
-  })
-]).annotate({ identifier: "TextFormat" })
+export const TextFormat = InternalTextFormat
 export type TextFormat = typeof TextFormat.Type
 
 /** @category schemas */
@@ -31,7 +22,15 @@ export type TextConfig = typeof TextConfig.Type
 
 /** @category schemas */
 export const ReasoningConfig = Schema.Struct({
-  effort: opt(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh"])),
+  effort: opt(ReasoningEffort),
+  /**
+   * Which turns' reasoning the model reads again (Codex's Responses Lite sends `all_turns`). Every stored or
+   * replayed reasoning item is already sent with its turn; whether the chat template keeps earlier turns' reasoning
+   * is the template's choice.
+   */
+  context: opt(Schema.Literals(["auto", "current_turn", "all_turns"])),
+  /** `standard` or `pro` (OpenAI's reasoning modes); accepted, and the same for a local model. */
+  mode: opt(Schema.String),
   summary: opt(Schema.Literals(["auto", "concise", "detailed"])),
   /** Deprecated alias of `summary`. */
   generate_summary: opt(Schema.Literals(["auto", "concise", "detailed"]))

@@ -78,6 +78,7 @@ export const ToolChoice = Schema.Union([
     mode: Schema.Literals(["auto", "required"]),
     tools: Schema.Array(Schema.Struct({ type: Schema.String, name: Schema.optional(Schema.String) }))
   }),
-  Schema.Struct({ type: Schema.Literals(BuiltinToolTypes) })
+  // `computer_use` is a tool_choice name only (the SDK's ToolChoiceTypes); the tool itself is `computer`.
+  Schema.Struct({ type: Schema.Literals([...BuiltinToolTypes, "computer_use"]) })
 ]).annotate({ identifier: "ToolChoice" })
 export type ToolChoice = typeof ToolChoice.Type

@@ -521,8 +521,9 @@ describe("OpenAiError.fromParseError", () => {
       param: "input[0].content[0].type",
       message: expect.stringContaining('got "input_video"')
     })
-    // A known item type with a field missing: that field, not the other members' `type`.
-    expect(error({ model: "m", input: [{ type: "function_call_output", output: "x" }] })).toMatchObject({
+    // A known item type with a field missing: that field, not the other members' `type`. (A function_call, not
+    // a function_call_output: the SDK's types made the output's call_id optional in 7.60.)
+    expect(error({ model: "m", input: [{ type: "function_call", name: "f", arguments: "{}" }] })).toMatchObject({
       param: "input[0].call_id",
       message: "Invalid value for 'input[0].call_id': is missing"
     })

@@ -2,7 +2,7 @@
  * Responses request (+ stored conversation) → Chat Completions request (docs/architecture.md#request-translation).
  * @since 0.1.0
  */
-import type { ChatCompletions, ResponsesRequest, ResponsesTools } from "@parlance/schema"
+import type { ChatCompletions, ResponsesInput, ResponsesRequest, ResponsesTools } from "@parlance/schema"
 import * as Result from "effect/Result"
 import { type FileText, type HistoryItem, itemsToMessages, type Unsealed } from "./internal/itemsToMessages.js"
 import { type ChatTools, toChatTools } from "./internal/toolsToChat.js"
@@ -107,7 +107,9 @@ export const toChatRequest = (
   if (messages.length === 0) return refuse("input", "The request has no input.")
   if (compaction) messages.push({ role: "user", content: summaryInstruction })
 
-  const format = compaction ? undefined : request.text?.format
+  const update = lastConfigurationUpdate(history, input)
+  const format = compaction ? undefined : (update?.text?.format ?? request.text?.format)
+  const effort = update?.reasoning?.effort ?? request.reasoning?.effort
   const responseFormat: ChatCompletions.ChatResponseFormat | undefined =
     format == null || format.type === "text"
       ? undefined
@@ -141,7 +143,7 @@ export const toChatRequest = (
     ...(request.frequency_penalty != null ? { frequency_penalty: request.frequency_penalty } : {}),
     ...(request.seed != null ? { seed: request.seed } : {}),
     ...(request.user != null ? { user: request.user } : {}),
-    ...(request.reasoning?.effort != null ? { reasoning_effort: request.reasoning.effort } : {})
+    ...(effort != null ? { reasoning_effort: effort } : {})
   }
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary
   return Result.succeed({
@@ -151,6 +153,21 @@ export const toChatRequest = (
     warnings,
     compaction
   })
+}
+
+/**
+ * The conversation's last `configuration_update` item (SDK 7.60): it changes the reasoning effort and the text
+ * format from its place in the conversation on, so it wins over the request's own `reasoning.effort` and
+ * `text.format`, as any later turn's setting would.
+ */
+const lastConfigurationUpdate = (
+  history: ReadonlyArray<HistoryItem>,
+  input: NonNullable<ResponsesRequest.CreateResponseRequest["input"]>
+): ResponsesInput.ConfigurationUpdateInput | undefined => {
+  let last: ResponsesInput.ConfigurationUpdateInput | undefined
+  for (const item of [...history, ...(typeof input === "string" ? [] : input)])
+    if (item.type === "configuration_update") last = item as ResponsesInput.ConfigurationUpdateInput
+  return last
 }
 
 /**

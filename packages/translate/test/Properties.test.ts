@@ -379,7 +379,7 @@ describe("sequencer properties", () => {
         const u = plan.usage
         expect(response.usage).toEqual({
           input_tokens: u?.prompt ?? 0,
-          input_tokens_details: { cached_tokens: u?.cached ?? 0 },
+          input_tokens_details: { cached_tokens: u?.cached ?? 0, cache_write_tokens: 0 },
           output_tokens: u?.completion ?? 0,
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: (u?.prompt ?? 0) + (u?.completion ?? 0)

@@ -160,5 +160,55 @@ export const requestSources: ReadonlyArray<RequestVectorSource> = [
     description: "A background request is refused with the param it is about (a 400 at the server).",
     request: { model: "local-model", input: "hello", background: true },
     context: none
+  },
+  {
+    name: "request-sdk-2026-items",
+    description:
+      "The input items OpenAI's 2026 SDK (7.60) added: a shell call and its output and an apply_patch call and its output replayed as tool calls and outputs, a configuration_update that sets the reasoning effort and the text format, a program and its output skipped with warnings, and a prompt_cache_breakpoint that changes nothing sent.",
+    request: {
+      model: "local-model",
+      store: false,
+      reasoning: { effort: "low" },
+      input: [
+        {
+          role: "user",
+          content: [
+            {
+              type: "input_text",
+              text: "List the files, then fix the typo in a.txt.",
+              prompt_cache_breakpoint: { mode: "explicit", ttl: "30m" }
+            }
+          ]
+        },
+        {
+          type: "shell_call",
+          id: "sh_item",
+          call_id: "call_shell",
+          action: { commands: ["ls"], timeout_ms: 10000 },
+          status: "completed"
+        },
+        {
+          type: "shell_call_output",
+          call_id: "call_shell",
+          output: [{ stdout: "a.txt\n", stderr: "", outcome: { type: "exit", exit_code: 0 } }]
+        },
+        {
+          type: "apply_patch_call",
+          call_id: "call_patch",
+          status: "completed",
+          operation: { type: "update_file", path: "a.txt", diff: "@@\n-teh\n+the" }
+        },
+        { type: "apply_patch_call_output", call_id: "call_patch", status: "completed" },
+        { type: "program", id: "pg_1", call_id: "call_program", code: "await tools.ls()", fingerprint: "fp" },
+        { type: "program_output", id: "po_1", call_id: "call_program", result: "ok", status: "completed" },
+        {
+          type: "configuration_update",
+          reasoning: { effort: "high" },
+          text: { format: { type: "json_object" } }
+        },
+        { role: "user", content: "Say what changed, as JSON." }
+      ]
+    },
+    context: none
   }
 ]

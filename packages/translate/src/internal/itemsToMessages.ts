@@ -80,7 +80,8 @@ export const itemsToMessages = (
   }
 
   const visit = (item: HistoryItem, param: string, depth: number): void => {
-    const type = item.type ?? "message"
+    // `{ id }` alone is an item reference (the SDK's types allow it untyped); `{ role, content }` a message.
+    const type = item.type ?? ("role" in item ? "message" : "item_reference")
     switch (type) {
       case "message": {
         const m = item as ResponsesInput.MessageInput
@@ -109,13 +110,43 @@ export const itemsToMessages = (
       }
       case "function_call_output":
       case "custom_tool_call_output": {
-        flush()
         const o = item as ResponsesInput.FunctionCallOutputInput
+        if (o.call_id == null || o.call_id === "") {
+          // An output that names no call (a hosted program's call) answers no chat tool call.
+          warnings.push(`${param}: a ${type} without call_id answers no tool call; it was skipped.`)
+          return
+        }
+        flush()
         messages.push({
           role: "tool",
           tool_call_id: o.call_id,
           content: userContent(o.output, `${param}.output`, fileText)
         })
+        return
+      }
+      // OpenAI's hosted shell and apply_patch tools: their calls and outputs are the model's own history (which
+      // commands ran, which files changed), so they are replayed as the tool calls and outputs they are.
+      case "shell_call": {
+        const c = item as ResponsesInput.ShellCallInput
+        openAssistant().toolCalls.push(call(c.call_id, "shell", JSON.stringify(c.action)))
+        return
+      }
+      case "apply_patch_call": {
+        const c = item as ResponsesInput.ApplyPatchCallInput
+        openAssistant().toolCalls.push(call(c.call_id, "apply_patch", JSON.stringify(c.operation)))
+        return
+      }
+      case "shell_call_output": {
+        flush()
+        const o = item as ResponsesInput.ShellCallOutputInput
+        messages.push({ role: "tool", tool_call_id: o.call_id, content: shellOutput(o) })
+        return
+      }
+      case "apply_patch_call_output": {
+        flush()
+        const o = item as ResponsesInput.ApplyPatchCallOutputInput
+        const output = o.output == null || o.output === "" ? "" : `\n${o.output}`
+        messages.push({ role: "tool", tool_call_id: o.call_id, content: `${o.status}${output}` })
         return
       }
       case "reasoning": {
@@ -148,7 +179,9 @@ export const itemsToMessages = (
       }
       case "compaction_trigger":
       case "additional_tools":
-        // Read by toChatRequest: the trigger picks compaction mode, the tools join the request's tools.
+      case "configuration_update":
+        // Read by toChatRequest: the trigger picks compaction mode, the tools join the request's tools, the
+        // update sets the reasoning effort and text format.
         return
       case "item_reference": {
         const id = (item as ResponsesInput.ItemReferenceInput).id
@@ -197,6 +230,22 @@ export const itemsToMessages = (
   }
   return { messages }
 }
+
+/** A shell call's output as the model reads it: per command, its output streams and how it ended. */
+const shellOutput = (o: ResponsesInput.ShellCallOutputInput): string =>
+  o.output
+    .map((entry) => {
+      const ended =
+        entry.outcome.type === "exit" ? `exit code ${entry.outcome.exit_code ?? "unknown"}` : entry.outcome.type
+      return [
+        entry.stdout === "" ? "" : `stdout:\n${entry.stdout}`,
+        entry.stderr === "" ? "" : `stderr:\n${entry.stderr}`,
+        `(${ended})`
+      ]
+        .filter((line) => line !== "")
+        .join("\n")
+    })
+    .join("\n\n")
 
 const call = (id: string, name: string, args: string): ChatCompletions.ChatToolCall => ({
   id,

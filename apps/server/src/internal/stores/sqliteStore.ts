@@ -19,6 +19,7 @@ import {
   type StoredResponse
 } from "../../ResponseStore.js"
 import * as Sqlite from "./sqliteDb.js"
+import { upgradeStored } from "./storedUpgrade.js"
 
 /** Ids and names as the `@effect/sql` Migrator recorded them (`0001_create_responses` → 1, `create_responses`). */
 const migrations: ReadonlyArray<
@@ -162,7 +163,9 @@ export const makeSqliteStore = (
           .read({ sql: "SELECT record FROM responses WHERE id = ?", args: [id] }, "read")
           .pipe(
             Effect.map(({ rows }) =>
-              rows[0] ? Option.some(JSON.parse(rows[0].record as string) as StoredResponse) : Option.none()
+              rows[0]
+                ? Option.some(upgradeStored(JSON.parse(rows[0].record as string) as StoredResponse))
+                : Option.none()
             )
           ),
       getItem: (itemId: string) =>
