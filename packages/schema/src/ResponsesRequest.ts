@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { opt, Json } from "./internal/fields.js"
+import { opt } from "./internal/fields.js"
 import { ReasoningEffort, TextFormat as InternalTextFormat } from "./internal/textAndReasoning.js"
 import { InputItem } from "./ResponsesInput.js"
 import { Tool, ToolChoice } from "./ResponsesTools.js"
