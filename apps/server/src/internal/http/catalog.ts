@@ -12,6 +12,13 @@
  */
 import type { ChatBackend } from "@parlance/schema"
 
+/**
+ * Whether `/v1/responses` is served over WebSocket too (Codex's `supports_websockets`). The one switch for the
+ * catalog; `prefer_websockets` stays false: SSE is the transport every client speaks, and a client that wants the
+ * socket can still choose it.
+ */
+export const supportsWebSockets = true
+
 /** One entry of Codex's catalog: the fields its decoder requires, plus what the backend knows. */
 export interface CodexModelInfo {
   readonly slug: string
@@ -33,6 +40,13 @@ export interface CodexModelInfo {
   readonly context_window?: number
   readonly experimental_supported_tools: ReadonlyArray<string>
   readonly input_modalities?: ReadonlyArray<"text" | "image">
+  /**
+   * Codex's Responses Lite (tools and base instructions as input items, no parallel tool calls). Parlance serves
+   * both shapes alike, and the classic one keeps parallel tool calls where the backend has them: false.
+   */
+  readonly use_responses_lite: false
+  readonly supports_websockets: boolean
+  readonly prefer_websockets: false
 }
 
 export interface Catalog {
@@ -71,6 +85,9 @@ export const catalog = (models: ReadonlyArray<ChatBackend.ModelInfo>, backendKin
     supports_parallel_tool_calls: m.parallel_tool_calls ?? false,
     ...(m.context_window !== undefined && m.context_window > 0 ? { context_window: m.context_window } : {}),
     experimental_supported_tools: [],
-    ...(m.input_modalities !== undefined ? { input_modalities: m.input_modalities } : {})
+    ...(m.input_modalities !== undefined ? { input_modalities: m.input_modalities } : {}),
+    use_responses_lite: false,
+    supports_websockets: supportsWebSockets,
+    prefer_websockets: false
   }))
 })
