@@ -11,9 +11,12 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
+import { readFileSync } from "node:fs"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/http/auth.js"
 import { compactResponse } from "./internal/generation/compaction.js"
+import { apiRoutes } from "./internal/http/apiRoutes.js"
+import { openApiDocument } from "./internal/http/openApi.js"
 import * as Routes from "./internal/http/routes.js"
 import { type Requirements, services } from "./internal/http/services.js"
 
@@ -40,17 +43,10 @@ const pathOf = (url: string): string => {
   }
 }
 
-const known = new Set([
-  "/v1/responses",
-  "/v1/responses/compact",
-  "/v1/responses/{id}",
-  "/v1/responses/{id}/cancel",
-  "/v1/responses/{id}/input_items",
-  "/v1/chat/completions",
-  "/v1/models",
-  "/health",
-  "/metrics"
-])
+/** The metrics' route labels: the paths of the route table (`/v1/responses/{id}`), anything else is "other". */
+const known: ReadonlySet<string> = new Set(apiRoutes.map((r) => r.path))
+
+const packageVersion: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
 
 /** The app: answers every request (never fails), on the request's fiber. @category models */
 export type App = Effect.Effect<
@@ -76,6 +72,14 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
     )
 
   const backendLoad = options.backend.load ?? Effect.succeed(undefined)
+  // Built on first request, once: it depends only on the route table and the key's presence.
+  let openApi: Record<string, unknown> | undefined
+  const describe = () =>
+    openApiDocument({
+      version: packageVersion,
+      keyed: config.apiKey !== undefined,
+      publicPaths: Auth.publicRoutes({ metricsPublic: config.metricsPublic })
+    })
   const auth = Auth.make({ apiKey: config.apiKey, metricsPublic: config.metricsPublic })
   // Deny by default: every route is declared through this, so it needs the key unless Auth.publicRoutes names it.
   const route = <E, R>(
@@ -112,6 +116,13 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
             ...(load !== undefined ? { load } : {})
           })
         })
+      ),
+      // Behind the key like every route (deny by default): the document lists the routes, which an unknown path
+      // answering 401 keeps from being enumerated without the key.
+      route(
+        "GET",
+        "/openapi.json",
+        Effect.sync(() => HttpServerResponse.jsonUnsafe((openApi ??= describe())))
       ),
       route(
         "GET",

@@ -11,6 +11,7 @@
  * `model_instructions_file` fills it on the client.
  */
 import type { ChatBackend } from "@parlance/schema"
+import * as Schema from "effect/Schema"
 
 /**
  * Whether `/v1/responses` is served over WebSocket too (Codex's `supports_websockets`). The one switch for the
@@ -20,45 +21,50 @@ import type { ChatBackend } from "@parlance/schema"
 export const supportsWebSockets = true
 
 /** One entry of Codex's catalog: the fields its decoder requires, plus what the backend knows. */
-export interface CodexModelInfo {
-  readonly slug: string
-  readonly display_name: string
-  readonly description: string | null
-  readonly supported_reasoning_levels: ReadonlyArray<{ readonly effort: string; readonly description: string }>
-  readonly shell_type: "default"
-  readonly visibility: "list"
-  readonly supported_in_api: true
-  readonly priority: number
-  readonly upgrade: null
-  readonly base_instructions: string
-  readonly supports_reasoning_summaries: boolean
-  readonly support_verbosity: false
-  readonly default_verbosity: null
-  readonly apply_patch_tool_type: null
-  readonly truncation_policy: { readonly mode: "bytes"; readonly limit: number }
-  readonly supports_parallel_tool_calls: boolean
-  readonly context_window?: number
-  readonly experimental_supported_tools: ReadonlyArray<string>
-  readonly input_modalities?: ReadonlyArray<"text" | "image">
+export const CodexModelInfo = Schema.Struct({
+  slug: Schema.String,
+  display_name: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  supported_reasoning_levels: Schema.Array(Schema.Struct({ effort: Schema.String, description: Schema.String })),
+  shell_type: Schema.Literal("default"),
+  visibility: Schema.Literal("list"),
+  supported_in_api: Schema.Literal(true),
+  priority: Schema.Number,
+  upgrade: Schema.Null,
+  base_instructions: Schema.String,
+  supports_reasoning_summaries: Schema.Boolean,
+  support_verbosity: Schema.Literal(false),
+  default_verbosity: Schema.Null,
+  apply_patch_tool_type: Schema.Null,
+  truncation_policy: Schema.Struct({ mode: Schema.Literal("bytes"), limit: Schema.Number }),
+  supports_parallel_tool_calls: Schema.Boolean,
+  context_window: Schema.optionalKey(Schema.Number),
+  experimental_supported_tools: Schema.Array(Schema.String),
+  input_modalities: Schema.optionalKey(Schema.Array(Schema.Literals(["text", "image"]))),
   /**
    * Codex's Responses Lite (tools and base instructions as input items, no parallel tool calls). Parlance serves
    * both shapes alike, and the classic one keeps parallel tool calls where the backend has them: false.
    */
-  readonly use_responses_lite: false
-  readonly supports_websockets: boolean
-  readonly prefer_websockets: false
-}
+  use_responses_lite: Schema.Literal(false),
+  supports_websockets: Schema.Boolean,
+  prefer_websockets: Schema.Literal(false)
+}).annotate({ identifier: "CodexModelInfo" })
+export type CodexModelInfo = typeof CodexModelInfo.Type
 
-export interface Catalog {
-  readonly object: "list"
-  readonly data: ReadonlyArray<{
-    readonly id: string
-    readonly object: "model"
-    readonly created: number
-    readonly owned_by: string
-  }>
-  readonly models: ReadonlyArray<CodexModelInfo>
-}
+/** `GET /v1/models`: OpenAI's model list and Codex's catalog in one body. */
+export const Catalog = Schema.Struct({
+  object: Schema.Literal("list"),
+  data: Schema.Array(
+    Schema.Struct({
+      id: Schema.String,
+      object: Schema.Literal("model"),
+      created: Schema.Number,
+      owned_by: Schema.String
+    })
+  ),
+  models: Schema.Array(CodexModelInfo)
+}).annotate({ identifier: "ModelList" })
+export type Catalog = typeof Catalog.Type
 
 /** Codex's tool-output truncation for a model without metadata (10 000 bytes). */
 const codexDefaultTruncation = { mode: "bytes", limit: 10_000 } as const

@@ -1,0 +1,170 @@
+/**
+ * Every route the server serves, once: method, path, summary, and the schemas of what it reads and answers —
+ * the same Effect Schemas the server decodes requests with and the wire schemas its answers follow. `GET
+ * /openapi.json` is generated from this table (internal/http/openApi.ts), the metrics label routes from it, and a
+ * test holds HttpApp's router to it: every served route has its row, and no row names a route that is not served
+ * (docs/architecture.md#routes). A new route is one row here.
+ */
+import { ChatCompletions, ResponseEvents, ResponseObject, ResponsesInput, ResponsesRequest } from "@parlance/schema"
+import * as Schema from "effect/Schema"
+import { Catalog } from "./catalog.js"
+
+/** A query parameter (all are optional strings on the wire). */
+export interface QueryParam {
+  readonly name: string
+  readonly description: string
+  readonly schema: Schema.Top
+}
+
+/** One route. `path` is written as OpenAPI writes it (`{id}`); the router's form is `:id`. */
+export interface ApiRoute {
+  readonly method: "GET" | "POST" | "DELETE"
+  readonly path: string
+  readonly summary: string
+  readonly description?: string
+  /** The JSON body it decodes. */
+  readonly body?: Schema.Top
+  readonly query?: ReadonlyArray<QueryParam>
+  /** What a 200 carries: JSON, server-sent events (`stream: true`), or text. */
+  readonly ok: {
+    readonly json?: Schema.Top
+    readonly events?: Schema.Top
+    readonly text?: { readonly contentType: string; readonly description: string }
+  }
+}
+
+const idParam = "{id}"
+
+/** `DELETE /v1/responses/{id}`. */
+export const DeletedResponse = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("response"),
+  deleted: Schema.Literal(true)
+}).annotate({ identifier: "DeletedResponse" })
+
+/** An input item as stored and listed: typed, with an id. */
+const ListedItem = Schema.Union([ResponsesInput.InputItem, ResponseObject.OutputItem])
+
+/** `GET /v1/responses/{id}/input_items`: OpenAI's cursor page. */
+export const InputItemList = Schema.Struct({
+  object: Schema.Literal("list"),
+  data: Schema.Array(ListedItem),
+  first_id: Schema.NullOr(Schema.String),
+  last_id: Schema.NullOr(Schema.String),
+  has_more: Schema.Boolean
+}).annotate({ identifier: "InputItemList" })
+
+/** `POST /v1/responses/compact`: OpenAI's `CompactedResponse`. */
+export const CompactedResponse = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("response.compaction"),
+  created_at: Schema.Number,
+  output: Schema.Array(ListedItem),
+  usage: Schema.NullOr(ResponseObject.Usage)
+}).annotate({ identifier: "CompactedResponse" })
+
+/** `GET /health`: the status alone without the key; with it, also the backend and its load. */
+export const Health = Schema.Struct({
+  status: Schema.Literals(["ok", "draining"]),
+  backend: Schema.optionalKey(Schema.String),
+  active_streams: Schema.optionalKey(Schema.Number),
+  load: Schema.optionalKey(Schema.Struct({ busy: Schema.Number, waiting: Schema.Number, size: Schema.Number }))
+}).annotate({ identifier: "Health" })
+
+const streamQuery: QueryParam = {
+  name: "stream",
+  description: "`true` is refused (400): a stored response is not streamed again.",
+  schema: Schema.Literals(["true", "false"])
+}
+
+export const apiRoutes: ReadonlyArray<ApiRoute> = [
+  {
+    method: "POST",
+    path: "/v1/responses",
+    summary: "Create a response",
+    description: "Generates a model response; with `stream: true` the answer is server-sent events.",
+    body: ResponsesRequest.CreateResponseRequest,
+    ok: { json: ResponseObject.Response, events: ResponseEvents.ResponseStreamEvent }
+  },
+  {
+    method: "POST",
+    path: "/v1/responses/compact",
+    summary: "Compact a conversation",
+    description: "Summarises the conversation into one sealed `compaction` item. Nothing is stored.",
+    body: ResponsesRequest.CreateResponseRequest,
+    ok: { json: CompactedResponse }
+  },
+  {
+    method: "GET",
+    path: `/v1/responses/${idParam}`,
+    summary: "Retrieve a stored response",
+    query: [streamQuery],
+    ok: { json: ResponseObject.Response }
+  },
+  {
+    method: "DELETE",
+    path: `/v1/responses/${idParam}`,
+    summary: "Delete a stored response",
+    ok: { json: DeletedResponse }
+  },
+  {
+    method: "POST",
+    path: `/v1/responses/${idParam}/cancel`,
+    summary: "Cancel a response in progress",
+    description: "Stops the generation, here or on another replica sharing the store, and returns the response.",
+    ok: { json: ResponseObject.Response }
+  },
+  {
+    method: "GET",
+    path: `/v1/responses/${idParam}/input_items`,
+    summary: "List a response's input items",
+    query: [
+      { name: "after", description: "An item id: the page starts after it.", schema: Schema.String },
+      { name: "before", description: "An item id: the page ends before it.", schema: Schema.String },
+      { name: "limit", description: "1 to 100 (default 20).", schema: Schema.String },
+      { name: "order", description: "`asc` or `desc` (default).", schema: Schema.Literals(["asc", "desc"]) }
+    ],
+    ok: { json: InputItemList }
+  },
+  {
+    method: "POST",
+    path: "/v1/chat/completions",
+    summary: "Create a chat completion",
+    description:
+      "Passed unchanged to an upstream server; on the embedded engine, decoded and answered as Chat Completions.",
+    body: ChatCompletions.ChatCompletionRequest,
+    ok: { json: ChatCompletions.ChatCompletion, events: ChatCompletions.ChatCompletionChunk }
+  },
+  {
+    method: "GET",
+    path: "/v1/models",
+    summary: "List models",
+    description: "OpenAI's `data[]` and Codex's model catalog `models[]` in one body.",
+    query: [{ name: "client_version", description: "Codex's version (ignored).", schema: Schema.String }],
+    ok: { json: Catalog }
+  },
+  {
+    method: "GET",
+    path: "/health",
+    summary: "Health",
+    description: "Public. Without the key only `status`; with it also the backend and its load.",
+    ok: { json: Health }
+  },
+  {
+    method: "GET",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    description: "Behind the key unless the server runs with `--metrics-public`.",
+    ok: { text: { contentType: "text/plain; version=0.0.4", description: "Prometheus text exposition" } }
+  },
+  {
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This document",
+    description: "The OpenAPI 3.1 description of every route, generated from the schemas the server decodes with.",
+    ok: { json: Schema.Record(Schema.String, Schema.Unknown) }
+  }
+]
+
+/** A table path in the router's form (`{id}` → `:id`). */
+export const routerPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ":$1")
