@@ -18,6 +18,7 @@ import {
   type StoredItem,
   type StoredResponse
 } from "../../ResponseStore.js"
+import { pollCancel } from "./cancelPoll.js"
 import * as Sqlite from "./sqliteDb.js"
 
 /** Ids and names as the `@effect/sql` Migrator recorded them (`0001_create_responses` → 1, `create_responses`). */
@@ -133,6 +134,10 @@ export const makeSqliteStore = (
     })
     const db = yield* Sqlite.open(join(dataDir, "parlance.db"), options)
     yield* Effect.onError(migrate(db), () => db.close)
+    const isCancelRequested = (id: string) =>
+      db
+        .read({ sql: "SELECT id FROM cancel_requests WHERE id = ?", args: [id] }, "cancel lookup")
+        .pipe(Effect.map(({ rows }) => rows.length > 0))
     return {
       put: (record: StoredResponse, lease?: Lease) => {
         const leased = lease !== undefined && isRunning(record.response.status)
@@ -226,10 +231,10 @@ export const makeSqliteStore = (
             "cancel"
           )
         ),
-      isCancelRequested: (id: string) =>
-        db
-          .read({ sql: "SELECT id FROM cancel_requests WHERE id = ?", args: [id] }, "cancel lookup")
-          .pipe(Effect.map(({ rows }) => rows.length > 0)),
+      isCancelRequested,
+      // One file, no notifications: the flag is polled.
+      watchCancel: pollCancel(isCancelRequested),
+      available: () => true,
       close: db.close
     } satisfies ResponseStoreService
   })
