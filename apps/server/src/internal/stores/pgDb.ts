@@ -242,12 +242,21 @@ export const open = (options: PgOptions): Effect.Effect<PgDb, StoreError, Scope.
     return { sql, call, available: () => up, runFork: fork, redact } satisfies PgDb
   })
 
+/** The messages along a failure's chain of causes ("Failed to connect: password authentication failed…"). */
 const messageOf = (error: unknown): string => {
-  if (typeof error !== "object" || error === null) return String(error)
-  const e = error as { reason?: { message?: string }; message?: string; error?: unknown; defect?: unknown }
-  if (e.error !== undefined) return messageOf(e.error)
-  if (e.defect !== undefined) return messageOf(e.defect)
-  return e.reason?.message ?? e.message ?? String(error)
+  const parts: Array<string> = []
+  let at: unknown = error
+  for (let depth = 0; depth < 6 && typeof at === "object" && at !== null; depth++) {
+    const e = at as { reason?: unknown; message?: unknown; error?: unknown; defect?: unknown; cause?: unknown }
+    if (e.error !== undefined || e.defect !== undefined) {
+      at = e.error ?? e.defect
+      continue
+    }
+    if (typeof e.message === "string" && e.message !== "" && !parts.some((p) => p.includes(e.message as string)))
+      parts.push(e.message)
+    at = e.reason ?? e.cause
+  }
+  return parts.length > 0 ? parts.join(": ") : String(error)
 }
 
 /**
