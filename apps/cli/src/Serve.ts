@@ -156,12 +156,14 @@ export const serve = Command.make("serve", serveOptions, (config) =>
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>
-        Console.log(instructions(Server.url(listening.address), config, {
+        Console.log(
+          instructions(Server.url(listening.address), config, {
             apiKey,
             model,
             demo,
             redactUrl: ResponseStore.redactUrl
-          }))
+          })
+        )
       )
     )
     // Released last, once the drain and the listener are done.

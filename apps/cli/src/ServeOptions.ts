@@ -105,7 +105,13 @@ export const serveOptions = {
     5_000,
     "With a PostgreSQL store: milliseconds one statement may run (PostgreSQL's statement_timeout); a request whose store call fails so gets a 503"
   ),
-  storeSslMode: Flag.Literals("store-sslmode", ["disable", "prefer", "require", "verify-ca", "verify-full"] as const).pipe(
+  storeSslMode: Flag.Literals("store-sslmode", [
+    "disable",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full"
+  ] as const).pipe(
     Flag.withDescription(
       "With a PostgreSQL store: TLS, as libpq's sslmode (overrides the URL's ?sslmode=; require encrypts without checking the certificate) [env PARLANCE_STORE_SSLMODE]"
     ),
@@ -114,7 +120,10 @@ export const serveOptions = {
     ),
     Flag.optional
   ),
-  storeSslRootCert: text("store-sslrootcert", "With a PostgreSQL store: PEM file of the CA for verify-ca / verify-full"),
+  storeSslRootCert: text(
+    "store-sslrootcert",
+    "With a PostgreSQL store: PEM file of the CA for verify-ca / verify-full"
+  ),
   heartbeatInterval: integer(
     "heartbeat-interval",
     5_000,

@@ -203,11 +203,13 @@ export const open = (options: PgOptions): Effect.Effect<PgDb, StoreError, Scope.
     const probe = Effect.gen(function* () {
       if (probing) return
       probing = true
-      yield* sql.unsafe("SELECT 1").pipe(
-        Effect.timeout(Duration.millis(connectTimeoutMs + 1_000)),
-        Effect.retry(Schedule.spaced(Duration.seconds(1))),
-        Effect.ensuring(Effect.sync(() => (probing = false)))
-      )
+      yield* sql
+        .unsafe("SELECT 1")
+        .pipe(
+          Effect.timeout(Duration.millis(connectTimeoutMs + 1_000)),
+          Effect.retry(Schedule.spaced(Duration.seconds(1))),
+          Effect.ensuring(Effect.sync(() => (probing = false)))
+        )
       if (!up) yield* Effect.logInfo("response store: PostgreSQL reachable again")
       up = true
     })
@@ -286,12 +288,7 @@ export const signals = (
         for (;;) emit((yield* Queue.take(queue)).payload)
       })
     )
-    yield* Effect.forkScoped(
-      listen.pipe(
-        Effect.retry(Schedule.spaced(Duration.millis(500))),
-        Effect.ignore
-      )
-    )
+    yield* Effect.forkScoped(listen.pipe(Effect.retry(Schedule.spaced(Duration.millis(500))), Effect.ignore))
     return {
       subscribe: (key, onSignal) => {
         let set = subscribers.get(key)

@@ -85,17 +85,14 @@ export const makePgStore = (options: Pg.PgOptions): Effect.Effect<ResponseStoreS
       },
       get: (id: string) =>
         call("read", sql.unsafe<{ record: string }>("SELECT record FROM responses WHERE id = $1", [id])).pipe(
-          Effect.map((rows) =>
-            rows[0] ? Option.some(JSON.parse(rows[0].record) as StoredResponse) : Option.none()
-          )
+          Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].record) as StoredResponse) : Option.none()))
         ),
       getItem: (itemId: string) =>
         call(
           "item read",
-          sql.unsafe<{ item: string }>(
-            "SELECT item FROM response_items WHERE item_id = $1 ORDER BY seq DESC LIMIT 1",
-            [itemId]
-          )
+          sql.unsafe<{ item: string }>("SELECT item FROM response_items WHERE item_id = $1 ORDER BY seq DESC LIMIT 1", [
+            itemId
+          ])
         ).pipe(Effect.map((rows) => (rows[0] ? Option.some(JSON.parse(rows[0].item) as StoredItem) : Option.none()))),
       heartbeat: (owner: string, at: number) =>
         Effect.asVoid(
