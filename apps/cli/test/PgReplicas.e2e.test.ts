@@ -82,39 +82,39 @@ const terminalOf = (stream: Stream) => stream.events.find((e) => terminalTypes.h
 
 const open = (url: string, body: Record<string, unknown>): Stream => {
   let resolveId!: (id: string) => void
-  const stream: Stream = {
+  const stream = {
     id: new Promise<string>((resolve) => (resolveId = resolve)),
-    events: [],
-    terminalAt: undefined,
-    done: (async () => {
-      try {
-        const response = await fetch(`${url}/v1/responses`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ ...body, stream: true })
-        })
-        if (response.status !== 200) {
-          stream.events.push({ type: "http_error", status: response.status, body: await response.text() })
-          return
-        }
-        const reader = response.body!.getReader()
-        const decoder = Sse.makeDecoder()
-        for (;;) {
-          const read = await reader.read()
-          for (const message of read.done ? decoder.end() : decoder.feed(read.value)) {
-            if (message.data === "[DONE]") continue
-            const event = JSON.parse(message.data)
-            stream.events.push(event)
-            if (event.type === "response.created") resolveId(event.response.id)
-            if (terminalTypes.has(event.type)) stream.terminalAt = Date.now()
-          }
-          if (read.done) return
-        }
-      } catch {
-        // a killed server breaks the stream
+    events: [] as Array<any>,
+    terminalAt: undefined as number | undefined
+  } as { -readonly [K in keyof Stream]: Stream[K] }
+  stream.done = (async () => {
+    try {
+      const response = await fetch(`${url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...body, stream: true })
+      })
+      if (response.status !== 200) {
+        stream.events.push({ type: "http_error", status: response.status, body: await response.text() })
+        return
       }
-    })()
-  }
+      const reader = response.body!.getReader()
+      const decoder = Sse.makeDecoder()
+      for (;;) {
+        const read = await reader.read()
+        for (const message of read.done ? decoder.end() : decoder.feed(read.value)) {
+          if (message.data === "[DONE]") continue
+          const event = JSON.parse(message.data)
+          stream.events.push(event)
+          if (event.type === "response.created") resolveId(event.response.id)
+          if (terminalTypes.has(event.type)) stream.terminalAt = Date.now()
+        }
+        if (read.done) return
+      }
+    } catch {
+      // a killed server breaks the stream
+    }
+  })()
   return stream
 }
 

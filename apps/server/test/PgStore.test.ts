@@ -116,7 +116,6 @@ describe("PostgreSQL store", () => {
         let fired = 0
         const stop = a.store.watchCancel(`live_${i}`, () => fired++)
         yield* Effect.sleep(50)
-        const start = Date.now()
         yield* b.store.requestCancel(`live_${i}`)
         times.push(yield* until(() => fired > 0, 2_000))
         expect(fired).toBe(1)
