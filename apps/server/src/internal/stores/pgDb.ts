@@ -156,8 +156,6 @@ export interface PgDb {
   readonly call: <A, E>(what: string, effect: Effect.Effect<A, E>) => Effect.Effect<A, StoreError>
   /** False from a failed call until a call (or the background probe) reaches the database again. */
   readonly available: () => boolean
-  /** Runs an effect of this store's own in the background (callbacks from synchronous interfaces). */
-  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => void
   /** Scrubs the password from any text. */
   readonly redact: (text: string) => string
 }
@@ -198,7 +196,6 @@ export const open = (options: PgOptions): Effect.Effect<PgDb, StoreError, Scope.
     )
     let up = true
     let probing = false
-    const fork = <A, E>(effect: Effect.Effect<A, E>) => void Effect.runFork(Effect.ignore(effect))
     // While down, one probe a second brings the store back without waiting for a request to try.
     const probe = Effect.gen(function* () {
       if (probing) return
@@ -241,7 +238,7 @@ export const open = (options: PgOptions): Effect.Effect<PgDb, StoreError, Scope.
       ) as Effect.Effect<A, StoreError>
     yield* call("connect", sql.unsafe("SELECT 1"))
     yield* call("migrate", migrate(sql))
-    return { sql, call, available: () => up, runFork: fork, redact } satisfies PgDb
+    return { sql, call, available: () => up, redact } satisfies PgDb
   })
 
 /** The messages along a failure's chain of causes ("Failed to connect: password authentication failed…"). */

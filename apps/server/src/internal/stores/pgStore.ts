@@ -154,9 +154,10 @@ export const makePgStore = (options: Pg.PgOptions): Effect.Effect<ResponseStoreS
           done = true
           onCancel()
         }
+        // No read of the table here (no round trip per stream): another replica sends a cancel only after it
+        // read the in-progress record, which is written after this subscription; a cancel sent while the
+        // LISTEN connection was down is re-read when it reopens (`signals`' hook above).
         const unsubscribe = cancels.subscribe(id, once)
-        // A cancel requested before the subscription took: the table has it.
-        db.runFork(Effect.map(cancelledAmong([id]), (found) => found.has(id) && once()))
         return () => {
           done = true
           unsubscribe()
