@@ -122,7 +122,7 @@ export const serve = Command.make("serve", serveOptions, (config) =>
   Effect.gen(function* () {
     yield* keepGracefulShutdown
     const { backend, model, demo } = yield* makeBackend(config)
-    const { Backend, Server } = yield* loadServer
+    const { Backend, ResponseStore, Server } = yield* loadServer
     const apiKey = optional(config.apiKey)
     const cors = optional(config.cors)
     const server = Server.layer({
@@ -139,6 +139,10 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       staleAfterMs: config.staleAfter,
       store: config.store,
       storeLockWaitMs: config.storeLockWait,
+      storePoolSize: config.storePoolSize,
+      storeStatementTimeoutMs: config.storeStatementTimeout,
+      storeSslMode: optional(config.storeSslMode),
+      storeSslRootCert: optional(config.storeSslRootCert),
       dataDir: config.dataDir,
       recordDir: optional(config.recordDir),
       drainTimeoutMs: config.drainTimeout,
@@ -152,7 +156,14 @@ export const serve = Command.make("serve", serveOptions, (config) =>
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>
-        Console.log(instructions(Server.url(listening.address), config, { apiKey, model, demo }))
+        Console.log(
+          instructions(Server.url(listening.address), config, {
+            apiKey,
+            model,
+            demo,
+            redactUrl: ResponseStore.redactUrl
+          })
+        )
       )
     )
     // Released last, once the drain and the listener are done.
@@ -169,11 +180,29 @@ export const serve = Command.make("serve", serveOptions, (config) =>
   )
 ).pipe(Command.withDescription("Start the Responses API server (embedded engine, or --upstream for proxy mode)"))
 
+/** The store as the banner names it: a PostgreSQL URL without its password. */
+const storeLabel = (config: ServeConfig, redactUrl: (url: string) => string) =>
+  config.store === "sqlite"
+    ? `sqlite in ${join(config.dataDir, "parlance.db")}`
+    : config.store === "memory"
+      ? "memory"
+      : `postgres ${redactUrl(config.store)}`
+
 /** What the console shows once the server listens: where it is, and how the usual clients reach it. */
 const instructions = (
   url: string,
   config: ServeConfig,
-  { apiKey, model, demo }: { apiKey: string | undefined; model: string | undefined; demo: boolean }
+  {
+    apiKey,
+    model,
+    demo,
+    redactUrl
+  }: {
+    apiKey: string | undefined
+    model: string | undefined
+    demo: boolean
+    redactUrl: (url: string) => string
+  }
 ) => {
   const modelId = model ?? "<the upstream's model>"
   return [
@@ -188,7 +217,7 @@ const instructions = (
         ]
       : []),
     `parlance listening on ${url}  (POST ${url}/v1/responses)`,
-    `store: ${config.store}${config.store === "sqlite" ? ` in ${join(config.dataDir, "parlance.db")}` : ""}`,
+    `store: ${storeLabel(config, redactUrl)}`,
     "",
     "openai SDK:",
     `  const client = new OpenAI({ baseURL: "${url}/v1", apiKey: ${apiKey ? "process.env.PARLANCE_API_KEY" : '"unused"'} })`,

@@ -82,11 +82,47 @@ export const serveOptions = {
     Flag.withFallbackConfig(Config.String("PARLANCE_DATA_DIR")),
     Flag.withDefault(".parlance")
   ),
-  store: choice("store", ["sqlite", "memory"] as const, "sqlite", "Response store"),
+  // The message never repeats the value: it may be a URL with a password.
+  store: Flag.String("store").pipe(
+    Flag.withDescription(
+      "Response store: sqlite (one host), memory, or a PostgreSQL URL postgres://user:pass@host:port/db (several hosts) [env PARLANCE_STORE, then DATABASE_URL] (default sqlite)"
+    ),
+    Flag.withFallbackConfig(Config.String("PARLANCE_STORE").pipe(Config.orElse(() => Config.String("DATABASE_URL")))),
+    Flag.withDefault("sqlite"),
+    Flag.filter(
+      (store) => store === "sqlite" || store === "memory" || /^postgres(ql)?:\/\//i.test(store),
+      () => "--store must be sqlite, memory or a postgres:// URL"
+    )
+  ),
   storeLockWait: integer(
     "store-lock-wait",
     10_000,
     "With --store sqlite: milliseconds one store call may wait for the database lock (other replicas' writes) before it fails"
+  ),
+  storePoolSize: integer("store-pool-size", 10, "With a PostgreSQL store: most connections this replica opens"),
+  storeStatementTimeout: integer(
+    "store-statement-timeout",
+    5_000,
+    "With a PostgreSQL store: milliseconds one statement may run (PostgreSQL's statement_timeout); a request whose store call fails so gets a 503"
+  ),
+  storeSslMode: Flag.Literals("store-sslmode", [
+    "disable",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full"
+  ] as const).pipe(
+    Flag.withDescription(
+      "With a PostgreSQL store: TLS, as libpq's sslmode (overrides the URL's ?sslmode=; require encrypts without checking the certificate) [env PARLANCE_STORE_SSLMODE]"
+    ),
+    Flag.withFallbackConfig(
+      Config.Literals(["disable", "prefer", "require", "verify-ca", "verify-full"] as const, "PARLANCE_STORE_SSLMODE")
+    ),
+    Flag.optional
+  ),
+  storeSslRootCert: text(
+    "store-sslrootcert",
+    "With a PostgreSQL store: PEM file of the CA for verify-ca / verify-full"
   ),
   heartbeatInterval: integer(
     "heartbeat-interval",

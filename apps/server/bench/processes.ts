@@ -1,6 +1,6 @@
 /**
  * The benchmark's participants, each in its own process (so the client, Parlance and the upstream never share
- * an event loop): `tsx bench/processes.ts upstream`, `… parlance <upstream-url>` or `… baseline <upstream-url>`.
+ * an event loop): `tsx bench/processes.ts upstream`, `… parlance <upstream-url> [store]` or `… baseline <upstream-url>`.
  * Prints the URL on its first stdout line, then serves until killed. Over the IPC channel (when spawned with
  * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
@@ -91,14 +91,21 @@ const startBaseline = async (upstreamUrl: string): Promise<string> => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
 }
 
-const [role, upstreamUrl] = process.argv.slice(2)
+// `parlance <upstream-url> [store]`: store `sqlite:<dir>` or a PostgreSQL URL (pg.bench.ts); memory otherwise.
+const [role, upstreamUrl, store] = process.argv.slice(2)
 if (role === "upstream") {
   const upstream = await startFakeUpstream()
   console.log(upstream.url)
 } else if (role === "baseline") {
   console.log(await startBaseline(upstreamUrl!))
 } else {
-  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0 })
+  const storeOptions =
+    store === undefined
+      ? {}
+      : store.startsWith("sqlite:")
+        ? { store: "sqlite" as const, dataDir: store.slice("sqlite:".length) }
+        : { store }
+  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0, ...storeOptions })
   console.log(`${server.url}/v1`)
 }
 

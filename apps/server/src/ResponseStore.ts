@@ -11,6 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import { makeMemoryStore } from "./internal/stores/memoryStore.js"
+import { type PgOptions, redactUrl as redactPgUrl } from "./internal/stores/pgDb.js"
+import { makePgStore } from "./internal/stores/pgStore.js"
 import type { SqliteOptions } from "./internal/stores/sqliteDb.js"
 import { makeSqliteStore } from "./internal/stores/sqliteStore.js"
 
@@ -77,12 +79,22 @@ export interface ResponseStoreService {
   /** Ask the process that runs `id` to stop it (a flag in the shared store: cancel works across replicas). */
   readonly requestCancel: (id: string) => Effect.Effect<void, StoreError>
   readonly isCancelRequested: (id: string) => Effect.Effect<boolean, StoreError>
+  /**
+   * Calls `onCancel` (once) when a cancel of `id` is requested, here or through another replica; returns the
+   * function that stops watching. PostgreSQL is notified (LISTEN/NOTIFY); SQLite polls its flag.
+   */
+  readonly watchCancel: (id: string, onCancel: () => void) => () => void
+  /**
+   * False while the store is known to be unreachable (a shared database that went away): requests that would
+   * store are refused with 503 `store_unavailable` at once, `store: false` ones go on. Local stores: always true.
+   */
+  readonly available: () => boolean
   readonly close: Effect.Effect<void>
 }
 
 /**
- * The one interface every store implements: memory and SQLite here; a shared database (PostgreSQL…) for
- * replicas behind a load balancer is one more layer of this Tag.
+ * The one interface every store implements: memory, SQLite (one host), PostgreSQL (replicas on any number of
+ * hosts).
  * @category tags
  */
 export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreService>()(
@@ -99,3 +111,14 @@ export const layerSqlite = (dataDir: string, options?: SqliteOptions): Layer.Lay
     ResponseStore,
     Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close)
   )
+
+/**
+ * A PostgreSQL database (`postgres://…`): connected, checked and migrated on start (under an advisory lock:
+ * replicas may start together), the pool closed with the layer. What several hosts share.
+ * @category layers
+ */
+export const layerPostgres = (options: PgOptions): Layer.Layer<ResponseStore, StoreError> =>
+  Layer.effect(ResponseStore, makePgStore(options))
+
+/** A PostgreSQL URL with its password masked (banners, logs). @category utils */
+export const redactUrl: (url: string) => string = redactPgUrl

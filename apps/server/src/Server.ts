@@ -22,6 +22,7 @@ import * as HttpApp from "./HttpApp.js"
 import * as Metrics from "./Metrics.js"
 import * as Recorder from "./Recorder.js"
 import * as Replica from "./Replica.js"
+import { isPostgresUrl, type SslMode } from "./internal/stores/pgDb.js"
 import * as ResponseStore from "./ResponseStore.js"
 import { loadKey, makeSealer, type Sealer } from "./internal/generation/reasoningSeal.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -31,7 +32,8 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
   readonly host?: string
   /** 0 picks a free port. */
   readonly port?: number
-  readonly store?: "memory" | "sqlite"
+  /** `memory`, `sqlite` (default `memory`), or a PostgreSQL URL `postgres://user:pass@host:port/db`. */
+  readonly store?: "memory" | "sqlite" | (string & {})
   /** Where `parlance.db` lives with `store: "sqlite"`. */
   readonly dataDir?: string
   /**
@@ -39,6 +41,14 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
    * before it fails; a response whose final record fails so ends `failed` (ms, default 10 000).
    */
   readonly storeLockWaitMs?: number
+  /** With a PostgreSQL store: most connections (default 10). */
+  readonly storePoolSize?: number
+  /** With a PostgreSQL store: PostgreSQL's `statement_timeout`, and the bound on one store call (ms, default 5 000). */
+  readonly storeStatementTimeoutMs?: number
+  /** With a PostgreSQL store: libpq's sslmode (overrides the URL's). */
+  readonly storeSslMode?: SslMode
+  /** With a PostgreSQL store: the CA's PEM file (verify-ca / verify-full). */
+  readonly storeSslRootCert?: string
   readonly recordDir?: string | undefined
   /** How long shutdown waits for in-flight streams before stopping them (ms). */
   readonly drainTimeoutMs?: number
@@ -56,11 +66,30 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
 
 /** The store the options name, as a layer. @category layers */
 export const storeLayer = (
-  options: Pick<ServerOptions, "store" | "dataDir" | "storeLockWaitMs">
+  options: Pick<
+    ServerOptions,
+    | "store"
+    | "dataDir"
+    | "storeLockWaitMs"
+    | "storePoolSize"
+    | "storeStatementTimeoutMs"
+    | "storeSslMode"
+    | "storeSslRootCert"
+  >
 ): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
   options.store === "sqlite"
     ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance", { lockWaitMs: options.storeLockWaitMs })
-    : ResponseStore.layerMemory()
+    : options.store !== undefined && isPostgresUrl(options.store)
+      ? ResponseStore.layerPostgres({
+          url: options.store,
+          ...(options.storePoolSize === undefined ? {} : { poolSize: options.storePoolSize }),
+          ...(options.storeStatementTimeoutMs === undefined
+            ? {}
+            : { statementTimeoutMs: options.storeStatementTimeoutMs }),
+          ...(options.storeSslMode === undefined ? {} : { sslMode: options.storeSslMode }),
+          ...(options.storeSslRootCert === undefined ? {} : { sslRootCert: options.storeSslRootCert })
+        })
+      : ResponseStore.layerMemory()
 
 /** Every service but the Backend and the store, from the options. @category layers */
 export const servicesLayer = (

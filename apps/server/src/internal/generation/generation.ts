@@ -167,7 +167,7 @@ class Run {
     this.opened = true
     const id = this.ctx.responseId
     this.completion.register(id, { stop: Effect.sync(this.stop), finished: this.finished })
-    if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.context, this.s.store, id, this.stop)
+    if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.store, id, this.stop)
     const created = this.driver.opening[0]
     if (created?.type === "response.created" && this.persistence.enabled)
       Effect.runForkWith(this.s.context)(this.persistence.begin(created.response))

@@ -5,11 +5,14 @@
  *
  * A final write that fails (the store's own bounded retries spent) must not leave the client believing in a
  * response that was never stored: the response ends `failed` (`server_error`) instead, and that record is written
- * once more (best effort) so that a GET shows `failed` rather than a stale `in_progress`.
+ * once more (retried in the background until the store takes it) so that a GET shows `failed` rather than a stale
+ * `in_progress`.
  */
 import type { ResponseObject } from "@parlance/schema"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
 import type { Lease, ResponseStoreService, StoredItem } from "../../ResponseStore.js"
 
 export interface Persistence {
@@ -55,8 +58,14 @@ export const make = (
         Effect.as(response),
         Effect.catch(() => {
           const failed = unstored(response)
+          // The `failed` record is retried in the background (a database that went away and comes back):
+          // else the in-progress record, its lease renewed by this live replica, would stay `in_progress`.
+          const keepTrying = put(failed).pipe(
+            Effect.retry({ schedule: Schedule.spaced(Duration.seconds(1)), times: 600 }),
+            Effect.ignore
+          )
           return Effect.logError(`response ${response.id} could not be stored: it ends failed`).pipe(
-            Effect.andThen(Effect.ignore(put(failed))),
+            Effect.andThen(Effect.forkDetach(keepTrying)),
             Effect.as(failed)
           )
         })

@@ -46,6 +46,8 @@ export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     const prepared = yield* prepare(body, deps.store, deps.config)
+    // A shared database known to be down: refused now, not streamed and then failed (no round trip to know).
+    if (prepared.request.store !== false && !deps.store.available()) return yield* Effect.fail(storeDown())
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })

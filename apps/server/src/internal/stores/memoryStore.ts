@@ -10,6 +10,7 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
   // Map iteration follows insertion order: the first key is the oldest.
   const records = new Map<string, string>()
   const cancels = new Set<string>()
+  const watchers = new Map<string, Set<() => void>>()
   const leases = new Map<string, Lease>()
   // Item id → the response that holds it (the latest writer wins, as in the SQLite index), and back.
   const itemIndex = new Map<string, string>()
@@ -73,8 +74,32 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
         forget(id)
         return records.delete(id)
       }),
-    requestCancel: (id) => Effect.sync(() => void cancels.add(id)),
+    requestCancel: (id) =>
+      Effect.sync(() => {
+        cancels.add(id)
+        for (const onCancel of watchers.get(id) ?? []) onCancel()
+      }),
     isCancelRequested: (id) => Effect.sync(() => cancels.has(id)),
+    watchCancel: (id, onCancel) => {
+      let fired = false
+      const once = () => {
+        if (fired) return
+        fired = true
+        onCancel()
+      }
+      if (cancels.has(id)) {
+        once()
+        return () => undefined
+      }
+      let set = watchers.get(id)
+      if (set === undefined) watchers.set(id, (set = new Set()))
+      set.add(once)
+      return () => {
+        set.delete(once)
+        if (set.size === 0) watchers.delete(id)
+      }
+    },
+    available: () => true,
     close: Effect.void
   }
 }

@@ -18,6 +18,7 @@ import {
   type StoredItem,
   type StoredResponse
 } from "../../ResponseStore.js"
+import { pollCancel } from "./cancelPoll.js"
 import * as Sqlite from "./sqliteDb.js"
 import { upgradeStored } from "./storedUpgrade.js"
 
@@ -134,6 +135,10 @@ export const makeSqliteStore = (
     })
     const db = yield* Sqlite.open(join(dataDir, "parlance.db"), options)
     yield* Effect.onError(migrate(db), () => db.close)
+    const isCancelRequested = (id: string) =>
+      db
+        .read({ sql: "SELECT id FROM cancel_requests WHERE id = ?", args: [id] }, "cancel lookup")
+        .pipe(Effect.map(({ rows }) => rows.length > 0))
     return {
       put: (record: StoredResponse, lease?: Lease) => {
         const leased = lease !== undefined && isRunning(record.response.status)
@@ -229,10 +234,10 @@ export const makeSqliteStore = (
             "cancel"
           )
         ),
-      isCancelRequested: (id: string) =>
-        db
-          .read({ sql: "SELECT id FROM cancel_requests WHERE id = ?", args: [id] }, "cancel lookup")
-          .pipe(Effect.map(({ rows }) => rows.length > 0)),
+      isCancelRequested,
+      // One file, no notifications: the flag is polled.
+      watchCancel: pollCancel(isCancelRequested),
+      available: () => true,
       close: db.close
     } satisfies ResponseStoreService
   })

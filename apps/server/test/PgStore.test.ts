@@ -1,0 +1,182 @@
+/**
+ * The PostgreSQL ResponseStore on a real, throwaway PostgreSQL (pgCluster.ts): the store contract (records,
+ * items across responses, leases, delete), migrations run by several replicas at once, cancel heard through
+ * LISTEN/NOTIFY by another replica, the password in no error or log, and the database stopped and started
+ * again (fails as StoreError, `available()` false, back without a restart).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { makePgStore } from "../src/internal/stores/pgStore.js"
+import { failInterrupted } from "../src/Replica.js"
+import type { StoredResponse } from "../src/ResponseStore.js"
+import { type PgCluster, startCluster } from "./pgCluster.js"
+
+let pg: PgCluster
+beforeAll(async () => {
+  pg = await startCluster()
+})
+afterAll(() => pg?.destroy())
+
+const record = (id: string, status: string, itemIds: ReadonlyArray<string> = []) =>
+  ({
+    response: {
+      id,
+      status,
+      created_at: 1_700_000_000,
+      previous_response_id: null,
+      output: itemIds.map((itemId) => ({ id: itemId, type: "message", role: "assistant", content: [], status })),
+      error: null
+    },
+    input: [{ id: `in_${id}`, type: "message", role: "user", content: "hi" }]
+  }) as unknown as StoredResponse
+
+/** Opens a store (its own pool: one replica) in a scope the caller closes. */
+const open = (url = pg.url, extra: Partial<Parameters<typeof makePgStore>[0]> = {}) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const store = yield* makePgStore({ url, ...extra }).pipe(Scope.provide(scope))
+    return { store, close: Scope.close(scope, Exit.void) }
+  })
+
+const until = (check: () => boolean, ms: number) =>
+  Effect.gen(function* () {
+    const start = Date.now()
+    while (!check() && Date.now() - start < ms) yield* Effect.sleep(5)
+    return Date.now() - start
+  })
+
+describe("PostgreSQL store", () => {
+  it.live("migrates once when 4 replicas start together, and stores records and items", () =>
+    Effect.gen(function* () {
+      const replicas = yield* Effect.all(
+        Array.from({ length: 4 }, () => open()),
+        { concurrency: "unbounded" }
+      )
+      const [a, b] = [replicas[0]!.store, replicas[1]!.store]
+      yield* a.put(record("resp_1", "in_progress", ["msg_1"]), { owner: "r1", heartbeatAt: Date.now() })
+      yield* a.put(record("resp_1", "completed", ["msg_1", "fc_1"]))
+      // Read on another replica.
+      const got = Option.getOrThrow(yield* b.get("resp_1"))
+      expect(got).toEqual(record("resp_1", "completed", ["msg_1", "fc_1"]))
+      expect(Option.getOrThrow(yield* b.getItem("fc_1"))).toMatchObject({ id: "fc_1", status: "completed" })
+      expect(Option.getOrThrow(yield* b.getItem("in_resp_1"))).toMatchObject({ content: "hi" })
+      // The newest response holding an item wins.
+      yield* a.put(record("resp_2", "completed", ["msg_1"]))
+      const newest = Option.getOrThrow(yield* b.getItem("msg_1")) as any
+      expect(newest.id).toBe("msg_1")
+      expect(yield* b.delete("resp_2")).toBe(true)
+      expect(yield* b.delete("resp_2")).toBe(false)
+      expect(Option.isSome(yield* a.getItem("msg_1"))).toBe(true) // still in resp_1
+      expect(Option.isNone(yield* a.get("resp_2"))).toBe(true)
+      expect(Option.isNone(yield* a.getItem("in_resp_2"))).toBe(true)
+      for (const r of replicas) yield* r.close
+    })
+  )
+
+  it.live("leases: fails only running records whose heartbeat is stale or absent, once", () =>
+    Effect.gen(function* () {
+      const { store, close } = yield* open()
+      yield* store.put(record("alive", "in_progress"), { owner: "r1", heartbeatAt: 1_000 })
+      yield* store.put(record("dead", "in_progress"), { owner: "r2", heartbeatAt: 1_000 })
+      yield* store.put(record("legacy", "in_progress"))
+      yield* store.put(record("done", "completed"), { owner: "r2", heartbeatAt: 1_000 })
+      yield* store.heartbeat("r1", 9_000)
+      const failed = yield* store.failStale(5_000, failInterrupted)
+      expect([...failed].sort()).toEqual(["dead", "legacy"])
+      const status = (id: string) => Effect.map(store.get(id), (r) => Option.getOrThrow(r).response)
+      expect((yield* status("alive")).status).toBe("in_progress")
+      expect(yield* status("dead")).toMatchObject({
+        status: "failed",
+        error: { code: "server_error", message: "The server stopped during generation." }
+      })
+      expect((yield* status("done")).status).toBe("completed")
+      expect(yield* store.failStale(5_000, failInterrupted)).toEqual([])
+      yield* store.put(record("alive", "completed"))
+      expect(yield* store.failStale(1e15, failInterrupted)).toEqual([])
+      yield* close
+    })
+  )
+
+  it.live("a cancel requested on one replica reaches a watcher on another within 100 ms (NOTIFY)", () =>
+    Effect.gen(function* () {
+      const a = yield* open()
+      const b = yield* open()
+      const times: Array<number> = []
+      for (let i = 0; i < 5; i++) {
+        let fired = 0
+        const stop = a.store.watchCancel(`live_${i}`, () => fired++)
+        yield* Effect.sleep(50)
+        yield* b.store.requestCancel(`live_${i}`)
+        times.push(yield* until(() => fired > 0, 2_000))
+        expect(fired).toBe(1)
+        stop()
+      }
+      expect(Math.max(...times)).toBeLessThan(100)
+      // A stopped watch is not called.
+      let after = 0
+      a.store.watchCancel("stopped", () => after++)()
+      yield* b.store.requestCancel("stopped")
+      yield* Effect.sleep(200)
+      expect(after).toBe(0)
+      expect(yield* a.store.isCancelRequested("stopped")).toBe(true)
+      yield* a.close
+      yield* b.close
+    })
+  )
+
+  it.live("never shows the password: a wrong one, an unreachable host, a bad TLS setting", () =>
+    Effect.gen(function* () {
+      const logs: Array<string> = []
+      const logger = Logger.make(({ message }) => void logs.push(JSON.stringify(message)))
+      const wrong = pg.url.replace(pg.password, "Wrong-Secret-123")
+      const failures = [
+        yield* Effect.flip(open(wrong)),
+        yield* Effect.flip(open(pg.url.replace(`:${pg.port}/`, ":1/"), { connectTimeoutMs: 500 })),
+        yield* Effect.flip(open(pg.url, { sslMode: "require" }))
+      ].map((e) => `${e.message} ${JSON.stringify(e)} ${String(e)}`)
+      // Logged failures too (a store that was up and then is refused).
+      const { store, close } = yield* open()
+      pg.stop()
+      yield* Effect.flip(store.get("x")).pipe(Effect.provide(Logger.layer([logger])))
+      pg.start()
+      yield* close
+      expect(failures[0]).toMatch(/password|auth/i)
+      expect(failures[1]).toMatch(/connect/i)
+      const everything = [...failures, ...logs].join("\n")
+      expect(logs.length).toBeGreaterThan(0)
+      for (const secret of [pg.password, "Wrong-Secret-123"]) expect(everything).not.toContain(secret)
+    })
+  )
+
+  it.live("database stopped and started: StoreError and available() false, then back by itself", () =>
+    Effect.gen(function* () {
+      const { store, close } = yield* open()
+      yield* store.put(record("kept", "completed"))
+      expect(store.available()).toBe(true)
+      pg.stop()
+      const failure = yield* Effect.flip(store.get("kept"))
+      expect(failure._tag).toBe("StoreError")
+      expect(store.available()).toBe(false)
+      expect((yield* Effect.flip(store.put(record("lost", "completed"))))._tag).toBe("StoreError")
+      pg.start()
+      // The background probe brings it back without any request.
+      yield* until(() => store.available(), 10_000)
+      expect(store.available()).toBe(true)
+      expect(Option.getOrThrow(yield* store.get("kept")).response.status).toBe("completed")
+      // And cancel notifications flow again (the LISTEN connection reopened).
+      let fired = 0
+      store.watchCancel("after-restart", () => fired++)
+      const other = yield* open()
+      yield* Effect.sleep(700)
+      yield* other.store.requestCancel("after-restart")
+      yield* until(() => fired > 0, 2_000)
+      expect(fired).toBe(1)
+      yield* other.close
+      yield* close
+    })
+  )
+})
