@@ -438,7 +438,14 @@ describe("refusals and references", () => {
     // The same output after its call (in the input or the history) is the normal case.
     const call = { type: "function_call", call_id: "call_missing", name: "f", arguments: "{}" }
     expect(() =>
-      plan({ model: "m", input: [{ role: "user", content: "go" }, call, { type: "function_call_output", call_id: "call_missing", output: "42" }] })
+      plan({
+        model: "m",
+        input: [
+          { role: "user", content: "go" },
+          call,
+          { type: "function_call_output", call_id: "call_missing", output: "42" }
+        ]
+      })
     ).not.toThrow()
   })
 
