@@ -30,6 +30,8 @@ export interface CodexModelInfo {
   readonly apply_patch_tool_type: null
   readonly truncation_policy: { readonly mode: "bytes"; readonly limit: number }
   readonly supports_parallel_tool_calls: boolean
+  /** `/v1/responses` over WebSocket (docs/architecture.md#websocket-mode): served for every model. */
+  readonly supports_websockets: true
   readonly context_window?: number
   readonly experimental_supported_tools: ReadonlyArray<string>
   readonly input_modalities?: ReadonlyArray<"text" | "image">
@@ -69,6 +71,7 @@ export const catalog = (models: ReadonlyArray<ChatBackend.ModelInfo>, backendKin
     apply_patch_tool_type: null,
     truncation_policy: codexDefaultTruncation,
     supports_parallel_tool_calls: m.parallel_tool_calls ?? false,
+    supports_websockets: true,
     ...(m.context_window !== undefined && m.context_window > 0 ? { context_window: m.context_window } : {}),
     experimental_supported_tools: [],
     ...(m.input_modalities !== undefined ? { input_modalities: m.input_modalities } : {})
