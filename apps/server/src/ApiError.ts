@@ -40,6 +40,8 @@ export const unauthorized = () =>
 export const tooLarge = (limit: number, what = "") =>
   make(413, `The ${what}request body exceeds the limit of ${limit} bytes.`, { code: "request_too_large" })
 export const unsupportedMediaType = (message: string, code = "unsupported_media_type") => make(415, message, { code })
+/** 426: a route that answers only a protocol upgrade (WebSocket mode's `GET /v1/responses`). */
+export const upgradeRequired = (message: string) => make(426, message, { code: "upgrade_required" })
 export const unavailable = (message: string, code = "server_unavailable") =>
   make(503, message, { type: "server_error", code })
 export const internal = (message = "The server had an error while processing your request.") =>

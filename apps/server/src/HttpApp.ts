@@ -19,6 +19,7 @@ import { apiRoutes } from "./internal/http/apiRoutes.js"
 import { openApiDocument } from "./internal/http/openApi.js"
 import * as Routes from "./internal/http/routes.js"
 import { type Requirements, services } from "./internal/http/services.js"
+import { responsesSocket } from "./internal/websocket/route.js"
 
 const routeLabel = (path: string): string =>
   !path.startsWith("/v1/responses/")
@@ -91,6 +92,7 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
   const router = yield* HttpRouter.toHttpEffect(
     HttpRouter.addAll([
       route("POST", "/v1/responses", draining(Routes.createResponse(options))),
+      route("GET", "/v1/responses", draining(responsesSocket(options))),
       route("POST", "/v1/responses/compact", draining(compactResponse(options))),
       route("GET", "/v1/responses/:id", Routes.getResponse(options)),
       route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),

@@ -140,7 +140,12 @@ const listener = (options: ServerOptions) => {
   const connectionsCheckingInterval = Math.max(50, Math.min(1_000, ...limits.map((ms) => Math.floor(ms / 4))))
   return NodeHttpServer.layerServer(
     () => createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }),
-    { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" }
+    {
+      port: options.port ?? 8080,
+      host: options.host ?? "127.0.0.1",
+      // WebSocket mode: a message is bounded like a request body (past it, `ws` closes the socket with 1009).
+      websocket: { maxPayload: options.bodyLimit ?? ServerConfig.defaultBodyLimit }
+    }
   )
 }
 

@@ -48,6 +48,9 @@ export interface ServerConfigService {
   readonly requestTimeoutMs: number
 }
 
+/** The request body limit by default (32 MiB); also WebSocket mode's message limit. @category constructors */
+export const defaultBodyLimit = 32 * 1024 * 1024
+
 /** Node's `headersTimeout` by default: 30 s. @category constructors */
 export const defaultHeadersTimeoutMs = 30_000
 /** Node's `requestTimeout` by default: 300 s, for a large body on a slow link. @category constructors */
@@ -107,7 +110,7 @@ export const randomIds = (): Ids.IdGenerator => {
 
 /** @category constructors */
 export const make = (options: Partial<ServerConfigService> = {}): ServerConfigService => ({
-  bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+  bodyLimit: options.bodyLimit ?? defaultBodyLimit,
   maxJsonDepth: options.maxJsonDepth ?? 128,
   strictTools: options.strictTools ?? false,
   defaultMaxOutputTokens: options.defaultMaxOutputTokens,

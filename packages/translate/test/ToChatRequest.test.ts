@@ -425,6 +425,30 @@ describe("refusals and references", () => {
     expect(error).toMatchObject({ _tag: "InvalidRequest", param: "input[1].id", code: "item_not_found" })
   })
 
+  it("a tool output that answers no call → InvalidRequest at input[i].call_id (OpenAI refuses an orphan)", () => {
+    const error = refused({
+      model: "m",
+      input: [
+        { role: "user", content: "go" },
+        { type: "function_call_output", call_id: "call_missing", output: "42" }
+      ]
+    })
+    expect(error).toMatchObject({ _tag: "InvalidRequest", param: "input[1].call_id" })
+    expect(error.message).toContain("call_missing")
+    // The same output after its call (in the input or the history) is the normal case.
+    const call = { type: "function_call", call_id: "call_missing", name: "f", arguments: "{}" }
+    expect(() =>
+      plan({
+        model: "m",
+        input: [
+          { role: "user", content: "go" },
+          call,
+          { type: "function_call_output", call_id: "call_missing", output: "42" }
+        ]
+      })
+    ).not.toThrow()
+  })
+
   it("background: true → UnsupportedFeature at background", () => {
     expect(refused({ ...base, background: true })).toMatchObject({ _tag: "UnsupportedFeature", param: "background" })
   })

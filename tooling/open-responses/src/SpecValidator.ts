@@ -53,7 +53,12 @@ const build = () => {
     events.set(spec.components.schemas[name].properties.type.enum[0], compile(name))
   }
   for (const [type, schema] of Object.entries(extensionEvents)) events.set(type, ajv.compile(schema))
-  return { response: compile("ResponseResource"), events }
+  return {
+    response: compile("ResponseResource"),
+    events,
+    webSocketError: compile("WebSocketErrorEvent"),
+    webSocketCreate: compile("WebSocketResponseCreateEvent")
+  }
 }
 
 let compiled: ReturnType<typeof build> | undefined
@@ -84,3 +89,22 @@ export const validateEvent = (value: unknown): Array<string> => {
 /** Problems of every event of a stream, each prefixed with its index. @category validation */
 export const validateEvents = (events: ReadonlyArray<unknown>): Array<string> =>
   events.flatMap((event, i) => validateEvent(event).map((p) => `event ${i} ${p}`))
+
+/**
+ * Problems of one WebSocket-mode server event: a streaming event as over SSE, or the spec's WebSocketErrorEvent
+ * (what the compliance suite accepts on that transport). @category validation
+ */
+export const validateWebSocketEvent = (value: unknown): Array<string> => {
+  const asStreamed = validateEvent(value)
+  if (asStreamed.length === 0) return []
+  const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined
+  if (type !== "error") return asStreamed
+  const validate = validators().webSocketError
+  return validate(value) ? [] : describe(validate.errors).map((p) => `error (WebSocketErrorEvent): ${p}`)
+}
+
+/** Problems of a WebSocket `response.create` client event (the spec's WebSocketResponseCreateEvent). @category validation */
+export const validateWebSocketCreate = (value: unknown): Array<string> => {
+  const validate = validators().webSocketCreate
+  return validate(value) ? [] : describe(validate.errors)
+}

@@ -56,6 +56,8 @@ export const itemsToMessages = (
 ): { readonly messages: ReadonlyArray<Message> } | { readonly error: TranslateError } => {
   const { resolve, unseal, warnings, fileText } = options
   const messages: Array<Message> = []
+  // The calls seen so far: a tool output must answer one of them (OpenAI refuses an orphan output).
+  const calls = new Set<string>()
   let assistant: Assistant | undefined
   let reasoning = ""
 
@@ -99,12 +101,14 @@ export const itemsToMessages = (
       case "function_call": {
         const c = item as ResponsesInput.FunctionCallInput
         const args = typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments)
+        calls.add(c.call_id)
         openAssistant().toolCalls.push(call(c.call_id, ToolMapping.chatName(c.name, c.namespace), args))
         return
       }
       case "custom_tool_call": {
         const c = item as ResponsesInput.CustomToolCallInput
         const args = JSON.stringify({ [ToolMapping.customInputParam]: c.input })
+        calls.add(c.call_id)
         openAssistant().toolCalls.push(call(c.call_id, ToolMapping.chatName(c.name, c.namespace), args))
         return
       }
@@ -115,6 +119,14 @@ export const itemsToMessages = (
           // An output that names no call (a hosted program's call) answers no chat tool call.
           warnings.push(`${param}: a ${type} without call_id answers no tool call; it was skipped.`)
           return
+        }
+        if (!calls.has(o.call_id)) {
+          throw new Refused(
+            new InvalidRequest({
+              param: `${param}.call_id`,
+              message: `No tool call found for function call output with call_id ${o.call_id}.`
+            })
+          )
         }
         flush()
         messages.push({

@@ -42,13 +42,19 @@ export interface Completion extends Source.Opened {
 export const openCompletion = (
   s: Services,
   request: Request,
-  options: { readonly streaming: boolean; readonly startedAt?: number }
+  options: {
+    readonly streaming: boolean
+    readonly startedAt?: number
+    /** What the server reads instead of the backend's source as it is (a warm-up's silenced one: warm.ts). */
+    readonly through?: (source: Source.Source) => Source.Source
+  }
 ): Effect.Effect<Completion, ChatBackend.BackendError> =>
   Effect.suspend(() => {
     const startedAt = options.startedAt ?? s.now()
     const sent = asked(s.config, request)
+    const opened = s.backend.open(sent, { firstEventFirst: options.streaming })
     return Effect.map(
-      Sources.openFirst(s.backend.open(sent, { firstEventFirst: options.streaming })),
+      Sources.openFirst(options.through === undefined ? opened : Effect.map(opened, options.through)),
       ({ source, first }) => {
         s.metrics.ttft((s.now() - startedAt) / 1000)
         return new Tracked(s, sent, source, first)

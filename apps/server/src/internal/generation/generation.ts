@@ -21,6 +21,7 @@ import * as Persist from "./persist.js"
 import type { Prepared } from "../inputs/prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
+import * as Warm from "./warm.js"
 import type { Services } from "../http/services.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
@@ -90,7 +91,14 @@ const sealing = (
  * Starts the backend and waits for its first batch, so that a backend that fails before producing anything
  * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
  */
-export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation, ApiError.ApiError> =>
+export const start = (
+  s: Services,
+  prepared: Prepared,
+  options: {
+    /** False (WebSocket `generate: false`): the prompt is evaluated, nothing is generated (warm.ts). */
+    readonly generate?: boolean
+  } = {}
+): Effect.Effect<Generation, ApiError.ApiError> =>
   Effect.gen(function* () {
     const startedAt = s.now()
     const responseId = s.config.ids("resp")
@@ -111,7 +119,11 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>
       ApiError.fromBackend(error, ResponsesParam.fromChat)
     const streaming = prepared.request.stream === true
-    const opening = openCompletion(s, prepared.plan.request, { streaming, startedAt }).pipe(Effect.mapError(toApi))
+    const opening = (
+      options.generate === false
+        ? openCompletion(s, Warm.request(prepared.plan.request), { streaming, startedAt, through: Warm.silence })
+        : openCompletion(s, prepared.plan.request, { streaming, startedAt })
+    ).pipe(Effect.mapError(toApi))
     // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const driver = drive(ctx)
