@@ -14,6 +14,7 @@ import type * as Scope from "effect/Scope"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/http/auth.js"
 import { compactResponse } from "./internal/generation/compaction.js"
+import { countInputTokens } from "./internal/http/inputTokens.js"
 import * as Routes from "./internal/http/routes.js"
 import { type Requirements, services } from "./internal/http/services.js"
 
@@ -22,7 +23,7 @@ const routeLabel = (path: string): string =>
     ? path
     : path
         .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
-        .replace(/\/v1\/responses\/(?!compact$)[^/]+$/, "/v1/responses/{id}")
+        .replace(/\/v1\/responses\/(?!compact$|input_tokens$)[^/]+$/, "/v1/responses/{id}")
 
 /** A request line's path as written, without its query: the common case needs no URL parser. */
 const plainPath = /^\/[A-Za-z0-9_/-]*(?:\?.*)?$/
@@ -43,6 +44,7 @@ const pathOf = (url: string): string => {
 const known = new Set([
   "/v1/responses",
   "/v1/responses/compact",
+  "/v1/responses/input_tokens",
   "/v1/responses/{id}",
   "/v1/responses/{id}/cancel",
   "/v1/responses/{id}/input_items",
@@ -88,6 +90,7 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
     HttpRouter.addAll([
       route("POST", "/v1/responses", draining(Routes.createResponse(options))),
       route("POST", "/v1/responses/compact", draining(compactResponse(options))),
+      route("POST", "/v1/responses/input_tokens", countInputTokens(options)),
       route("GET", "/v1/responses/:id", Routes.getResponse(options)),
       route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
       route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),
