@@ -72,11 +72,12 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   const pool = new Pool(base.origin, { connect: { timeout: connectTimeoutMs } })
 
   /** The address and the socket's words go to the log, never to the client. */
-  const logged = (path: string, failure: BackendError, error: unknown) =>
+  const loggedAt = (url: string, failure: BackendError, error: unknown) =>
     Effect.andThen(
-      Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`),
+      Effect.logWarning(`upstream ${url}: ${failure.message} ${UpstreamErrors.detail(error)}`),
       Effect.fail(failure)
     )
+  const logged = (path: string, failure: BackendError, error: unknown) => loggedAt(`${baseUrl}${path}`, failure, error)
 
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
   const open = (
@@ -180,7 +181,8 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     headersTimeoutMs: connectTimeoutMs,
     bodyTimeoutMs: idleTimeoutMs,
     wireBody,
-    failed: (path, error) => logged(path, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)
+    failed: (path, error) =>
+      loggedAt(`${base.origin}${path}`, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)
   })
 
   return {

@@ -40,7 +40,7 @@ export interface Options {
   readonly bodyTimeoutMs: number
   /** The body `/chat/completions` is sent for `request` (one home: Upstream.ts). */
   readonly wireBody: (request: Request) => object
-  /** A request that did not complete (refused, timed out): the error, logged where the upstream is known. */
+  /** A request that did not complete (refused, timed out) at this path from the origin: the error, logged. */
   readonly failed: (path: string, error: unknown) => Effect.Effect<never, BackendError>
   readonly now?: () => number
 }
@@ -110,7 +110,7 @@ export const make = (options: Options): Counter => {
         return { status: answer.statusCode, text, body: parse(text) }
       },
       catch: (error) => error
-    }).pipe(Effect.catch((error) => options.failed(path, error)))
+    }).pipe(Effect.catch((error) => options.failed(`${options.root}${path}`, error)))
 
   const llamaServer = (request: Request): Attempt =>
     Effect.gen(function* () {
@@ -144,7 +144,9 @@ export const make = (options: Options): Counter => {
         ...(request.tools !== undefined && request.tools.length > 0 ? { tools: request.tools } : {}),
         add_generation_prompt: true,
         add_special_tokens: false,
-        ...(effort != null ? { chat_template_kwargs: { reasoning_effort: effort, enable_thinking: effort !== "none" } } : {})
+        ...(effort != null
+          ? { chat_template_kwargs: { reasoning_effort: effort, enable_thinking: effort !== "none" } }
+          : {})
       })
       if (absent(answer.status)) return undefined
       if (answer.status !== 200) return yield* Effect.fail(UpstreamErrors.fromStatus(answer.status, answer.text))
