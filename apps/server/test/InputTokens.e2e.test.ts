@@ -263,7 +263,7 @@ describe("errors as on create", () => {
 })
 
 describe("an upstream that is down", () => {
-  it("is a 502 upstream_unreachable without its address, and a later count detects again", async () => {
+  it("is a 502 upstream_unreachable without its address, every time: never taken for an upstream without a tokenizer", async () => {
     const server = await Server.start({ backend: Upstream.make({ baseUrl: "http://127.0.0.1:9/v1" }), port: 0 })
     try {
       for (let i = 0; i < 2; i++) {

@@ -19,7 +19,9 @@
  * (`model`, `messages`, `tools`, `add_generation_prompt` default true, `add_special_tokens` default false, both as
  * a chat completion has them, `chat_template_kwargs`) answers `TokenizeResponse` `{count, max_model_len, tokens}`.
  * A chat completion's `reasoning_effort` reaches the template as `chat_template_kwargs` `reasoning_effort` and
- * `enable_thinking` (`ChatCompletionRequest.build_chat_params`); the count passes them the same way.
+ * `enable_thinking` (`ChatCompletionRequest.build_chat_params`); the count passes them the same way. What
+ * `TokenizeChatRequest` cannot carry stays out of the count: a server started with
+ * `--exclude-tools-when-tool-choice-none`, or a template that renders `tool_choice` or `response_format`.
  */
 import type { ChatBackend, ChatCompletions } from "@parlance/schema"
 import * as Effect from "effect/Effect"
