@@ -214,6 +214,38 @@ describe("the tokenizer is detected, not guessed", () => {
   })
 })
 
+describe("a backend without the capability", () => {
+  it("answers 501 not_supported naming its kind, after the body was checked as on create", async () => {
+    const upstream = await startFakeUpstream({ flavor: "llama-server" })
+    const backend = Upstream.make({ baseUrl: upstream.url })
+    const { countPromptTokens: _, ...withoutCount } = backend
+    const server = await Server.start({ backend: withoutCount, port: 0 })
+    try {
+      const post = (body: unknown) =>
+        fetch(`${server.url}/v1/responses/input_tokens`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body)
+        })
+      expect((await post({ model: "m", input: 5 })).status).toBe(400)
+      const response = await post({ model: "m", input: "x" })
+      expect(response.status).toBe(501)
+      expect(response.headers.get("x-should-retry")).toBe("false")
+      expect(((await response.json()) as { error: unknown }).error).toEqual({
+        message: "Input token counts are not supported by this server's upstream backend.",
+        type: "server_error",
+        param: null,
+        code: "not_supported"
+      })
+      expect(upstream.others).toEqual([])
+    } finally {
+      await server.close()
+      await backend.close()
+      await upstream.close()
+    }
+  })
+})
+
 describe("errors as on create", () => {
   let r: Running
   beforeAll(async () => {

@@ -49,8 +49,6 @@ export interface Options {
 
 export interface Counter {
   readonly count: (request: Request) => Effect.Effect<number, BackendError>
-  /** The dialect found so far (for tests and logs). */
-  readonly dialect: () => Dialect | "none" | undefined
 }
 
 /** How long "neither dialect answered" is believed before detection runs again. */
@@ -169,10 +167,12 @@ export const make = (options: Options): Counter => {
         if (counted !== undefined) {
           found = dialect
           noneSince = undefined
+          yield* Effect.logInfo(`upstream tokenizer: ${dialect} (input token counts)`)
           return counted
         }
       }
       noneSince = now()
+      yield* Effect.logInfo("upstream tokenizer: none (input token counts answer 501)")
       return yield* Effect.fail(noTokenizer())
     })
 
@@ -200,8 +200,5 @@ export const make = (options: Options): Counter => {
       return detect(request)
     })
 
-  return {
-    count,
-    dialect: () => found ?? (noneSince !== undefined ? "none" : undefined)
-  }
+  return { count }
 }
