@@ -44,6 +44,8 @@ export const unsupportedMediaType = (message: string, code = "unsupported_media_
 export const upgradeRequired = (message: string) => make(426, message, { code: "upgrade_required" })
 export const unavailable = (message: string, code = "server_unavailable") =>
   make(503, message, { type: "server_error", code })
+export const notSupported = (message: string, code = "not_supported") =>
+  make(501, message, { type: "server_error", code })
 export const internal = (message = "The server had an error while processing your request.") =>
   make(500, message, { type: "server_error", code: "internal_error" })
 
@@ -72,7 +74,8 @@ const reasons: Record<
   unreachable: { status: 502, type: "server_error", code: "upstream_unreachable" },
   timeout: { status: 504, type: "server_error", code: "upstream_timeout" },
   upstream_error: { status: 502, type: "server_error", code: "upstream_error" },
-  internal: { status: 500, type: "server_error", code: "server_error" }
+  internal: { status: 500, type: "server_error", code: "server_error" },
+  not_supported: { status: 501, type: "server_error", code: "not_supported" }
 }
 
 /**
@@ -94,4 +97,8 @@ export const failureOf = (error: ChatBackend.BackendError): { readonly code: str
 })
 
 export const toResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.jsonUnsafe(error.body, { status: error.status })
+  HttpServerResponse.jsonUnsafe(
+    error.body,
+    // The openai SDK retries every 5xx unless told not to; a 501 will not change on a retry.
+    error.status === 501 ? { status: 501, headers: { "x-should-retry": "false" } } : { status: error.status }
+  )

@@ -17,6 +17,7 @@ import * as Auth from "./internal/http/auth.js"
 import { compactResponse } from "./internal/generation/compaction.js"
 import { apiRoutes } from "./internal/http/apiRoutes.js"
 import { openApiDocument } from "./internal/http/openApi.js"
+import { countInputTokens } from "./internal/http/inputTokens.js"
 import * as Routes from "./internal/http/routes.js"
 import { type Requirements, services } from "./internal/http/services.js"
 import { responsesSocket } from "./internal/websocket/route.js"
@@ -26,7 +27,7 @@ const routeLabel = (path: string): string =>
     ? path
     : path
         .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
-        .replace(/\/v1\/responses\/(?!compact$)[^/]+$/, "/v1/responses/{id}")
+        .replace(/\/v1\/responses\/(?!compact$|input_tokens$)[^/]+$/, "/v1/responses/{id}")
 
 /** A request line's path as written, without its query: the common case needs no URL parser. */
 const plainPath = /^\/[A-Za-z0-9_/-]*(?:\?.*)?$/
@@ -94,6 +95,7 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
       route("POST", "/v1/responses", draining(Routes.createResponse(options))),
       route("GET", "/v1/responses", draining(responsesSocket(options))),
       route("POST", "/v1/responses/compact", draining(compactResponse(options))),
+      route("POST", "/v1/responses/input_tokens", countInputTokens(options)),
       route("GET", "/v1/responses/:id", Routes.getResponse(options)),
       route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
       route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),

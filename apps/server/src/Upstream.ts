@@ -10,6 +10,7 @@ import { Pool } from "undici"
 import * as Backend from "./Backend.js"
 import * as UpstreamCompletion from "./internal/upstream/upstreamCompletion.js"
 import * as UpstreamErrors from "./internal/upstream/upstreamErrors.js"
+import * as UpstreamTokens from "./internal/upstream/upstreamTokens.js"
 
 /** @category models */
 export interface UpstreamOptions {
@@ -35,9 +36,18 @@ export type RawResponse = Backend.RawResponse
 export interface UpstreamBackend extends Backend.BackendService {
   readonly baseUrl: string
   readonly passthrough: NonNullable<Backend.BackendService["passthrough"]>
+  /** Counted by the upstream's own tokenizer where it has one (llama-server, vLLM); `not_supported` otherwise. */
+  readonly countPromptTokens: NonNullable<Backend.BackendService["countPromptTokens"]>
   /** Closes the connection pool (idle connections do not keep the process alive meanwhile). */
   readonly close: () => Promise<void>
 }
+
+/** The body `/chat/completions` is sent: the one place the wire's stream flags are set (streamed, with usage). */
+const wireBody = (request: ChatCompletions.ChatCompletionRequest) => ({
+  ...request,
+  stream: true,
+  stream_options: { include_usage: true }
+})
 
 export const normalizeBaseUrl = (url: string): string => {
   const trimmed = url.replace(/\/+$/, "")
@@ -62,11 +72,12 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
   const pool = new Pool(base.origin, { connect: { timeout: connectTimeoutMs } })
 
   /** The address and the socket's words go to the log, never to the client. */
-  const logged = (path: string, failure: BackendError, error: unknown) =>
+  const loggedAt = (url: string, failure: BackendError, error: unknown) =>
     Effect.andThen(
-      Effect.logWarning(`upstream ${baseUrl}${path}: ${failure.message} ${UpstreamErrors.detail(error)}`),
+      Effect.logWarning(`upstream ${url}: ${failure.message} ${UpstreamErrors.detail(error)}`),
       Effect.fail(failure)
     )
+  const logged = (path: string, failure: BackendError, error: unknown) => loggedAt(`${baseUrl}${path}`, failure, error)
 
   /** Sends the request; succeeds at the upstream's 2xx headers with the completion as a Source. */
   const open = (
@@ -74,8 +85,8 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
     options?: ChatBackend.OpenOptions
   ): Effect.Effect<Source.Source, BackendError> =>
     Effect.callback<Source.Source, BackendError>((resume) => {
-      // The one place the wire's stream flags are set: streamed, with usage (the server counts tokens from it).
-      const body = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } })
+      // Streamed, with usage (the server counts tokens from it).
+      const body = JSON.stringify(wireBody(request))
       const abort = UpstreamCompletion.open(
         {
           dispatcher: pool,
@@ -162,7 +173,27 @@ export const make = (options: UpstreamOptions): UpstreamBackend => {
       })
     )
 
-  return { kind: "upstream", baseUrl, models, open, passthrough, close: () => pool.close() }
+  const tokens = UpstreamTokens.make({
+    dispatcher: pool,
+    // llama-server and vLLM serve their tokenizers at the root, beside `/v1`.
+    root: prefix.replace(/\/v\d+$/, ""),
+    headers,
+    headersTimeoutMs: connectTimeoutMs,
+    bodyTimeoutMs: idleTimeoutMs,
+    wireBody,
+    failed: (path, error) =>
+      loggedAt(`${base.origin}${path}`, UpstreamCompletion.openFailure(error, connectTimeoutMs), error)
+  })
+
+  return {
+    kind: "upstream",
+    baseUrl,
+    models,
+    open,
+    passthrough,
+    countPromptTokens: tokens.count,
+    close: () => pool.close()
+  }
 }
 
 interface UpstreamModel {

@@ -89,6 +89,12 @@ const routes = (): ReadonlyArray<Route> => [
   { method: "DELETE", segments: ["v1", "responses", "resp_does_not_exist"] },
   { method: "POST", segments: ["v1", "responses", "resp_does_not_exist", "cancel"] },
   { method: "POST", segments: ["v1", "responses", "compact"], body: { model: "fake-model", input: "hi" } },
+  // A 404 (the previous response is unknown): the plain fake upstream has no tokenizer, which would be a 501.
+  {
+    method: "POST",
+    segments: ["v1", "responses", "input_tokens"],
+    body: { model: "fake-model", input: "hi", previous_response_id: "resp_does_not_exist" }
+  },
   {
     method: "POST",
     segments: ["v1", "chat", "completions"],

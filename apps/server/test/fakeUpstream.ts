@@ -11,11 +11,15 @@
  *   anything else   a scripted assistant: calls the first tool when tools are offered and the last message
  *                   is the user's, otherwise answers with text that echoes what it saw; a model named
  *                   reasoning… first streams `reasoning_content` (a reasoning model, as llama-server sends it)
+ * Its `flavor` adds a real server's tokenizer endpoints (fakeTokenizers.ts): `llama-server` or `vllm`, whose chat
+ * completions then report `prompt_tokens` as that server counts them; `plain` (the default) has none, and any
+ * POST outside `…/chat/completions` gets a 404, as from a server without them.
  */
 import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
+import * as FakeTokenizers from "./fakeTokenizers.js"
 
 export const vectorDir = join(import.meta.dirname, "../../../packages/translate/vectors")
 export const vectors: Array<{
@@ -32,6 +36,8 @@ export const vectors: Array<{
 export interface FakeUpstream {
   readonly url: string
   readonly requests: Array<any>
+  /** POSTs outside `…/chat/completions` (the tokenizer endpoints), in order. */
+  readonly others: Array<{ readonly path: string; readonly body: any }>
   /** Connections the fake saw closed by the client before it finished. */
   readonly aborted: () => number
   readonly close: () => Promise<void>
@@ -70,15 +76,16 @@ const argsFor = (tool: any): string => {
   return JSON.stringify(out)
 }
 
-const script = (body: any): Array<unknown> => {
+const script = (body: any, promptTokens?: number): Array<unknown> => {
   const model = body.model
   const messages: Array<any> = body.messages ?? []
   const last = messages[messages.length - 1]
   const tools: Array<any> = body.tools ?? []
+  const prompt = promptTokens ?? 10 + messages.length
   const usage = {
     ...base(model),
     choices: [],
-    usage: { prompt_tokens: 10 + messages.length, completion_tokens: 5, total_tokens: 15 + messages.length }
+    usage: { prompt_tokens: prompt, completion_tokens: 5, total_tokens: prompt + 5 }
   }
   const thinking = String(model).startsWith("reasoning")
     ? [
@@ -159,8 +166,12 @@ const aggregate = (model: string, chunks: Array<unknown>) => {
   }
 }
 
-export const startFakeUpstream = async (): Promise<FakeUpstream> => {
+export const startFakeUpstream = async (
+  options: { readonly flavor?: FakeTokenizers.Flavor } = {}
+): Promise<FakeUpstream> => {
+  const flavor = options.flavor ?? "plain"
   const requests: Array<any> = []
+  const others: Array<{ path: string; body: any }> = []
   let aborted = 0
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url === "/v1/models") {
@@ -172,6 +183,13 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
     let raw = ""
     for await (const part of req) raw += part
     const body = JSON.parse(raw)
+    const path = (req.url ?? "").split("?")[0]!
+    if (!path.endsWith("/chat/completions")) {
+      others.push({ path, body })
+      const answer = FakeTokenizers.answer(flavor, path, body)
+      res.writeHead(answer.status, { "content-type": "application/json" })
+      return res.end(JSON.stringify(answer.body))
+    }
     requests.push(body)
     const model: string = body.model ?? ""
     if (model === "fault/hang") return
@@ -220,7 +238,7 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
         "[DONE]"
       ]
       delay = 50
-    } else chunks = script(body)
+    } else chunks = script(body, FakeTokenizers.chatPromptTokens(flavor, body))
 
     if (body.stream !== true) {
       res.writeHead(200, { "content-type": "application/json" })
@@ -265,6 +283,7 @@ export const startFakeUpstream = async (): Promise<FakeUpstream> => {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    others,
     aborted: () => aborted,
     close: () =>
       new Promise<void>((resolve) => {

@@ -23,6 +23,7 @@ import type { Source } from "./Source.js"
  * - `timeout`: the upstream did not answer, or went silent mid-stream
  * - `upstream_error`: the upstream failed or broke its protocol (a 5xx, a dropped stream, a malformed chunk)
  * - `internal`: the backend itself failed (an engine error)
+ * - `not_supported`: the backend cannot do what was asked at all (an upstream with no tokenizer endpoint to count with)
  * @category models
  */
 export const BackendErrorReason = Schema.Literals([
@@ -34,7 +35,8 @@ export const BackendErrorReason = Schema.Literals([
   "unreachable",
   "timeout",
   "upstream_error",
-  "internal"
+  "internal",
+  "not_supported"
 ])
 /** @category models */
 export type BackendErrorReason = typeof BackendErrorReason.Type
@@ -79,6 +81,12 @@ export interface ChatBackend {
   readonly open: (request: ChatCompletionRequest, options?: OpenOptions) => Effect.Effect<Source, BackendError>
   /** Backends with their own capacity (the engine's sequences and queue) report it for `/health` and `/metrics`. */
   readonly load?: Effect.Effect<BackendLoad>
+  /**
+   * Backends that can tokenize count a request's prompt exactly: the `usage.prompt_tokens` that `open(request)`
+   * would report, from the same rendering (chat template, tools, system message, reasoning settings). Never an
+   * estimate: a backend that cannot count exactly leaves this out, or fails with `not_supported`.
+   */
+  readonly countPromptTokens?: (request: ChatCompletionRequest) => Effect.Effect<number, BackendError>
 }
 
 /** @category models */

@@ -14,7 +14,7 @@ import { makeGrammarCache } from "./grammar.js"
 import { load } from "./loader.js"
 import { defaultModelName, resolveOptions, type EngineOptions } from "./options.js"
 import { makePool, type Slot } from "./pool.js"
-import { prepare } from "./prepare.js"
+import { countPromptTokens, prepare } from "./prepare.js"
 import { gpuName } from "../runner/gpu.js"
 
 export interface EngineInfo {
@@ -45,7 +45,7 @@ export interface EngineHealth {
 
 export interface EngineBackend extends ChatBackend {
   readonly info: EngineInfo
-  /** Tokens of the prompt `request` renders to (what `usage.prompt_tokens` reports). */
+  /** Tokens of the prompt `request` renders to (what `usage.prompt_tokens` reports), whether or not it fits the context. */
   readonly countPromptTokens: (request: ChatCompletionRequest) => Effect.Effect<number, BackendError>
   /** Sequences generating and requests waiting, for `/metrics` and `/health`. */
   readonly load: Effect.Effect<{ readonly busy: number; readonly waiting: number; readonly size: number }>
@@ -154,8 +154,7 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
       models: Effect.succeed(models),
       open,
       info,
-      countPromptTokens: (request) =>
-        Effect.map(prepare(prepareContext, request), (prepared) => prepared.promptTokens.length),
+      countPromptTokens: (request) => countPromptTokens(prepareContext, request),
       load: Effect.sync(pool.stats),
       health: Effect.succeed({
         state: "ready",

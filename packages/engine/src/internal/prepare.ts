@@ -73,6 +73,32 @@ const positiveInt = (
       ? Effect.succeed(value)
       : Effect.fail(invalidRequest(`'${param}' must be a positive integer, got ${value}.`, param, "invalid_value"))
 
+/**
+ * The prompt a request renders to, validated as generation validates it: its history, functions and tokens.
+ * The one home of that rendering for generation (`prepare`) and for counting (`countPromptTokens`), so that a
+ * count is `usage.prompt_tokens` of the same request.
+ */
+export const promptOf: (
+  ctx: PrepareContext,
+  request: ChatCompletionRequest
+) => Effect.Effect<
+  { readonly history: Array<ChatHistoryItem>; readonly plan: FunctionsPlan; readonly promptTokens: Array<Token> },
+  BackendError
+> = Effect.fnUntraced(function* (ctx: PrepareContext, request: ChatCompletionRequest) {
+  const history = yield* Effect.fromResult(toChatHistory(request.messages))
+  const plan = yield* Effect.fromResult(planFunctions(request))
+  for (const [param, schema] of plan.schemas) yield* ctx.grammars.validate(schema, param)
+  const promptTokens = yield* Effect.try({
+    try: () => renderPrompt(ctx, history, plan),
+    catch: (cause) => invalidRequest(`Could not render the chat template: ${errorMessage(cause)}`, "messages")
+  })
+  return { history, plan, promptTokens }
+})
+
+/** Tokens of the prompt `request` renders to; a prompt past the context is counted all the same (no overflow check). */
+export const countPromptTokens = (ctx: PrepareContext, request: ChatCompletionRequest) =>
+  Effect.map(promptOf(ctx, request), (prompt) => prompt.promptTokens.length)
+
 export const prepare: (ctx: PrepareContext, request: ChatCompletionRequest) => Effect.Effect<Prepared, BackendError> =
   Effect.fnUntraced(function* (ctx: PrepareContext, request: ChatCompletionRequest) {
     if (request.n != null && request.n !== 1)
@@ -80,19 +106,13 @@ export const prepare: (ctx: PrepareContext, request: ChatCompletionRequest) => E
     const requestedMax =
       (yield* positiveInt(request.max_completion_tokens, "max_completion_tokens")) ??
       (yield* positiveInt(request.max_tokens, "max_tokens"))
-    const history = yield* Effect.fromResult(toChatHistory(request.messages))
-    const plan = yield* Effect.fromResult(planFunctions(request))
-    for (const [param, schema] of plan.schemas) yield* ctx.grammars.validate(schema, param)
+    const { history, plan, promptTokens } = yield* promptOf(ctx, request)
     const forcedPrefix = plan.force ? callPrefixTokens(ctx.chatWrapper, ctx.model.tokenizer) : undefined
     if (plan.force && forcedPrefix === undefined)
       return yield* Effect.fail(
         invalidRequest("This model's chat template has no function-call syntax to force a call with.", "tool_choice")
       )
     const grammar = plan.functions === undefined ? yield* ctx.grammars.forResponseFormat(request) : undefined
-    const promptTokens = yield* Effect.try({
-      try: () => renderPrompt(ctx, history, plan),
-      catch: (cause) => invalidRequest(`Could not render the chat template: ${errorMessage(cause)}`, "messages")
-    })
     // LlamaChat needs one free token past the prompt, or it would shift the context instead of generating.
     const room = ctx.contextSize - 1 - promptTokens.length
     if (room < 1) return yield* Effect.fail(contextLengthExceeded(promptTokens.length, ctx.contextSize))

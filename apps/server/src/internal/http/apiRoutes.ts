@@ -30,6 +30,8 @@ export interface ApiRoute {
     readonly json?: Schema.Top
     readonly events?: Schema.Top
     readonly text?: { readonly contentType: string; readonly description: string }
+    /** A WebSocket upgrade (101): what is spoken on the socket. */
+    readonly upgrade?: string
   }
 }
 
@@ -63,6 +65,12 @@ export const CompactedResponse = Schema.Struct({
   usage: Schema.NullOr(ResponseObject.Usage)
 }).annotate({ identifier: "CompactedResponse" })
 
+/** `POST /v1/responses/input_tokens`: OpenAI's `InputTokenCountResponse`. */
+export const InputTokenCount = Schema.Struct({
+  object: Schema.Literal("response.input_tokens"),
+  input_tokens: Schema.Number
+}).annotate({ identifier: "InputTokenCount" })
+
 /** `GET /health`: the status alone without the key; with it, also the backend and its load. */
 export const Health = Schema.Struct({
   status: Schema.Literals(["ok", "draining"]),
@@ -85,6 +93,23 @@ export const apiRoutes: ReadonlyArray<ApiRoute> = [
     description: "Generates a model response; with `stream: true` the answer is server-sent events.",
     body: ResponsesRequest.CreateResponseRequest,
     ok: { json: ResponseObject.Response, events: ResponseEvents.ResponseStreamEvent }
+  },
+  {
+    method: "GET",
+    path: "/v1/responses",
+    summary: "Responses over WebSocket",
+    description:
+      "A WebSocket upgrade (`Upgrade: websocket`; a plain GET is answered 426). The client sends `response.create` events (the create body plus `stream_id` and `generate`); the server answers with the same events as the SSE stream, each with the create's `stream_id`.",
+    ok: { upgrade: "Switching to the WebSocket protocol: client and server events as JSON text frames." }
+  },
+  {
+    method: "POST",
+    path: "/v1/responses/input_tokens",
+    summary: "Count a request's input tokens",
+    description:
+      "The exact number of prompt tokens a create with this body would use (the engine's tokenizer, or the upstream's tokenize endpoint). 501 `not_supported` when the backend cannot count.",
+    body: ResponsesRequest.CreateResponseRequest,
+    ok: { json: InputTokenCount }
   },
   {
     method: "POST",

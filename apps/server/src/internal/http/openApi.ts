@@ -80,13 +80,14 @@ export const openApiDocument = (options: OpenApiOptions): Record<string, unknown
         : {}),
       ...(options.publicPaths.has(route.path) ? { security: [] } : {}),
       responses: {
-        "200": {
+        [route.ok.upgrade !== undefined ? "101" : "200"]: {
           description:
+            route.ok.upgrade ??
             route.ok.text?.description ??
             (events !== undefined
               ? "JSON, or with `stream: true` server-sent events (one event per `data:` line)"
               : "OK"),
-          content
+          ...(Object.keys(content).length > 0 ? { content } : {})
         },
         ...Object.fromEntries(errorStatuses.map(([status, description]) => [status, { description, ...errorResponse }]))
       }

@@ -79,6 +79,9 @@ export const noBody = () => make("upstream_error", "The upstream answered with n
 export const noDone = () =>
   make("upstream_error", "The upstream closed the stream without [DONE].", "upstream_disconnected")
 
+/** What this upstream cannot do at all (counting tokens without a tokenizer endpoint). */
+export const notSupported = (message: string) => make("not_supported", message, "not_supported")
+
 /** An error payload or a malformed chunk inside the stream (`ChunkDecode`'s verdict). */
 export const inStream = (message: string, code: string) => make("upstream_error", message, code)
 
