@@ -17,6 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as NetAddress from "effect/net/NetAddress"
 import { createServer } from "node:http"
 import * as Backend from "./Backend.js"
+import type { ConversationStore } from "./ConversationStore.js"
 import * as Generations from "./Generations.js"
 import * as HttpApp from "./HttpApp.js"
 import * as Metrics from "./Metrics.js"
@@ -57,7 +58,7 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
 /** The store the options name, as a layer. @category layers */
 export const storeLayer = (
   options: Pick<ServerOptions, "store" | "dataDir" | "storeLockWaitMs">
-): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
+): Layer.Layer<ResponseStore.ResponseStore | ConversationStore, ResponseStore.StoreError> =>
   options.store === "sqlite"
     ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance", { lockWaitMs: options.storeLockWaitMs })
     : ResponseStore.layerMemory()

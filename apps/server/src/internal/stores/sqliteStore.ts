@@ -18,6 +18,7 @@ import {
   type StoredItem,
   type StoredResponse
 } from "../../ResponseStore.js"
+import { createTables as createConversationTables } from "./sqliteConversations.js"
 import * as Sqlite from "./sqliteDb.js"
 
 /** Ids and names as the `@effect/sql` Migrator recorded them (`0001_create_responses` → 1, `create_responses`). */
@@ -73,7 +74,9 @@ const migrations: ReadonlyArray<
           "CREATE INDEX IF NOT EXISTS responses_running ON responses (status) WHERE status IN ('in_progress', 'queued')"
         )
       })
-  ]
+  ],
+  // Conversations and their items (docs/architecture.md#conversations), in the same file as the responses.
+  [5, "create_conversations", createConversationTables]
 ]
 
 /**
@@ -121,11 +124,14 @@ const putItems = (record: StoredResponse): Array<InStatement> => {
 
 const STALE = "status IN ('in_progress', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ?)"
 
-/** Opens (creating and migrating) `<dataDir>/parlance.db`. `options`: lock waits (tests shorten them). */
+/**
+ * Opens (creating and migrating) `<dataDir>/parlance.db`. `options`: lock waits (tests shorten them). The
+ * connection (`db`) comes with it, for the other stores on the same file (conversations).
+ */
 export const makeSqliteStore = (
   dataDir: string,
   options?: Sqlite.SqliteOptions
-): Effect.Effect<ResponseStoreService, StoreError> =>
+): Effect.Effect<ResponseStoreService & { readonly db: Sqlite.Db }, StoreError> =>
   Effect.gen(function* () {
     yield* Effect.try({
       try: () => mkdirSync(dataDir, { recursive: true }),
@@ -230,6 +236,7 @@ export const makeSqliteStore = (
         db
           .read({ sql: "SELECT id FROM cancel_requests WHERE id = ?", args: [id] }, "cancel lookup")
           .pipe(Effect.map(({ rows }) => rows.length > 0)),
-      close: db.close
-    } satisfies ResponseStoreService
+      close: db.close,
+      db
+    } satisfies ResponseStoreService & { readonly db: Sqlite.Db }
   })
