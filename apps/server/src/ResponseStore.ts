@@ -114,7 +114,9 @@ export const layerSqlite = (
   options?: SqliteOptions
 ): Layer.Layer<ResponseStore | ConversationStore, StoreError> =>
   Layer.effectContext(
-    Effect.map(Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close), (store) =>
-      Context.make(ResponseStore, store).pipe(Context.add(ConversationStore, makeSqliteConversations(store.db)))
+    Effect.map(
+      Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close),
+      (store) =>
+        Context.make(ResponseStore, store).pipe(Context.add(ConversationStore, makeSqliteConversations(store.db)))
     )
   )

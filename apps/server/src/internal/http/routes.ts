@@ -45,7 +45,7 @@ const load = (store: ResponseStoreService, id: string) =>
 export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
-    const prepared = yield* prepare(body, deps.store, deps.config)
+    const prepared = yield* prepare(body, deps.store, { ...deps.config, conversations: deps.conversations })
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })

@@ -25,7 +25,15 @@ export interface Services {
   readonly context: Context.Context<never>
 }
 
-export type Requirements = Backend | ResponseStore | ConversationStore | Metrics | Generations | Recorder | ServerConfig | Replica
+export type Requirements =
+  | Backend
+  | ResponseStore
+  | ConversationStore
+  | Metrics
+  | Generations
+  | Recorder
+  | ServerConfig
+  | Replica
 
 export const services: Effect.Effect<Services, never, Requirements> = Effect.all({
   backend: Backend,

@@ -50,7 +50,8 @@ export const makeMemoryConversations = (maxConversations = 10_000): Conversation
         while (entries.size > maxConversations) entries.delete(entries.keys().next().value!)
         return { _tag: "Appended" }
       }),
-    get: (id) => Effect.sync(() => Option.map(Option.fromUndefinedOr(entries.get(id)), (e) => JSON.parse(e.conversation))),
+    get: (id) =>
+      Effect.sync(() => Option.map(Option.fromUndefinedOr(entries.get(id)), (e) => JSON.parse(e.conversation))),
     update: (id, metadata) =>
       Effect.sync(() => {
         const entry = entries.get(id)

@@ -77,10 +77,7 @@ const appendIn = (tx: Sqlite.Tx, id: string, items: ReadonlyArray<StoredItem>) =
   })
 
 const exists = (tx: Sqlite.Tx, id: string) =>
-  Effect.map(
-    tx.execute({ sql: "SELECT 1 FROM conversations WHERE id = ?", args: [id] }),
-    ({ rows }) => rows.length > 0
-  )
+  Effect.map(tx.execute({ sql: "SELECT 1 FROM conversations WHERE id = ?", args: [id] }), ({ rows }) => rows.length > 0)
 
 export const makeSqliteConversations = (db: Sqlite.Db): ConversationStoreService => {
   const parseItems = (rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -113,21 +110,20 @@ export const makeSqliteConversations = (db: Sqlite.Db): ConversationStoreService
     },
     get,
     update: (id, metadata) =>
-      db
-        .transaction(
-          (tx) =>
-            Effect.gen(function* () {
-              const { rows } = yield* tx.execute({ sql: "SELECT record FROM conversations WHERE id = ?", args: [id] })
-              if (rows[0] === undefined) return Option.none<StoredConversation>()
-              const next: StoredConversation = { ...JSON.parse(rows[0].record as string), metadata }
-              yield* tx.execute({
-                sql: "UPDATE conversations SET record = ? WHERE id = ?",
-                args: [JSON.stringify(next), id]
-              })
-              return Option.some(next)
-            }),
-          "conversation update"
-        ),
+      db.transaction(
+        (tx) =>
+          Effect.gen(function* () {
+            const { rows } = yield* tx.execute({ sql: "SELECT record FROM conversations WHERE id = ?", args: [id] })
+            if (rows[0] === undefined) return Option.none<StoredConversation>()
+            const next: StoredConversation = { ...JSON.parse(rows[0].record as string), metadata }
+            yield* tx.execute({
+              sql: "UPDATE conversations SET record = ? WHERE id = ?",
+              args: [JSON.stringify(next), id]
+            })
+            return Option.some(next)
+          }),
+        "conversation update"
+      ),
     delete: (id) =>
       db
         .write(
