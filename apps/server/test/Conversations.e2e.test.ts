@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import OpenAI from "openai"
-import { type Harness, startHarness } from "./harness.js"
+import { checkStream } from "@parlance/translate"
+import { type Harness, postSse, startHarness } from "./harness.js"
 
 let h: Harness
 let client: OpenAI
@@ -217,6 +218,20 @@ describe("/v1/conversations with the openai SDK", () => {
     expect(cut.status).toBe("incomplete")
     const items = await client.conversations.items.list(conversation.id, { order: "asc" })
     expect(items.data.map((i) => i.id)).toEqual([expect.stringMatching(/^msg_/), cut.output[0]!.id])
+  })
+
+  it("a streamed response in a conversation obeys the grammar, not even a note (checkStream)", async () => {
+    const conversation = await client.conversations.create()
+    const capture = await postSse(`${h.url}/v1/responses`, {
+      model: "fake-model",
+      input: "stream it",
+      conversation: conversation.id,
+      stream: true
+    })
+    expect(capture.status).toBe(200)
+    expect(checkStream(capture.events, { eventNames: capture.names })).toEqual([])
+    expect(capture.events.at(-1).response.conversation).toEqual({ id: conversation.id })
+    expect((await client.conversations.items.list(conversation.id)).data).toHaveLength(2)
   })
 
   it("store: false reads the conversation as context and appends nothing (nothing is kept)", async () => {
