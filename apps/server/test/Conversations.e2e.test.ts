@@ -234,6 +234,23 @@ describe("/v1/conversations with the openai SDK", () => {
     expect((await client.conversations.items.list(conversation.id)).data).toHaveLength(2)
   })
 
+  it("an item_reference to an item the conversation holds is read, and not appended twice", async () => {
+    const conversation = await client.conversations.create({ items: [{ role: "user", content: "the fact" }] })
+    const [fact] = (await client.conversations.items.list(conversation.id)).data
+    const before = h.upstream.requests.length
+    const response = await client.responses.create({
+      model: "fake-model",
+      input: [
+        { type: "item_reference", id: fact!.id! },
+        { role: "user", content: "again?" }
+      ],
+      conversation: conversation.id
+    })
+    expect(seen(h.upstream.requests[before])).toEqual(["user: the fact", "user: the fact", "user: again?"])
+    const items = await client.conversations.items.list(conversation.id, { order: "asc" })
+    expect(items.data.map((i: any) => i.content[0].text)).toEqual(["the fact", "again?", response.output_text])
+  })
+
   it("store: false reads the conversation as context and appends nothing (nothing is kept)", async () => {
     const conversation = await client.conversations.create({ items: [{ role: "user", content: "kept before" }] })
     const before = h.upstream.requests.length

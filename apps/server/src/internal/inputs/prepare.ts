@@ -119,7 +119,10 @@ export const prepare = (
             conversation: {
               id: conversationId,
               get items() {
-                return asConversationItems(prepared.input, byId)
+                // A reference to an item the conversation already holds adds nothing to it.
+                const present = new Set(history.map((item) => item.id))
+                const fresh = prepared.input.filter((item) => item.type !== "item_reference" || !present.has(item.id))
+                return asConversationItems(fresh, byId)
               }
             }
           }
