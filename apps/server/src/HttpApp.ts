@@ -14,6 +14,7 @@ import type * as Scope from "effect/Scope"
 import { readFileSync } from "node:fs"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./internal/http/auth.js"
+import * as Conversations from "./internal/http/conversationRoutes.js"
 import { compactResponse } from "./internal/generation/compaction.js"
 import { apiRoutes } from "./internal/http/apiRoutes.js"
 import { openApiDocument } from "./internal/http/openApi.js"
@@ -23,11 +24,16 @@ import { type Requirements, services } from "./internal/http/services.js"
 import { responsesSocket } from "./internal/websocket/route.js"
 
 const routeLabel = (path: string): string =>
-  !path.startsWith("/v1/responses/")
+  path.startsWith("/v1/responses/")
     ? path
-    : path
         .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
         .replace(/\/v1\/responses\/(?!compact$|input_tokens$)[^/]+$/, "/v1/responses/{id}")
+    : path.startsWith("/v1/conversations/")
+      ? path
+          .replace(/\/v1\/conversations\/[^/]+\/items\/[^/]+$/, "/v1/conversations/{id}/items/{item_id}")
+          .replace(/\/v1\/conversations\/[^/]+\/items$/, "/v1/conversations/{id}/items")
+          .replace(/\/v1\/conversations\/[^/]+$/, "/v1/conversations/{id}")
+      : path
 
 /** A request line's path as written, without its query: the common case needs no URL parser. */
 const plainPath = /^\/[A-Za-z0-9_/-]*(?:\?.*)?$/
@@ -100,6 +106,14 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
       route("DELETE", "/v1/responses/:id", Routes.deleteResponse(options)),
       route("POST", "/v1/responses/:id/cancel", Routes.cancelResponse(options)),
       route("GET", "/v1/responses/:id/input_items", Routes.listInputItems(options)),
+      route("POST", "/v1/conversations", Conversations.createConversation(options)),
+      route("GET", "/v1/conversations/:id", Conversations.getConversation(options)),
+      route("POST", "/v1/conversations/:id", Conversations.updateConversation(options)),
+      route("DELETE", "/v1/conversations/:id", Conversations.deleteConversation(options)),
+      route("GET", "/v1/conversations/:id/items", Conversations.listItems(options)),
+      route("POST", "/v1/conversations/:id/items", Conversations.createItems(options)),
+      route("GET", "/v1/conversations/:id/items/:item_id", Conversations.getItem(options)),
+      route("DELETE", "/v1/conversations/:id/items/:item_id", Conversations.deleteItem(options)),
       route("POST", "/v1/chat/completions", draining(Routes.chatCompletions(options))),
       route("GET", "/v1/models", Routes.listModels(options)),
       route(

@@ -6,13 +6,17 @@
 import type { ResponseObject } from "@parlance/schema"
 import type { ToChatRequest } from "@parlance/translate"
 import * as Context from "effect/Context"
+import { ConversationStore } from "./ConversationStore.js"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import { makeMemoryConversations } from "./internal/stores/memoryConversations.js"
 import { makeMemoryStore } from "./internal/stores/memoryStore.js"
 import { type PgOptions, redactUrl as redactPgUrl } from "./internal/stores/pgDb.js"
+import { makePgConversations } from "./internal/stores/pgConversations.js"
 import { makePgStore } from "./internal/stores/pgStore.js"
+import { makeSqliteConversations } from "./internal/stores/sqliteConversations.js"
 import type { SqliteOptions } from "./internal/stores/sqliteDb.js"
 import { makeSqliteStore } from "./internal/stores/sqliteStore.js"
 
@@ -101,15 +105,33 @@ export class ResponseStore extends Context.Service<ResponseStore, ResponseStoreS
   "@parlance/server/ResponseStore"
 ) {}
 
-/** In process memory, bounded (the oldest forgotten past `maxResponses`): tests, and `--store memory`. @category layers */
-export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore> =>
-  Layer.sync(ResponseStore, () => makeMemoryStore(maxResponses))
+/**
+ * In process memory, bounded (the oldest forgotten past `maxResponses`): tests, and `--store memory`. With the
+ * conversations (ConversationStore) beside the responses.
+ * @category layers
+ */
+export const layerMemory = (maxResponses?: number): Layer.Layer<ResponseStore | ConversationStore> =>
+  Layer.succeedContext(
+    Context.make(ResponseStore, makeMemoryStore(maxResponses)).pipe(
+      Context.add(ConversationStore, makeMemoryConversations())
+    )
+  )
 
-/** `<dataDir>/parlance.db`, created and migrated on start, closed with the layer. @category layers */
-export const layerSqlite = (dataDir: string, options?: SqliteOptions): Layer.Layer<ResponseStore, StoreError> =>
-  Layer.effect(
-    ResponseStore,
-    Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close)
+/**
+ * `<dataDir>/parlance.db`, created and migrated on start, closed with the layer; the conversations
+ * (ConversationStore) on the same connection.
+ * @category layers
+ */
+export const layerSqlite = (
+  dataDir: string,
+  options?: SqliteOptions
+): Layer.Layer<ResponseStore | ConversationStore, StoreError> =>
+  Layer.effectContext(
+    Effect.map(
+      Effect.acquireRelease(makeSqliteStore(dataDir, options), (store) => store.close),
+      (store) =>
+        Context.make(ResponseStore, store).pipe(Context.add(ConversationStore, makeSqliteConversations(store.db)))
+    )
   )
 
 /**
@@ -117,8 +139,12 @@ export const layerSqlite = (dataDir: string, options?: SqliteOptions): Layer.Lay
  * replicas may start together), the pool closed with the layer. What several hosts share.
  * @category layers
  */
-export const layerPostgres = (options: PgOptions): Layer.Layer<ResponseStore, StoreError> =>
-  Layer.effect(ResponseStore, makePgStore(options))
+export const layerPostgres = (options: PgOptions): Layer.Layer<ResponseStore | ConversationStore, StoreError> =>
+  Layer.effectContext(
+    Effect.map(makePgStore(options), (store) =>
+      Context.make(ResponseStore, store).pipe(Context.add(ConversationStore, makePgConversations(store.db)))
+    )
+  )
 
 /** A PostgreSQL URL with its password masked (banners, logs). @category utils */
 export const redactUrl: (url: string) => string = redactPgUrl

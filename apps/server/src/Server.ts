@@ -17,6 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as NetAddress from "effect/net/NetAddress"
 import { createServer } from "node:http"
 import * as Backend from "./Backend.js"
+import type { ConversationStore } from "./ConversationStore.js"
 import * as Generations from "./Generations.js"
 import * as HttpApp from "./HttpApp.js"
 import * as Metrics from "./Metrics.js"
@@ -76,7 +77,7 @@ export const storeLayer = (
     | "storeSslMode"
     | "storeSslRootCert"
   >
-): Layer.Layer<ResponseStore.ResponseStore, ResponseStore.StoreError> =>
+): Layer.Layer<ResponseStore.ResponseStore | ConversationStore, ResponseStore.StoreError> =>
   options.store === "sqlite"
     ? ResponseStore.layerSqlite(options.dataDir ?? ".parlance", { lockWaitMs: options.storeLockWaitMs })
     : options.store !== undefined && isPostgresUrl(options.store)

@@ -22,3 +22,5 @@ export * as Generations from "./Generations.js"
 export * as ServerConfig from "./ServerConfig.js"
 /** @since 0.1.0 */
 export * as Replica from "./Replica.js"
+/** @since 0.1.0 */
+export * as ConversationStore from "./ConversationStore.js"

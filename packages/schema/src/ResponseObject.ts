@@ -170,6 +170,8 @@ export const Response = Schema.Struct({
   object: Schema.Literal("response"),
   created_at: Schema.Number,
   completed_at: Schema.NullOr(Schema.Number),
+  /** Present only when the request named a conversation (the SDK's type: optional). */
+  conversation: Schema.optional(Schema.NullOr(Schema.Struct({ id: Schema.String }))),
   status: ResponseStatus,
   background: Schema.Boolean,
   error: Schema.NullOr(ResponseError),

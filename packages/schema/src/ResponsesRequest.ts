@@ -67,7 +67,8 @@ export const CreateResponseRequest = Schema.Struct({
   stream_options: opt(Schema.Struct({ include_obfuscation: opt(Schema.Boolean) })),
   store: opt(Schema.Boolean),
   previous_response_id: opt(Schema.String),
-  conversation: opt(Schema.Unknown),
+  /** A conversation id, or `{ id }` (`ResponseConversationParam`). */
+  conversation: opt(Schema.Union([Schema.String, Schema.Struct({ id: Schema.String })])),
   metadata: opt(Schema.Record(Schema.String, Schema.String)),
   user: opt(Schema.String),
   truncation: opt(Schema.Literals(["auto", "disabled"])),

@@ -20,3 +20,5 @@ export * as ChatBackend from "./ChatBackend.js"
 export * as Source from "./Source.js"
 /** @since 0.1.0 */
 export * as SourceBuffer from "./SourceBuffer.js"
+/** @since 0.1.0 */
+export * as Conversations from "./Conversations.js"

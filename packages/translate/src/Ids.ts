@@ -3,8 +3,8 @@
  * @since 0.1.0
  */
 
-/** The prefixes OpenAI uses: `resp_`, `msg_`, `fc_` (function call item), `ctc_` (custom tool call), `rs_`, `call_`, `cmp_` (compaction). */
-export type IdPrefix = "resp" | "msg" | "fc" | "ctc" | "rs" | "call" | "cmp"
+/** The prefixes OpenAI uses: `resp_`, `msg_`, `fc_` (function call item), `ctc_` (custom tool call), `rs_`, `call_`, `cmp_` (compaction), `conv_` (conversation). */
+export type IdPrefix = "resp" | "msg" | "fc" | "ctc" | "rs" | "call" | "cmp" | "conv"
 
 /** The prefix of an item's id, by item type (OpenAI's): the one home of the rule, for the items the sequencer emits and for input items stored without an id. */
 export const prefixFor = (itemType: string): IdPrefix =>

@@ -12,6 +12,8 @@ export interface RequestEcho {
   readonly max_tool_calls?: number | null
   readonly parallel_tool_calls?: boolean | null
   readonly previous_response_id?: string | null
+  /** The conversation the response belongs to: its id, or `{ id }`. */
+  readonly conversation?: string | { readonly id: string } | null
   readonly prompt_cache_key?: string | null
   readonly prompt_cache_retention?: string | null
   readonly presence_penalty?: number | null
@@ -44,6 +46,10 @@ export const make = (options: {
     object: "response",
     created_at: options.createdAt,
     completed_at: null,
+    // Only when the request named one, as OpenAI sends it (the SDK's type has it optional).
+    ...(e.conversation != null
+      ? { conversation: { id: typeof e.conversation === "string" ? e.conversation : e.conversation.id } }
+      : {}),
     status: "in_progress",
     background: e.background ?? false,
     error: null,

@@ -36,6 +36,12 @@ export interface Options {
   readonly assistantPhase?: boolean
   /** Compaction whatever the input says (`/v1/responses/compact`). */
   readonly compact?: boolean
+  /**
+   * Where `history` came from, named in errors about its items. `"conversation"`: the caller read the
+   * request's `conversation` into `history`, so the field is accepted (otherwise it is refused: nothing here
+   * can read a conversation).
+   */
+  readonly historyFrom?: "previous_response_id" | "conversation"
 }
 
 /** @category models */
@@ -61,7 +67,7 @@ export const toChatRequest = (
   options: Options = {}
 ): Result.Result<ChatRequestPlan, TranslateError> => {
   if (request.background === true) return refuse("background", "Background responses are not supported yet.")
-  if (request.conversation != null)
+  if (request.conversation != null && options.historyFrom !== "conversation")
     return refuse("conversation", "Conversations are not supported; use previous_response_id.")
   if (request.prompt != null) return refuse("prompt", "Stored prompt templates are not supported.")
   const model = request.model ?? options.defaultModel
@@ -87,7 +93,7 @@ export const toChatRequest = (
   if (Result.isFailure(tools)) return Result.fail(tools.failure)
 
   const items = [
-    ...history.map((item) => ({ item, param: "previous_response_id" })),
+    ...history.map((item) => ({ item, param: options.historyFrom ?? "previous_response_id" })),
     ...(typeof input === "string"
       ? [{ item: { role: "user", content: input } as HistoryItem, param: "input" }]
       : input.map((item, i) => ({ item: item as HistoryItem, param: `input[${i}]` })))

@@ -16,6 +16,7 @@ import { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
 import { type Completion, openCompletion } from "./completion.js"
+import { appendTurn } from "./conversationTurn.js"
 import { drive, type Driver } from "./drive.js"
 import * as Persist from "./persist.js"
 import type { Prepared } from "../inputs/prepare.js"
@@ -161,10 +162,14 @@ class Run {
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
-    this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({
-      owner: s.replica.id,
-      heartbeatAt: Date.now()
-    }))
+    const conversation = prepared.conversation
+    this.persistence = Persist.make(
+      s.store,
+      stored ? prepared.input : [],
+      stored,
+      () => ({ owner: s.replica.id, heartbeatAt: Date.now() }),
+      conversation === undefined ? undefined : appendTurn(s.conversations, conversation.id, () => conversation.items)
+    )
   }
 
   /** Stops the generation (cancel, drain): it ends with its terminal event, at once. */

@@ -13,7 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
-import type { Lease, ResponseStoreService, StoredItem } from "../../ResponseStore.js"
+import type { Lease, ResponseStoreService, StoredItem, StoreError } from "../../ResponseStore.js"
 
 export interface Persistence {
   /** False for `store: false`: nothing to run. */
@@ -38,12 +38,17 @@ export const unstored = (response: ResponseObject.Response): ResponseObject.Resp
   error: { code: "server_error", message: "The response could not be stored; it was not saved." }
 })
 
-/** `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). */
+/**
+ * `lease`: the in-progress record names its owner and first heartbeat (the Replica renews it). `afterFinal`: a
+ * write that belongs to the final one (the turn appended to its conversation), made durable before the terminal
+ * event leaves; if it fails, the response ends failed like an unstored one.
+ */
 export const make = (
   store: ResponseStoreService,
   input: ReadonlyArray<StoredItem>,
   enabled: boolean,
-  lease: () => Lease
+  lease: () => Lease,
+  afterFinal?: (response: ResponseObject.Response) => Effect.Effect<void, StoreError>
 ): Persistence => {
   if (!enabled) return none
   // A failed write is logged once, with its cause, by the store itself (sqliteDb.ts); here only what it means.
@@ -55,6 +60,7 @@ export const make = (
       Effect.map(Effect.forkDetach(Effect.ignore(put(response, lease()))), (fiber) => void (first = fiber)),
     end: (response) =>
       Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response)).pipe(
+        Effect.andThen(afterFinal === undefined ? Effect.void : afterFinal(response)),
         Effect.as(response),
         Effect.catch(() => {
           const failed = unstored(response)

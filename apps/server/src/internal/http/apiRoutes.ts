@@ -5,7 +5,14 @@
  * test holds HttpApp's router to it: every served route has its row, and no row names a route that is not served
  * (docs/architecture.md#routes). A new route is one row here.
  */
-import { ChatCompletions, ResponseEvents, ResponseObject, ResponsesInput, ResponsesRequest } from "@parlance/schema"
+import {
+  ChatCompletions,
+  Conversations,
+  ResponseEvents,
+  ResponseObject,
+  ResponsesInput,
+  ResponsesRequest
+} from "@parlance/schema"
 import * as Schema from "effect/Schema"
 import { Catalog } from "./catalog.js"
 
@@ -70,6 +77,21 @@ export const InputTokenCount = Schema.Struct({
   object: Schema.Literal("response.input_tokens"),
   input_tokens: Schema.Number
 }).annotate({ identifier: "InputTokenCount" })
+
+/** The conversation object (`/v1/conversations`). */
+export const Conversation = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("conversation"),
+  created_at: Schema.Number,
+  metadata: Schema.Record(Schema.String, Schema.String)
+}).annotate({ identifier: "Conversation" })
+
+/** `DELETE /v1/conversations/{id}`. */
+export const ConversationDeleted = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("conversation.deleted"),
+  deleted: Schema.Literal(true)
+}).annotate({ identifier: "ConversationDeleted" })
 
 /** `GET /health`: the status alone without the key; with it, also the backend and its load. */
 export const Health = Schema.Struct({
@@ -150,6 +172,65 @@ export const apiRoutes: ReadonlyArray<ApiRoute> = [
       { name: "order", description: "`asc` or `desc` (default).", schema: Schema.Literals(["asc", "desc"]) }
     ],
     ok: { json: InputItemList }
+  },
+  {
+    method: "POST",
+    path: "/v1/conversations",
+    summary: "Create a conversation",
+    description: "With up to 20 initial `items` and `metadata`; stored like responses.",
+    body: Conversations.CreateConversationRequest,
+    ok: { json: Conversation }
+  },
+  {
+    method: "GET",
+    path: `/v1/conversations/${idParam}`,
+    summary: "Retrieve a conversation",
+    ok: { json: Conversation }
+  },
+  {
+    method: "POST",
+    path: `/v1/conversations/${idParam}`,
+    summary: "Update a conversation's metadata",
+    body: Conversations.UpdateConversationRequest,
+    ok: { json: Conversation }
+  },
+  {
+    method: "DELETE",
+    path: `/v1/conversations/${idParam}`,
+    summary: "Delete a conversation and its items",
+    ok: { json: ConversationDeleted }
+  },
+  {
+    method: "GET",
+    path: `/v1/conversations/${idParam}/items`,
+    summary: "List a conversation's items",
+    query: [
+      { name: "after", description: "An item id: the page starts after it.", schema: Schema.String },
+      { name: "limit", description: "1 to 100 (default 20).", schema: Schema.String },
+      { name: "order", description: "`asc` or `desc` (default).", schema: Schema.Literals(["asc", "desc"]) },
+      { name: "include", description: "Accepted; adds nothing.", schema: Schema.String }
+    ],
+    ok: { json: InputItemList }
+  },
+  {
+    method: "POST",
+    path: `/v1/conversations/${idParam}/items`,
+    summary: "Append items to a conversation",
+    body: Conversations.CreateItemsRequest,
+    ok: { json: InputItemList }
+  },
+  {
+    method: "GET",
+    path: `/v1/conversations/${idParam}/items/{item_id}`,
+    summary: "Retrieve a conversation item",
+    ok: { json: ListedItem }
+  },
+  {
+    method: "DELETE",
+    path: `/v1/conversations/${idParam}/items/{item_id}`,
+    summary: "Delete a conversation item",
+    description: "Answers the conversation.",
+    ok: { json: Conversation }
   },
   {
     method: "POST",

@@ -175,13 +175,16 @@ export const readText = (
 
 /** The body as a JSON object (the text is kept for the pass-through route). */
 export const readJsonObject = (
-  limits: BodyLimits
+  limits: BodyLimits,
+  /** An empty body reads as `{}` (a create whose fields are all optional: `POST /v1/conversations`). */
+  options: { readonly emptyIsObject?: boolean } = {}
 ): Effect.Effect<
   { readonly text: string; readonly body: Record<string, unknown> },
   ApiError.ApiError,
   HttpServerRequest.HttpServerRequest
 > =>
   Effect.flatMap(readText(limits), (text) => {
+    if (options.emptyIsObject === true && text.trim() === "") return Effect.succeed({ text, body: {} })
     let body: unknown
     try {
       body = JSON.parse(text)

@@ -61,7 +61,12 @@ export const openApiDocument = (options: OpenApiOptions): Record<string, unknown
     if (events !== undefined) content["text/event-stream"] = { schema: schema(events) }
     if (route.ok.text) content[route.ok.text.contentType] = { schema: { type: "string" } }
     const parameters = [
-      ...(route.path.includes("{id}") ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }] : []),
+      ...[...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+        name: m[1],
+        in: "path",
+        required: true,
+        schema: { type: "string" }
+      })),
       ...query.map(({ q, schema: index }) => ({
         name: q.name,
         in: "query",

@@ -45,7 +45,7 @@ const load = (store: ResponseStoreService, id: string) =>
 export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
-    const prepared = yield* prepare(body, deps.store, deps.config)
+    const prepared = yield* prepare(body, deps.store, { ...deps.config, conversations: deps.conversations })
     // A shared database known to be down: refused now, not streamed and then failed (no round trip to know).
     if (prepared.request.store !== false && !deps.store.available()) return yield* Effect.fail(storeDown())
     const generation = yield* Generation.start(deps, prepared)

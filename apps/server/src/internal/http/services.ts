@@ -2,6 +2,7 @@
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { Backend, type BackendService } from "../../Backend.js"
+import { ConversationStore, type ConversationStoreService } from "../../ConversationStore.js"
 import { Generations, type GenerationsService } from "../../Generations.js"
 import { Metrics, type MetricsService } from "../../Metrics.js"
 import { Recorder, type RecorderService } from "../../Recorder.js"
@@ -12,6 +13,7 @@ import { ServerConfig, type ServerConfigService } from "../../ServerConfig.js"
 export interface Services {
   readonly backend: BackendService
   readonly store: ResponseStoreService
+  readonly conversations: ConversationStoreService
   readonly metrics: MetricsService
   readonly generations: GenerationsService
   readonly recorder: RecorderService
@@ -23,11 +25,20 @@ export interface Services {
   readonly context: Context.Context<never>
 }
 
-export type Requirements = Backend | ResponseStore | Metrics | Generations | Recorder | ServerConfig | Replica
+export type Requirements =
+  | Backend
+  | ResponseStore
+  | ConversationStore
+  | Metrics
+  | Generations
+  | Recorder
+  | ServerConfig
+  | Replica
 
 export const services: Effect.Effect<Services, never, Requirements> = Effect.all({
   backend: Backend,
   store: ResponseStore,
+  conversations: ConversationStore,
   metrics: Metrics,
   generations: Generations,
   recorder: Recorder,

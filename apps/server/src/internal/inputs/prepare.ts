@@ -9,7 +9,9 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as ApiError from "../../ApiError.js"
+import type { ConversationStoreService } from "../../ConversationStore.js"
 import type { ResponseStoreService, StoredItem } from "../../ResponseStore.js"
+import { asConversationItems, checkConversationId } from "./conversationItems.js"
 import { defaultInputFileOptions, type InputFileOptions, readInputFiles } from "./inputFiles.js"
 import { resolveReferences } from "./itemReferences.js"
 import type { Sealer } from "../generation/reasoningSeal.js"
@@ -19,6 +21,12 @@ export interface Prepared {
   readonly plan: ToChatRequest.ChatRequestPlan
   readonly input: ReadonlyArray<StoredItem>
   readonly model: string
+  /** The conversation the request named (its items were read as context; its turn is appended when it ends). */
+  readonly conversation?: {
+    readonly id: string
+    /** This request's input as the conversation keeps it (references resolved). */
+    readonly items: ReadonlyArray<StoredItem>
+  }
 }
 
 // Every issue, each with the value it rejected: the client reads the most specific one (`, got …`).
@@ -59,6 +67,8 @@ export const prepare = (
     readonly assistantPhase: boolean
     /** `/v1/responses/compact`: a compaction whatever the input says. */
     readonly compact?: boolean
+    /** Where `conversation` is read from; without it a request naming one is refused. */
+    readonly conversations?: ConversationStoreService
   }
 ): Effect.Effect<Prepared, ApiError.ApiError> =>
   Effect.gen(function* () {
@@ -68,10 +78,17 @@ export const prepare = (
     if (request.stream !== true && request.stream_options != null) {
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
-    const history = request.previous_response_id == null ? [] : yield* conversation(store, request.previous_response_id)
+    const conversationId = request.conversation == null ? undefined : idOf(request.conversation)
+    const fromConversation = conversationId !== undefined && options.conversations !== undefined
+    const history = fromConversation
+      ? yield* conversationHistory(options.conversations!, conversationId, request)
+      : request.previous_response_id == null
+        ? []
+        : yield* conversation(store, request.previous_response_id)
+    const historyFrom = fromConversation ? "conversation" : "previous_response_id"
     const byId = yield* resolveReferences(request.input, history, store)
     const fileText = yield* readInputFiles(
-      itemsToRead(request.input, history, byId),
+      itemsToRead(request.input, history, byId, historyFrom),
       options.inputFiles ?? defaultInputFileOptions
     )
     const plan = toChatRequest(request, history, {
@@ -81,7 +98,8 @@ export const prepare = (
       fileText,
       unseal: options.sealer.unseal,
       assistantPhase: options.assistantPhase,
-      compact: options.compact === true
+      compact: options.compact === true,
+      historyFrom
     })
     if (Result.isFailure(plan)) return yield* Effect.fail(ApiError.fromTranslate(plan.failure))
     // Lossy but legal steps (skipped items and tools, foreign blobs): the request goes on, the operator sees why.
@@ -89,23 +107,38 @@ export const prepare = (
     // The input items with ids are for the store (and compaction's answer): made when first read, so that a
     // `store: false` request never builds them.
     let input: ReadonlyArray<StoredItem> | undefined
-    return {
+    const prepared: Prepared = {
       request,
       plan: plan.success,
       model: plan.success.request.model,
       get input() {
         return (input ??= withIds(request.input, options.ids))
-      }
+      },
+      ...(fromConversation
+        ? {
+            conversation: {
+              id: conversationId,
+              get items() {
+                // A reference to an item the conversation already holds adds nothing to it.
+                const present = new Set(history.map((item) => item.id))
+                const fresh = prepared.input.filter((item) => item.type !== "item_reference" || !present.has(item.id))
+                return asConversationItems(fresh, byId)
+              }
+            }
+          }
+        : {})
     }
+    return prepared
   })
 
 /** Every item translation will read (the chain, the input, what its references point at), with its param. */
 const itemsToRead = (
   input: ResponsesRequest.CreateResponseRequest["input"],
   history: ReadonlyArray<ToChatRequest.HistoryItem>,
-  byId: ReadonlyMap<string, ToChatRequest.HistoryItem>
+  byId: ReadonlyMap<string, ToChatRequest.HistoryItem>,
+  historyFrom: string
 ) => [
-  ...history.map((item) => ({ item, param: "previous_response_id" })),
+  ...history.map((item) => ({ item, param: historyFrom })),
   ...(typeof input === "string" || input == null
     ? []
     : input.flatMap((item, i) => {
@@ -115,6 +148,48 @@ const itemsToRead = (
         return found === undefined ? [] : [{ item: found, param }]
       }))
 ]
+
+/** `conversation` as a string or `{ id }`. */
+const idOf = (conversation: NonNullable<ResponsesRequest.CreateResponseRequest["conversation"]>): string =>
+  typeof conversation === "string" ? conversation : conversation.id
+
+/**
+ * The conversation's items, oldest first: the context before the request's input. As on OpenAI, it excludes
+ * `previous_response_id`, and an input item already in the conversation is refused (it would be appended twice).
+ */
+const conversationHistory = (
+  conversations: ConversationStoreService,
+  id: string,
+  request: ResponsesRequest.CreateResponseRequest
+) =>
+  Effect.gen(function* () {
+    if (request.previous_response_id != null)
+      return yield* Effect.fail(
+        ApiError.badRequest(
+          "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.",
+          null,
+          "mutually_exclusive_parameters"
+        )
+      )
+    const invalid = checkConversationId(id, "conversation")
+    if (invalid !== undefined) return yield* Effect.fail(invalid)
+    const items = yield* conversations
+      .items(id)
+      .pipe(Effect.mapError(() => ApiError.unavailable("The response store is unavailable.", "store_unavailable")))
+    if (Option.isNone(items))
+      return yield* Effect.fail(
+        ApiError.notFound(`Conversation with id '${id.slice(0, 100)}' not found.`, "conversation")
+      )
+    const present = new Set(items.value.map((item) => item.id))
+    const input = typeof request.input === "string" || request.input == null ? [] : request.input
+    for (const [i, item] of input.entries()) {
+      if (item.type !== "item_reference" && "id" in item && typeof item.id === "string" && present.has(item.id))
+        return yield* Effect.fail(
+          ApiError.badRequest("Item already in conversation", `input[${i}].id`, "item_already_in_conversation")
+        )
+    }
+    return items.value
+  })
 
 /** The chain's input and output items, oldest first. */
 const conversation = (store: ResponseStoreService, previousId: string | undefined) =>

@@ -121,6 +121,22 @@ export const migrations: ReadonlyArray<Migration> = [
       "CREATE INDEX response_items_by_item ON response_items (item_id, seq DESC)",
       "CREATE TABLE cancel_requests (id text PRIMARY KEY, requested_at bigint NOT NULL)"
     ]
+  },
+  {
+    id: 2,
+    name: "create_conversations",
+    statements: [
+      "CREATE TABLE conversations (id text PRIMARY KEY, created_at bigint NOT NULL, record text NOT NULL)",
+      // `position`: the order items were appended in, never reused; pages are range scans of the primary key.
+      `CREATE TABLE conversation_items (
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        position bigint NOT NULL,
+        item_id text NOT NULL,
+        item text NOT NULL,
+        PRIMARY KEY (conversation_id, position),
+        UNIQUE (conversation_id, item_id)
+      )`
+    ]
   }
 ]
 

@@ -39,7 +39,9 @@ INSERT INTO response_items (response_id, item_id, item)
 SELECT (SELECT id FROM r), u.item_id, u.item FROM unnest($8::text[], $9::text[]) AS u(item_id, item)
 ON CONFLICT (response_id, item_id) DO UPDATE SET item = EXCLUDED.item, seq = nextval('response_items_seq_seq')`
 
-export const makePgStore = (options: Pg.PgOptions): Effect.Effect<ResponseStoreService, StoreError, Scope.Scope> =>
+export const makePgStore = (
+  options: Pg.PgOptions
+): Effect.Effect<ResponseStoreService & { readonly db: Pg.PgDb }, StoreError, Scope.Scope> =>
   Effect.gen(function* () {
     const db = yield* Pg.open(options)
     const { sql, call } = db
@@ -164,6 +166,7 @@ export const makePgStore = (options: Pg.PgOptions): Effect.Effect<ResponseStoreS
         }
       },
       // The pool closes with the layer's scope.
-      close: Effect.void
-    } satisfies ResponseStoreService
+      close: Effect.void,
+      db
+    } satisfies ResponseStoreService & { readonly db: Pg.PgDb }
   })

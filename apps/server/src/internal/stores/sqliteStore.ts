@@ -19,6 +19,7 @@ import {
   type StoredResponse
 } from "../../ResponseStore.js"
 import { pollCancel } from "./cancelPoll.js"
+import { createTables as createConversationTables } from "./sqliteConversations.js"
 import * as Sqlite from "./sqliteDb.js"
 import { upgradeStored } from "./storedUpgrade.js"
 
@@ -75,7 +76,9 @@ const migrations: ReadonlyArray<
           "CREATE INDEX IF NOT EXISTS responses_running ON responses (status) WHERE status IN ('in_progress', 'queued')"
         )
       })
-  ]
+  ],
+  // Conversations and their items (docs/architecture.md#conversations), in the same file as the responses.
+  [5, "create_conversations", createConversationTables]
 ]
 
 /**
@@ -123,11 +126,14 @@ const putItems = (record: StoredResponse): Array<InStatement> => {
 
 const STALE = "status IN ('in_progress', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ?)"
 
-/** Opens (creating and migrating) `<dataDir>/parlance.db`. `options`: lock waits (tests shorten them). */
+/**
+ * Opens (creating and migrating) `<dataDir>/parlance.db`. `options`: lock waits (tests shorten them). The
+ * connection (`db`) comes with it, for the other stores on the same file (conversations).
+ */
 export const makeSqliteStore = (
   dataDir: string,
   options?: Sqlite.SqliteOptions
-): Effect.Effect<ResponseStoreService, StoreError> =>
+): Effect.Effect<ResponseStoreService & { readonly db: Sqlite.Db }, StoreError> =>
   Effect.gen(function* () {
     yield* Effect.try({
       try: () => mkdirSync(dataDir, { recursive: true }),
@@ -238,6 +244,7 @@ export const makeSqliteStore = (
       // One file, no notifications: the flag is polled.
       watchCancel: pollCancel(isCancelRequested),
       available: () => true,
-      close: db.close
-    } satisfies ResponseStoreService
+      close: db.close,
+      db
+    } satisfies ResponseStoreService & { readonly db: Sqlite.Db }
   })
