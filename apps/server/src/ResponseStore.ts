@@ -31,6 +31,16 @@ export const itemsOf = (record: StoredResponse): ReadonlyArray<StoredItem> =>
     (item): item is StoredItem => typeof item.id === "string" && item.id !== ""
   )
 
+/**
+ * One event of a background response's stream as it was sent: its sequence number and its SSE text (the
+ * `event:` and `data:` lines and the blank line), so that a replay sends the same bytes.
+ * @category models
+ */
+export interface StoredEvent {
+  readonly sequence: number
+  readonly sse: string
+}
+
 /** The statuses of a response that is still being generated. @category models */
 export const isRunning = (status: string | null | undefined): boolean => status === "in_progress" || status === "queued"
 
@@ -77,6 +87,20 @@ export interface ResponseStoreService {
   /** Ask the process that runs `id` to stop it (a flag in the shared store: cancel works across replicas). */
   readonly requestCancel: (id: string) => Effect.Effect<void, StoreError>
   readonly isCancelRequested: (id: string) => Effect.Effect<boolean, StoreError>
+  /**
+   * Appends events of a background response (ascending sequence numbers; one already stored is kept as it is, so
+   * a write retried after a failure is harmless). Deleting the response deletes them.
+   */
+  readonly appendEvents: (id: string, events: ReadonlyArray<StoredEvent>) => Effect.Effect<void, StoreError>
+  /**
+   * The events after sequence number `after` (-1: from the first), ascending, at most `limit` (default 1 000).
+   * A store with notifications (PostgreSQL LISTEN/NOTIFY) can wake readers; the others are polled.
+   */
+  readonly readEvents: (
+    id: string,
+    after: number,
+    limit?: number
+  ) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreError>
   readonly close: Effect.Effect<void>
 }
 

@@ -68,6 +68,8 @@ export const prepare = (
     if (request.stream !== true && request.stream_options != null) {
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
+    const background = checkBackground(request)
+    if (background !== undefined) return yield* Effect.fail(background)
     const history = request.previous_response_id == null ? [] : yield* conversation(store, request.previous_response_id)
     const byId = yield* resolveReferences(request.input, history, store)
     const fileText = yield* readInputFiles(
@@ -98,6 +100,22 @@ export const prepare = (
       }
     }
   })
+
+/** `background` needs the store (its state is read back); `background_options`' windows as the SDK types say. */
+const checkBackground = (request: ResponsesRequest.CreateResponseRequest): ApiError.ApiError | undefined => {
+  if (request.background === true && request.store === false)
+    return ApiError.badRequest(
+      "Background responses must be stored: background: true requires store: true (or store omitted).",
+      "store"
+    )
+  const window = request.background_options?.completion_window
+  if ((window === "2h" || window === "8h") && (request.background !== true || request.stream === true))
+    return ApiError.badRequest(
+      `background_options.completion_window '${window}' requires background: true and stream false or omitted.`,
+      "background_options.completion_window"
+    )
+  return undefined
+}
 
 /** Every item translation will read (the chain, the input, what its references point at), with its param. */
 const itemsToRead = (
