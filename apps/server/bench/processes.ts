@@ -5,7 +5,10 @@
  * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
 import { Agent, createServer, type IncomingMessage, request } from "node:http"
+import { mkdtempSync } from "node:fs"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Server, Upstream } from "../src/index.js"
 import { startFakeUpstream } from "../test/fakeUpstream.js"
 
@@ -98,7 +101,12 @@ if (role === "upstream") {
 } else if (role === "baseline") {
   console.log(await startBaseline(upstreamUrl!))
 } else {
-  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0 })
+  // `parlance-sqlite`: the SQLite store in a fresh directory (the background section's realistic store).
+  const sqlite =
+    role === "parlance-sqlite"
+      ? { store: "sqlite" as const, dataDir: mkdtempSync(join(tmpdir(), "parlance-bench-")) }
+      : {}
+  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0, ...sqlite })
   console.log(`${server.url}/v1`)
 }
 

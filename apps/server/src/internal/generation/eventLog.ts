@@ -4,16 +4,22 @@
  * it live — and written behind to the store, so that a reader on any replica can replay it.
  *
  * Writing never sits on the path to the first event: `append` is synchronous (encode, keep, wake readers); the
- * store writes run behind it, one at a time, each taking every event appended meanwhile (one INSERT per burst,
- * not per token). A store write that fails is logged and retried with the next batch; the events stay in memory.
+ * store writes run behind it — the first once the sockets were written (a macrotask later: a local SQLite write
+ * blocks the event loop while it commits), then at most one every `writeEveryMs`, each taking every event
+ * appended meanwhile (one INSERT per burst, not per token). A store write that fails is logged and retried with
+ * the next batch; the events stay in memory.
  */
 import type { ResponseEvents } from "@parlance/schema"
 import { Sse } from "@parlance/translate"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import { setTimeout as sleep } from "node:timers/promises"
 import type { ResponseStoreService, StoredEvent } from "../../ResponseStore.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
+
+/** The spacing of store writes: what a reader on another replica may lag behind, at most, besides its poll. */
+export const writeEveryMs = 25
 
 /** The terminal events: a stream that holds one is complete. */
 export const isTerminal = (sse: string): boolean =>
@@ -84,9 +90,12 @@ export class EventLog {
   /** One store write at a time, each taking every event appended meanwhile; clears itself when caught up. */
   private async writeBehind(): Promise<void> {
     const run = Effect.runPromiseWith(this.context)
-    // Yield first: the batch that started the write is sent to the client before the store sees it.
-    await Promise.resolve()
+    // The batch that started the write goes to the client before the store sees it.
+    await new Promise((resolve) => setImmediate(resolve))
+    let first = true
     while (this.pending.length > 0) {
+      if (!first) await sleep(writeEveryMs)
+      first = false
       const batch = this.pending
       this.pending = []
       const ok = await run(
