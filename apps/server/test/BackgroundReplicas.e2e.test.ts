@@ -1,8 +1,8 @@
 /**
  * Background responses across replicas sharing one SQLite file: a stream started on A and dropped resumes on B
  * (B reads the store, polling, while A generates) with the same bytes; B cancels what A runs; and a replica
- * killed with SIGKILL mid-generation leaves no background response in limbo — the survivor's stale-lease
- * sweep fails it, and its stream ends.
+ * process (`parlance serve`) whose stream the other follows live is killed with SIGKILL mid-generation: nothing
+ * is left in limbo — the survivor's stale-lease sweep fails it, and its stream ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { checkStream } from "@parlance/translate"
@@ -134,8 +134,17 @@ describe("a replica killed mid background generation (SIGKILL)", () => {
         (events) => deltas(events) >= 3
       )
       const id = first.events[0].response.id as string
-      // The events written so far are in the store (written behind within milliseconds).
-      await new Promise((r) => setTimeout(r, 200))
+      // Resumed on the survivor while the spawned replica still generates: live, from the store, no gap.
+      const cut = first.events.at(-1).sequence_number as number
+      const live = await readUntil(
+        `${survivor.url}/v1/responses/${id}?stream=true&starting_after=${cut}`,
+        undefined,
+        (events) => deltas(events) >= 3
+      )
+      expect(live.events[0].sequence_number).toBe(cut + 1)
+      expect([...first.events, ...live.events].map((e) => e.sequence_number)).toEqual(
+        Array.from({ length: first.events.length + live.events.length }, (_, i) => i)
+      )
       child.kill("SIGKILL")
       await exited
       const failed = await poll(
@@ -150,6 +159,7 @@ describe("a replica killed mid background generation (SIGKILL)", () => {
       const events = stream.events
       expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i))
       expect(events.slice(0, first.events.length)).toEqual(first.events)
+      expect(events.slice(first.events.length, first.events.length + live.events.length)).toEqual(live.events)
       expect(
         events.filter((e) => e.type.startsWith("response.failed") || e.type === "response.completed")
       ).toHaveLength(1)
