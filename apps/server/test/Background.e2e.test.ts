@@ -80,6 +80,7 @@ describe("background responses (proxy mode)", () => {
     // starting_after at the terminal event: nothing more, the stream just ends.
     const last = whole.events.at(-1).sequence_number
     expect((await readAll(`${h.url}/v1/responses/${id}?stream=true&starting_after=${last}`)).text).toBe("")
+    expect((await readAll(`${h.url}/v1/responses/${id}?stream=true&starting_after=${last + 50}`)).text).toBe("")
   })
 
   it("resumes while it runs, attached live to the generation (two readers, one stream)", async () => {
@@ -89,12 +90,15 @@ describe("background responses (proxy mode)", () => {
       (events) => deltas(events) >= 2
     )
     const id = first.events[0].response.id as string
+    // Past the end while it runs: it waits for events that never come, and ends with the generation.
+    const past = readAll(`${h.url}/v1/responses/${id}?stream=true&starting_after=100000`)
     const [a, b] = await Promise.all([
       readAll(`${h.url}/v1/responses/${id}?stream=true&starting_after=${first.events.at(-1).sequence_number}`),
       readAll(`${h.url}/v1/responses/${id}?stream=true&starting_after=0`)
     ])
     expectWellFormed([...first.events, ...a.events])
     expectWellFormed([first.events[0], ...b.events])
+    expect((await past).text).toBe("")
   })
 
   it("cancel ends a running background response cancelled (idempotent); its stream ends with it", async () => {

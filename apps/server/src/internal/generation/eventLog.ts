@@ -73,7 +73,8 @@ export class EventLog {
       text += sse
       last = i
     }
-    return { text, last, done: this.ended && last === this.texts.length - 1 }
+    // Complete once ended and read to its end (or asked for what lies past its end).
+    return { text, last, done: this.ended && last >= this.texts.length - 1 }
   }
 
   /** Resolves when something was appended, or the log ended. */

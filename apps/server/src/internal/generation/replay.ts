@@ -88,9 +88,9 @@ export const fromStore = (
       const record = await run(store.get(id))
       const response = Option.isSome(record) ? record.value.response : undefined
       if (response === undefined || !isRunning(response.status)) {
-        // Already past the terminal event (starting_after named it): nothing more to send.
+        // Already at the terminal event (starting_after named it) or past the log's end: nothing more to send.
         const previous = cursor < 0 ? [] : await run(store.readEvents(id, cursor - 1, 1))
-        if (previous[0] !== undefined && isTerminal(previous[0].sse)) return void (ended = true)
+        if (cursor >= 0 && (previous[0] === undefined || isTerminal(previous[0].sse))) return void (ended = true)
         const now = Date.now()
         settleUntil ??= now + settleMs
         if (now >= settleUntil) {
