@@ -261,7 +261,8 @@ describe("SQLite store under lock contention", () => {
         [1, "create_responses"],
         [2, "create_cancel_requests"],
         [3, "create_response_items"],
-        [4, "add_response_leases"]
+        [4, "add_response_leases"],
+        [5, "create_response_events"]
       ])
       check.close()
     })

@@ -145,6 +145,8 @@ class Run {
   private ended = false
   private closed = false
   private outcome: Sequencer.Control | undefined
+  /** Queued, not yet picked up: the first batch with `response.in_progress` ends it. */
+  private waiting: boolean
   private unwatch: () => void = () => undefined
 
   constructor(
@@ -161,6 +163,7 @@ class Run {
   ) {
     // A queued completion's first batch is empty: its first read is the one that waits for the backend.
     this.first = completion.queued ? undefined : completion.first
+    this.waiting = completion.queued
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
@@ -208,10 +211,12 @@ class Run {
     let events = this.driver.fold(await this.inputs())
     if (this.closed) return undefined
     // A queued response picked up: the stored record says `in_progress` too (GET while it runs).
-    if (this.completion.queued && this.persistence.enabled) {
+    if (this.waiting) {
       const started = events.find((event) => event.type === "response.in_progress")
-      if (started?.type === "response.in_progress")
-        Effect.runForkWith(this.s.context)(this.persistence.progress(started.response))
+      if (started?.type === "response.in_progress") {
+        this.waiting = false
+        if (this.persistence.enabled) Effect.runForkWith(this.s.context)(this.persistence.progress(started.response))
+      }
     }
     const response = terminalOf(events)
     if (response !== undefined) {
