@@ -5,7 +5,10 @@
  * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
 import { Agent, createServer, type IncomingMessage, request } from "node:http"
+import { mkdtempSync } from "node:fs"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Server, Upstream } from "../src/index.js"
 import { startFakeUpstream } from "../test/fakeUpstream.js"
 
@@ -99,12 +102,15 @@ if (role === "upstream") {
 } else if (role === "baseline") {
   console.log(await startBaseline(upstreamUrl!))
 } else {
+  // `parlance-sqlite`: the SQLite store in a fresh directory (the background section's realistic store).
   const storeOptions =
-    store === undefined
-      ? {}
-      : store.startsWith("sqlite:")
-        ? { store: "sqlite" as const, dataDir: store.slice("sqlite:".length) }
-        : { store }
+    role === "parlance-sqlite"
+      ? { store: "sqlite" as const, dataDir: mkdtempSync(join(tmpdir(), "parlance-bench-")) }
+      : store === undefined
+        ? {}
+        : store.startsWith("sqlite:")
+          ? { store: "sqlite" as const, dataDir: store.slice("sqlite:".length) }
+          : { store }
   const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0, ...storeOptions })
   console.log(`${server.url}/v1`)
 }

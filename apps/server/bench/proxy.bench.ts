@@ -4,9 +4,11 @@
  *   2. CPU per streamed chunk at 64 concurrent streams: Parlance vs a minimal hand-written translator
  *      (`processes.ts baseline`: parse each chunk, write one delta event);
  *   3. requests/s of small non-streaming responses: Parlance vs the upstream direct;
- *   4. Parlance's RSS over a long run of mixed requests after warm-up (flat = no leak).
+ *   4. Parlance's RSS over a long run of mixed requests after warm-up (flat = no leak);
+ *   5. time to first byte of a stored background stream (`background: true`: its events logged and written
+ *      behind to the store) vs a `store: false` stream, on the memory and the SQLite store.
  * `BENCH_PROFILE=<dir>` runs Parlance under `node --cpu-prof` and writes the profile there;
- * `BENCH_ONLY=ttfb,cpu,rps,rss` runs only those sections.
+ * `BENCH_ONLY=ttfb,cpu,rps,rss,background` runs only those sections.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
@@ -65,6 +67,10 @@ const timed = async (url: string, body: unknown) => {
   }
   return { ttfb: first, total: performance.now() - t0 }
 }
+interface Timing {
+  readonly ttfb: number
+  readonly total: number
+}
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const PACE = Number(process.env.BENCH_PACE_MS ?? 0)
@@ -81,7 +87,7 @@ const responses = (model: string, stream: boolean, store = false) => ({
 })
 const direct = { url: `${upstream.url}/chat/completions`, body: chat(`bench/${CHUNKS}/${PACE}`, true) }
 const proxied = { url: `${parlance.url}/responses`, body: responses(`bench/${CHUNKS}/${PACE}`, true) }
-const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss").split(","))
+const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss,background").split(","))
 
 // Warm up every path (the JIT, connection pools) before measuring: the first thousand requests are slower
 // (V8 optimises the hot functions only after many calls).
@@ -279,7 +285,51 @@ const memory = async () => {
   }
 }
 
-const sections = { ttfb, cpu, rps: nonStreaming, rss: memory }
+/**
+ * 5. Time to first byte and wall time of a background stream (stored: record, event log written behind) vs a
+ * `store: false` stream, alternating in the same run, on the memory store and on SQLite.
+ */
+const background = async () => {
+  const sqlite = await launch("parlance-sqlite", upstream.url)
+  const model = `bench/${CHUNKS}/${PACE}`
+  const plain = { model, input: "hi", stream: true, store: false }
+  const stored = { model, input: "hi", stream: true, store: true }
+  const detached = { model, input: "hi", stream: true, background: true }
+  const measure = async (who: Participant) => {
+    const url = `${who.url}/responses`
+    for (let i = 0; i < 20; i++) for (const body of [plain, stored, detached]) await timed(url, body)
+    const runs = { plain: [] as Array<Timing>, stored: [] as Array<Timing>, detached: [] as Array<Timing> }
+    for (let i = 0; i < RUNS; i++) {
+      runs.plain.push(await timed(url, plain))
+      runs.stored.push(await timed(url, stored))
+      runs.detached.push(await timed(url, detached))
+    }
+    const at = (xs: Array<Timing>, key: keyof Timing) => median(xs.map((x) => x[key]))
+    const row = (key: keyof Timing) => ({
+      "store:false": at(runs.plain, key).toFixed(2),
+      stored: at(runs.stored, key).toFixed(2),
+      background: at(runs.detached, key).toFixed(2),
+      "added vs store:false (ms)": (at(runs.detached, key) - at(runs.plain, key)).toFixed(2),
+      "ratio vs store:false": (at(runs.detached, key) / at(runs.plain, key)).toFixed(3)
+    })
+    return { ttfb: row("ttfb"), total: row("total") }
+  }
+  const memoryStore = await measure(parlance)
+  const sqliteStore = await measure(sqlite)
+  return () => {
+    console.log(
+      `background stream (stored, events written behind) vs store:false and stored streams, ${CHUNKS} chunks, median of ${RUNS} alternating runs`
+    )
+    console.table({
+      "TTFB (ms), memory store": memoryStore.ttfb,
+      "TTFB (ms), SQLite store": sqliteStore.ttfb,
+      "total wall (ms), memory store": memoryStore.total,
+      "total wall (ms), SQLite store": sqliteStore.total
+    })
+  }
+}
+
+const sections = { ttfb, cpu, rps: nonStreaming, rss: memory, background }
 const reports: Array<() => void> = []
 for (const [name, section] of Object.entries(sections)) if (only.has(name)) reports.push(await section())
 for (const report of reports) report()

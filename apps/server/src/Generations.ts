@@ -12,6 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
+import type { EventLog } from "./internal/generation/eventLog.js"
 
 /** A generation running here. @category models */
 export interface Running {
@@ -19,6 +20,8 @@ export interface Running {
   readonly stop: Effect.Effect<void>
   /** A `/v1/responses` generation's final Response (cancel waits for it); none for a chat completion. */
   readonly finished?: Deferred.Deferred<ResponseObject.Response>
+  /** A background response's event log: a resumed stream attaches to it while it runs here. */
+  readonly log?: EventLog
 }
 
 /** @category models */

@@ -37,6 +37,16 @@ export const itemsOf = (record: StoredResponse): ReadonlyArray<StoredItem> =>
     (item): item is StoredItem => typeof item.id === "string" && item.id !== ""
   )
 
+/**
+ * One event of a background response's stream as it was sent: its sequence number and its SSE text (the
+ * `event:` and `data:` lines and the blank line), so that a replay sends the same bytes.
+ * @category models
+ */
+export interface StoredEvent {
+  readonly sequence: number
+  readonly sse: string
+}
+
 /** The statuses of a response that is still being generated. @category models */
 export const isRunning = (status: string | null | undefined): boolean => status === "in_progress" || status === "queued"
 
@@ -93,6 +103,25 @@ export interface ResponseStoreService {
    * store are refused with 503 `store_unavailable` at once, `store: false` ones go on. Local stores: always true.
    */
   readonly available: () => boolean
+  /**
+   * Appends events of a background response (ascending sequence numbers; one already stored is kept as it is, so
+   * a write retried after a failure is harmless). Deleting the response deletes them.
+   */
+  readonly appendEvents: (id: string, events: ReadonlyArray<StoredEvent>) => Effect.Effect<void, StoreError>
+  /**
+   * The events after sequence number `after` (-1: from the first), ascending, at most `limit` (default 1 000).
+   * A store with notifications (PostgreSQL LISTEN/NOTIFY) can wake readers; the others are polled.
+   */
+  readonly readEvents: (
+    id: string,
+    after: number,
+    limit?: number
+  ) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreError>
+  /**
+   * Calls `onNew` when events of `id` were appended, here or on another replica (PostgreSQL: LISTEN/NOTIFY);
+   * returns the unsubscribe. Absent: readers poll `readEvents` (SQLite).
+   */
+  readonly watchEvents?: (id: string, onNew: () => void) => () => void
   readonly close: Effect.Effect<void>
 }
 

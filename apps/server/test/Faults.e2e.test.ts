@@ -122,9 +122,9 @@ describe("bad requests", () => {
       400,
       { param: "input[0].content[0]" }
     ))
-  it("background → 400 not supported", async () =>
-    expectError(await post("/v1/responses", { model: "m", input: "x", background: true }), 400, {
-      param: "background"
+  it("background without the store → 400 naming store (a background response is read back)", async () =>
+    expectError(await post("/v1/responses", { model: "m", input: "x", background: true, store: false }), 400, {
+      param: "store"
     }))
   it("built-in tools are skipped by default", async () => {
     const response = await post("/v1/responses", { model: "fake-model", input: "x", tools: [{ type: "web_search" }] })

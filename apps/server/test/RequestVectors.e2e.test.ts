@@ -74,6 +74,9 @@ describe("request vectors: the Chat Completions request the server really sends"
         return
       }
       expect(response.status, JSON.stringify(body)).toBe(200)
+      // A background response is asked of the backend after the answer: wait for it.
+      for (let i = 0; vector.request.background === true && h.upstream.requests.length === 0 && i < 200; i++)
+        await new Promise((r) => setTimeout(r, 25))
       expect(h.upstream.requests).toEqual([vector.output.chatRequest])
     })
   }

@@ -262,7 +262,8 @@ describe("SQLite store under lock contention", () => {
         [2, "create_cancel_requests"],
         [3, "create_response_items"],
         [4, "add_response_leases"],
-        [5, "create_conversations"]
+        [5, "create_conversations"],
+        [6, "create_response_events"]
       ])
       check.close()
     })

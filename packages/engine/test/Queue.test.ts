@@ -64,6 +64,25 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
       })
     )
 
+    it.effect("onQueued tells a request that waits, once, and never one that gets a sequence at once", () =>
+      Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        let direct = 0
+        yield* collect(engine, request({ max_tokens: 2 }), { onQueued: () => void direct++ })
+        expect(direct).toBe(0)
+        const first = yield* startLong(engine)
+        let waited = 0
+        const queued = yield* Effect.forkChild(
+          collect(engine, request({ max_tokens: 2 }), { onQueued: () => void waited++ })
+        )
+        yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
+        expect(waited).toBe(1)
+        yield* Fiber.interrupt(first)
+        expect(assertWellFormed(yield* Fiber.join(queued)).usage.completion_tokens).toBe(2)
+        expect(waited).toBe(1)
+      })
+    )
+
     it.effect("a waiter interrupted in the queue leaves it", () =>
       Effect.gen(function* () {
         const engine = yield* Engine.Engine

@@ -5,7 +5,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ensureTinyModel } from "@parlance/tiny-model"
 import * as Source from "@parlance/schema/Source"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as Engine from "../src/Engine.js"
 import { request, threads } from "./support.js"
@@ -33,6 +35,25 @@ describe("Engine.spawn", { timeout: 60_000 }, () => {
       yield* Stream.runDrain(Stream.take(Source.stream(spawned, request({ max_tokens: 500 })), 2))
       expect((yield* text(spawned, 24)).text).toBe(local.text)
       expect(yield* spawned.load).toEqual({ busy: 0, waiting: 0, size: 1 })
+      // The one sequence busy: a second request is told it waits (the runner's `queued` message), once.
+      const started = yield* Deferred.make<void>()
+      const long = yield* Effect.forkChild(
+        Stream.runDrain(
+          Source.stream(spawned, request({ max_tokens: 1500 })).pipe(
+            Stream.tap(() => Deferred.succeed(started, undefined))
+          )
+        )
+      )
+      yield* Deferred.await(started)
+      let queued = 0
+      const waiting = yield* Effect.forkChild(
+        Stream.runCollect(Source.stream(spawned, request({ max_tokens: 2 }), { onQueued: () => void queued++ }))
+      )
+      // Real time (the test clock does not advance by itself).
+      while (queued === 0) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      yield* Fiber.interrupt(long)
+      expect((yield* Fiber.join(waiting)).at(-1)?.usage?.completion_tokens).toBe(2)
+      expect(queued).toBe(1)
     }).pipe(Effect.scoped)
   )
 })

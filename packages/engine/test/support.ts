@@ -1,4 +1,4 @@
-import { BackendError } from "@parlance/schema/ChatBackend"
+import { BackendError, type OpenOptions } from "@parlance/schema/ChatBackend"
 import { ChatCompletionChunk, type ChatCompletionRequest, type ChatUsage } from "@parlance/schema/ChatCompletions"
 import { ensureTinyModel } from "@parlance/tiny-model"
 import { expect } from "@effect/vitest"
@@ -32,8 +32,8 @@ export const request = (overrides: Partial<ChatCompletionRequest> = {}): ChatCom
   ...overrides
 })
 
-export const collect = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
-  Stream.runCollect(Source.stream(engine, req))
+export const collect = (engine: Engine.EngineBackend, req: ChatCompletionRequest, options?: OpenOptions) =>
+  Stream.runCollect(Source.stream(engine, req, options))
 
 export const failure = (engine: Engine.EngineBackend, req: ChatCompletionRequest) =>
   Effect.flip(Stream.runDrain(Source.stream(engine, req)))

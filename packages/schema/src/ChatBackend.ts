@@ -96,6 +96,11 @@ export interface OpenOptions {
    * the rest of a burst is read, so that the first bytes leave at once. Without it, a burst is read whole.
    */
   readonly firstEventFirst?: boolean
+  /**
+   * Called at most once, before the first chunk, when the request must wait for capacity (every engine sequence
+   * busy): the server then tells its client `response.queued`. A backend that never waits never calls it.
+   */
+  readonly onQueued?: () => void
 }
 
 /** @category models */

@@ -74,6 +74,13 @@ export const CreateResponseRequest = Schema.Struct({
   truncation: opt(Schema.Literals(["auto", "disabled"])),
   include: opt(Schema.Array(Schema.String)),
   background: opt(Schema.Boolean),
+  /** As the SDK types define it; `2h`/`8h` need `background: true` and no stream (checked by the server). */
+  background_options: opt(
+    Schema.Struct({
+      completion_window: opt(Schema.Literals(["soonest", "2h", "8h"])),
+      continuation_id: opt(Schema.String)
+    })
+  ),
   prompt: opt(Schema.Unknown),
   prompt_cache_key: opt(Schema.String),
   prompt_cache_retention: opt(Schema.String),

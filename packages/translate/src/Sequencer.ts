@@ -72,6 +72,16 @@ export const start = (state: State): readonly [State, ReadonlyArray<Event>] => {
   return S.finishDraft(d)
 }
 
+/**
+ * `response.created` + `response.queued` (status `queued`): the request waits (every engine sequence busy, a
+ * background response not yet picked up). `response.in_progress` comes with the first input, as OpenAI orders them.
+ */
+export const startQueued = (state: State): readonly [State, ReadonlyArray<Event>] => {
+  const d = S.draft(state)
+  S.startQueued(d)
+  return S.finishDraft(d)
+}
+
 /** One input → the events it implies. Inputs after the terminal event yield nothing. */
 export const step = (state: State, input: Input): readonly [State, ReadonlyArray<Event>] => stepAll(state, [input])
 

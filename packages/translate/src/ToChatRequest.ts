@@ -66,7 +66,6 @@ export const toChatRequest = (
   history: ReadonlyArray<HistoryItem> = [],
   options: Options = {}
 ): Result.Result<ChatRequestPlan, TranslateError> => {
-  if (request.background === true) return refuse("background", "Background responses are not supported yet.")
   if (request.conversation != null && options.historyFrom !== "conversation")
     return refuse("conversation", "Conversations are not supported; use previous_response_id.")
   if (request.prompt != null) return refuse("prompt", "Stored prompt templates are not supported.")

@@ -110,6 +110,8 @@ export const checkStream = (events: ReadonlyArray<unknown>, options: Options = {
       flag(index, "stream.first-event", `stream starts with ${type}, expected response.created`)
     if (index === 1 && type !== "response.in_progress" && type !== "response.queued")
       flag(index, "stream.second-event", `second event is ${type}, expected response.in_progress`)
+    if (index === 2 && state.queued === true && type !== "response.in_progress")
+      flag(index, "stream.second-event", `${type} after response.queued, expected response.in_progress`)
     const handler = handlers[type]
     if (handler === undefined) {
       noteUnknownEvent(c)

@@ -449,8 +449,12 @@ describe("refusals and references", () => {
     ).not.toThrow()
   })
 
-  it("background: true → UnsupportedFeature at background", () => {
-    expect(refused({ ...base, background: true })).toMatchObject({ _tag: "UnsupportedFeature", param: "background" })
+  it("background: true (with the SDK's background_options) translates like the same request in the foreground", () => {
+    const options = { completion_window: "2h", continuation_id: "job-7" }
+    expect(plan({ ...base, background: true, background_options: options })).toEqual(plan(base))
+    expect(parseParam({ ...base, background_options: { completion_window: "1h" } })).toBe(
+      "background_options.completion_window"
+    )
   })
 
   it("history (previous_response_id) comes before the input; instructions are not inherited", () => {

@@ -33,6 +33,23 @@ describe("validateStream", () => {
     expect(violations.some((v) => v.rule === "2" && /still open/.test(v.message))).toBe(true)
   })
 
+  it("accepts response.queued between created and in_progress, and flags it anywhere else", () => {
+    const events = load("plain-text")
+    const created = events[0]!
+    const queued = { type: "response.queued", response: { ...(created.response as object), status: "queued" } }
+    // OpenAI's order for a response that waited: created, queued, in_progress.
+    const waited = renumber([created, queued, ...events.slice(1)])
+    expect(validateStream(waited, { strict: true })).toEqual([])
+    const ids = (list: Array<Record<string, unknown>>) => checkStream(renumber(list)).map((f) => f.id)
+    // After in_progress, in the middle, or without the in_progress that must follow it.
+    expect(ids([created, events[1]!, queued, ...events.slice(2)])).toContain("stream.lifecycle-repeated")
+    expect(ids([...events.slice(0, 4), queued, ...events.slice(4)])).toContain("stream.lifecycle-repeated")
+    expect(ids([created, queued, ...events.slice(2)])).toContain("stream.second-event")
+    // A second in_progress is still a repeat, and a queued event must say `queued`.
+    expect(ids([created, events[1]!, events[1]!, ...events.slice(2)])).toContain("stream.lifecycle-repeated")
+    expect(ids([created, { ...queued, response: created.response }, ...events.slice(1)])).toContain("response.status")
+  })
+
   it("flags a sequence_number gap", () => {
     const events = load("plain-text")
     events[3] = { ...events[3], sequence_number: 99 }

@@ -156,9 +156,21 @@ export const requestSources: ReadonlyArray<RequestVectorSource> = [
     context: none
   },
   {
-    name: "request-refused-background",
-    description: "A background request is refused with the param it is about (a 400 at the server).",
-    request: { model: "local-model", input: "hello", background: true },
+    name: "request-refused-prompt",
+    description: "A stored prompt template is refused with the param it is about (a 400 at the server).",
+    request: { model: "local-model", input: "hello", prompt: { id: "pmpt_123", version: "2" } },
+    context: none
+  },
+  {
+    name: "request-background",
+    description:
+      "A background request translates like any other: running it detached, stored and resumable, is the server's concern.",
+    request: {
+      model: "local-model",
+      input: "hello",
+      background: true,
+      background_options: { completion_window: "soonest", continuation_id: "job-7" }
+    },
     context: none
   },
   {

@@ -1,4 +1,4 @@
-import type { BackendError, ChatBackend, ModelInfo } from "@parlance/schema/ChatBackend"
+import type { BackendError, ChatBackend, ModelInfo, OpenOptions } from "@parlance/schema/ChatBackend"
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
 import type { Source } from "@parlance/schema/Source"
 import * as SourceBuffer from "@parlance/schema/SourceBuffer"
@@ -114,14 +114,14 @@ export const make: (options: EngineOptions) => Effect.Effect<EngineBackend, Engi
      * one batch per slice). The lease is handed back once the sequence is idle — generation over, or aborted by
      * `release` — so the next request gets a sequence nobody is using; `release` settles when it is.
      */
-    const open = (request: ChatCompletionRequest): Effect.Effect<Source, BackendError> =>
+    const open = (request: ChatCompletionRequest, options?: OpenOptions): Effect.Effect<Source, BackendError> =>
       Effect.flatMap(prepare(prepareContext, request), (prepared) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function* () {
             const scope = yield* Scope.make()
-            const slot = yield* restore(Scope.provide(pool.lease(prepared.promptTokens), scope)).pipe(
-              Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
-            )
+            const slot = yield* restore(
+              Scope.provide(pool.lease(prepared.promptTokens, options?.onQueued), scope)
+            ).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
             const controller = new AbortController()
             const buffer = SourceBuffer.make({
               wake: { throttleMs: SourceBuffer.DEFAULT_THROTTLE_MS },

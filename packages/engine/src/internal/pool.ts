@@ -31,7 +31,11 @@ export const commonPrefixLength = (a: ReadonlyArray<Token>, b: ReadonlyArray<Tok
 
 export interface SequencePool {
   /** Lease a sequence for the scope's lifetime; the lease ends when the scope closes. */
-  readonly lease: (prompt: ReadonlyArray<Token>) => Effect.Effect<Slot, BackendError, Scope.Scope>
+  /** `onQueued`: called once when every sequence is busy and the request joins the queue. */
+  readonly lease: (
+    prompt: ReadonlyArray<Token>,
+    onQueued?: () => void
+  ) => Effect.Effect<Slot, BackendError, Scope.Scope>
   readonly stats: () => { readonly busy: number; readonly waiting: number; readonly size: number }
 }
 
@@ -74,7 +78,7 @@ export const makePool = (slots: ReadonlyArray<Slot>, queueLimit: number): Sequen
     return chosen
   }
 
-  const acquire = (prompt: ReadonlyArray<Token>): Effect.Effect<Slot, BackendError> =>
+  const acquire = (prompt: ReadonlyArray<Token>, onQueued?: () => void): Effect.Effect<Slot, BackendError> =>
     Effect.suspend(() => {
       const free = best(prompt)
       if (free !== undefined) return Effect.succeed(take(free))
@@ -82,6 +86,7 @@ export const makePool = (slots: ReadonlyArray<Slot>, queueLimit: number): Sequen
       return Effect.callback<Slot>((resume) => {
         const waiter: Waiter = { resume: (slot) => resume(Effect.succeed(slot)), assigned: undefined }
         waiters.push(waiter)
+        onQueued?.()
         // Interrupted while queued: leave the queue, or hand back a sequence that was assigned meanwhile.
         return Effect.sync(() => {
           const at = waiters.indexOf(waiter)
@@ -92,9 +97,11 @@ export const makePool = (slots: ReadonlyArray<Slot>, queueLimit: number): Sequen
     })
 
   return {
-    lease: (prompt) =>
+    lease: (prompt, onQueued) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.tap(restore(acquire(prompt)), (slot) => Effect.addFinalizer(() => Effect.sync(() => release(slot))))
+        Effect.tap(restore(acquire(prompt, onQueued)), (slot) =>
+          Effect.addFinalizer(() => Effect.sync(() => release(slot)))
+        )
       ),
     stats: () => ({ busy: busyCount(), waiting: waiters.length, size: slots.length })
   }

@@ -12,7 +12,7 @@
  * Per token the server does no Effect work: a batch message's chunks are pushed onto the request's buffer
  * (`feed`), whose consumer runs once per batch.
  */
-import { BackendError, type ModelInfo } from "@parlance/schema/ChatBackend"
+import { BackendError, type ModelInfo, type OpenOptions } from "@parlance/schema/ChatBackend"
 import type { ChatCompletionRequest } from "@parlance/schema/ChatCompletions"
 import type { Source } from "@parlance/schema/Source"
 import * as SourceBuffer from "@parlance/schema/SourceBuffer"
@@ -110,9 +110,16 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
 
     let nextId = 0
     const streams = new Map<number, SourceBuffer.SourceBuffer>()
+    /** The `onQueued` of requests that have had no answer yet. */
+    const waiting = new Map<number, () => void>()
     const replies = new Map<number, (message: FromRunner | undefined) => void>()
     const route = (message: FromRunner): void => {
       if (!("id" in message)) return
+      const queued = waiting.get(message.id)
+      if (queued !== undefined) {
+        waiting.delete(message.id)
+        if (message.t === "queued") return queued()
+      }
       const buffer = streams.get(message.id)
       if (buffer !== undefined) {
         if (feed(buffer, message)) streams.delete(message.id)
@@ -260,7 +267,7 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
     // The runner batches a request's tokens (one message per engine batch); they go onto the buffer as they come
     // ("microtask": the runner already throttled them). Released before its end (client gone, cancel): the
     // runner aborts the generation and frees the sequence.
-    const open = (request: ChatCompletionRequest): Effect.Effect<Source, BackendError> =>
+    const open = (request: ChatCompletionRequest, options?: OpenOptions): Effect.Effect<Source, BackendError> =>
       Effect.suspend(() => {
         if (state.tag !== "ready") return Effect.fail(notReady())
         const runner = state.runner
@@ -268,10 +275,12 @@ export const spawn: (options: SpawnOptions) => Effect.Effect<EngineBackend, Engi
         const buffer = SourceBuffer.make({
           wake: "microtask",
           onRelease: () => {
+            waiting.delete(id)
             if (streams.delete(id)) runner.send({ t: "cancel", id })
           }
         })
         streams.set(id, buffer)
+        if (options?.onQueued !== undefined) waiting.set(id, options.onQueued)
         runner.send({ t: "open", id, request })
         return Effect.succeed(buffer.source)
       })

@@ -71,7 +71,9 @@ const pump = (id: number, request: ChatCompletionRequest, backend: EngineBackend
       return
     }
   }
-  const opening = Effect.runFork(Effect.result(backend.open(request)))
+  const opening = Effect.runFork(
+    Effect.result(backend.open(request, { onQueued: () => void (stopped || send({ t: "queued", id })) }))
+  )
   active.set(id, () => {
     stopped = true
     Effect.runFork(Fiber.interrupt(opening))

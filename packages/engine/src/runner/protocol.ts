@@ -62,6 +62,8 @@ export type FromRunner =
       readonly reason?: "NotFound" | "Download" | "Backend" | "Load"
       readonly path?: string
     }
+  /** The request waits for a sequence (all busy): the server tells its client `response.queued`. */
+  | { readonly t: "queued"; readonly id: number }
   | { readonly t: "chunks"; readonly id: number; readonly chunks: ReadonlyArray<ChatCompletionChunk> }
   | { readonly t: "end"; readonly id: number }
   | { readonly t: "error"; readonly id: number; readonly error: ErrorFields }

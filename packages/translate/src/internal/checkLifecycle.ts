@@ -45,12 +45,26 @@ const response = (c: Ctx): JsonObject | undefined => {
   return r
 }
 
+/**
+ * Where each opening event may stand: `response.created` first; `response.queued` second; `response.in_progress`
+ * second, or third right after `response.queued` (OpenAI's order for a response that waited).
+ */
+const openingAt = (c: Ctx): boolean =>
+  c.type === "response.created"
+    ? c.index === 0
+    : c.type === "response.queued"
+      ? c.index === 1
+      : c.index === 1 || (c.index === 2 && c.state.queued === true)
+
 /** `response.created`, `response.in_progress`, `response.queued`. */
 export const opening = (c: Ctx): void => {
-  if (c.index > 2) c.flag(c.index, "stream.lifecycle-repeated", `${c.type} in the middle of the stream`)
+  if (c.type === "response.queued" && c.index === 1) c.state.queued = true
+  if (!openingAt(c)) c.flag(c.index, "stream.lifecycle-repeated", `${c.type} in the middle of the stream`)
   const r = response(c)
   if (r !== undefined && r.status !== "in_progress" && r.status !== "queued" && statuses.has(str(r.status))) {
     c.flag(c.index, "response.status", `${c.type} carries status ${show(r.status)}, expected in_progress or queued`)
+  } else if (c.type === "response.queued" && r !== undefined && r.status !== "queued") {
+    c.flag(c.index, "response.status", `response.queued carries status ${show(r.status)}, expected queued`)
   }
 }
 

@@ -50,6 +50,8 @@ export interface State {
   responseId: string | undefined
   /** Unknown event and item types already noted (one note per type and stream). */
   readonly noted: Set<string>
+  /** The second event was `response.queued`: `response.in_progress` must come third. */
+  queued?: boolean
 }
 
 export const initialState = (): State => ({

@@ -63,7 +63,8 @@ export interface PendingCall {
 export interface State {
   readonly ctx: Context
   /** `new`: nothing sent; `open`: created sent; `finished`: finish_reason seen; `done`: terminal sent. */
-  readonly phase: "new" | "open" | "finished" | "done"
+  /** `queued`: created and queued were sent, `in_progress` comes with the first input. */
+  readonly phase: "new" | "queued" | "open" | "finished" | "done"
   readonly seq: number
   /** Closed items, in output order. */
   readonly output: ReadonlyArray<ResponseObject.OutputItem>
@@ -138,12 +139,20 @@ export const snapshot = (d: Draft, patch: Partial<ResponseObject.Response> = {})
   ...patch
 })
 
-/** created + in_progress, once, before anything else. */
+/** created + in_progress, once, before anything else (after a queued start: in_progress alone). */
 export const ensureStarted = (d: Draft): void => {
-  if (d.phase !== "new") return
+  if (d.phase !== "new" && d.phase !== "queued") return
+  if (d.phase === "new") emit(d, { type: "response.created", response: snapshot(d) })
   d.phase = "open"
-  emit(d, { type: "response.created", response: snapshot(d) })
   emit(d, { type: "response.in_progress", response: snapshot(d) })
+}
+
+/** created + queued, both with status `queued`: the request waits for capacity before its first input. */
+export const startQueued = (d: Draft): void => {
+  if (d.phase !== "new") return
+  d.phase = "queued"
+  emit(d, { type: "response.created", response: snapshot(d, { status: "queued" }) })
+  emit(d, { type: "response.queued", response: snapshot(d, { status: "queued" }) })
 }
 
 const nextIndex = (d: Draft): number => d.output.length

@@ -10,7 +10,7 @@ import { Sequencer } from "@parlance/translate"
 type Event = ResponseEvents.ResponseStreamEvent
 
 export interface Driver {
-  /** `response.created` and `response.in_progress`: the first events, before any input. */
+  /** `response.created` and `response.in_progress` (or `response.queued`): the first events, before any input. */
   readonly opening: ReadonlyArray<Event>
   /** The events for the next batch of inputs (the last batch ends with a control input: End, Failed, Aborted). */
   readonly fold: (inputs: Iterable<Sequencer.Input>) => ReadonlyArray<Event>
@@ -20,8 +20,9 @@ export interface Driver {
   readonly finish: (outcome: Sequencer.Control) => ReadonlyArray<Event>
 }
 
-export const drive = (ctx: Sequencer.Context): Driver => {
-  const [started, opening] = Sequencer.start(Sequencer.initial(ctx))
+/** `queued`: the opening is `response.created` + `response.queued`; `response.in_progress` comes with the first batch. */
+export const drive = (ctx: Sequencer.Context, queued = false): Driver => {
+  const [started, opening] = (queued ? Sequencer.startQueued : Sequencer.start)(Sequencer.initial(ctx))
   let state = started
   const fold = (inputs: Iterable<Sequencer.Input>): ReadonlyArray<Event> => {
     const [next, events] = Sequencer.stepAll(state, inputs)

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
+import type { EventLog } from "./eventLog.js"
 import { type Completion, openCompletion } from "./completion.js"
 import { appendTurn } from "./conversationTurn.js"
 import { drive, type Driver } from "./drive.js"
@@ -90,7 +91,9 @@ const sealing = (
 
 /**
  * Starts the backend and waits for its first batch, so that a backend that fails before producing anything
- * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status.
+ * (refused, 5xx, 429, timeout, context too long, queue full) is an HTTP error with the right status. A request
+ * the backend makes wait (every engine sequence busy) starts at once with `response.queued`; a background one
+ * (`background`: its event log, found through the registry) starts at once, queued, without waiting at all.
  */
 export const start = (
   s: Services,
@@ -98,6 +101,8 @@ export const start = (
   options: {
     /** False (WebSocket `generate: false`): the prompt is evaluated, nothing is generated (warm.ts). */
     readonly generate?: boolean
+    /** A background response: its events go to this log (background.ts). */
+    readonly background?: (responseId: string) => EventLog
   } = {}
 ): Effect.Effect<Generation, ApiError.ApiError> =>
   Effect.gen(function* () {
@@ -120,17 +125,26 @@ export const start = (
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>
       ApiError.fromBackend(error, ResponsesParam.fromChat)
     const streaming = prepared.request.stream === true
+    const queue = options.background !== undefined ? "detach" : "report"
     const opening = (
       options.generate === false
-        ? openCompletion(s, Warm.request(prepared.plan.request), { streaming, startedAt, through: Warm.silence })
-        : openCompletion(s, prepared.plan.request, { streaming, startedAt })
+        ? openCompletion(s, Warm.request(prepared.plan.request), {
+            streaming,
+            startedAt,
+            through: Warm.silence,
+            queue
+          })
+        : openCompletion(s, prepared.plan.request, { streaming, startedAt, queue })
     ).pipe(Effect.mapError(toApi))
     // What needs no answer from the backend is made while it thinks: the fold's opening events, and for a
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
-    const driver = drive(ctx)
-    const openingText = streaming ? encode(driver.opening) : undefined
+    const eager = drive(ctx)
+    const eagerText = streaming ? encode(eager.opening) : undefined
     const completion = yield* opening
-    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt)
+    const driver = completion.queued ? drive(ctx, true) : eager
+    const openingText = completion.queued ? undefined : eagerText
+    const log = options.background?.(responseId)
+    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt, log)
     return { responseId, sse: () => run.readable(), response: run.toEnd(), events: () => run.reader() }
   })
 
@@ -145,6 +159,8 @@ class Run {
   private ended = false
   private closed = false
   private outcome: Sequencer.Control | undefined
+  /** Queued, not yet picked up: the first batch with `response.in_progress` ends it. */
+  private waiting: boolean
   private unwatch: () => void = () => undefined
 
   constructor(
@@ -156,9 +172,12 @@ class Run {
     private openingText: string | undefined,
     private readonly completion: Completion,
     private readonly tape: Recording.Tape | undefined,
-    private readonly startedAt: number
+    private readonly startedAt: number,
+    private readonly log: EventLog | undefined
   ) {
-    this.first = completion.first
+    // A queued completion's first batch is empty: its first read is the one that waits for the backend.
+    this.first = completion.queued ? undefined : completion.first
+    this.waiting = completion.queued
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
@@ -183,7 +202,11 @@ class Run {
   private open(): void {
     this.opened = true
     const id = this.ctx.responseId
-    this.completion.register(id, { stop: Effect.sync(this.stop), finished: this.finished })
+    this.completion.register(id, {
+      stop: Effect.sync(this.stop),
+      finished: this.finished,
+      ...(this.log !== undefined ? { log: this.log } : {})
+    })
     if (this.persistence.enabled) this.unwatch = CancelWatch.watch(this.s.store, id, this.stop)
     const created = this.driver.opening[0]
     if (created?.type === "response.created" && this.persistence.enabled)
@@ -205,6 +228,14 @@ class Run {
     if (opening !== undefined) return opening
     let events = this.driver.fold(await this.inputs())
     if (this.closed) return undefined
+    // A queued response picked up: the stored record says `in_progress` too (GET while it runs).
+    if (this.waiting) {
+      const started = events.find((event) => event.type === "response.in_progress")
+      if (started?.type === "response.in_progress") {
+        this.waiting = false
+        if (this.persistence.enabled) Effect.runForkWith(this.s.context)(this.persistence.progress(started.response))
+      }
+    }
     const response = terminalOf(events)
     if (response !== undefined) {
       const sent = await this.end(response)

@@ -20,6 +20,8 @@ export interface Persistence {
   readonly enabled: boolean
   /** Starts the in-progress write and returns at once. */
   readonly begin: (response: ResponseObject.Response) => Effect.Effect<void>
+  /** A later in-progress state (a queued response picked up), written after the ones before it; returns at once. */
+  readonly progress: (response: ResponseObject.Response) => Effect.Effect<void>
   /**
    * The final write; resolves once it is durable, with the Response to send: `response` itself, or its `failed`
    * form when it could not be stored.
@@ -27,7 +29,7 @@ export interface Persistence {
   readonly end: (response: ResponseObject.Response) => Effect.Effect<ResponseObject.Response>
 }
 
-const none: Persistence = { enabled: false, begin: () => Effect.void, end: Effect.succeed }
+const none: Persistence = { enabled: false, begin: () => Effect.void, progress: () => Effect.void, end: Effect.succeed }
 
 /** What a response becomes when its final record could not be stored. */
 export const unstored = (response: ResponseObject.Response): ResponseObject.Response => ({
@@ -53,13 +55,20 @@ export const make = (
   if (!enabled) return none
   // A failed write is logged once, with its cause, by the store itself (sqliteDb.ts); here only what it means.
   const put = (response: ResponseObject.Response, withLease?: Lease) => store.put({ response, input }, withLease)
+  // The last in-progress write: each write waits for the one before, so the states land in order.
   let first: Fiber.Fiber<void> | undefined
+  const after = () => (first === undefined ? Effect.void : Fiber.join(first))
+  const write = (response: ResponseObject.Response) =>
+    Effect.map(
+      Effect.forkDetach(Effect.andThen(after(), Effect.ignore(put(response, lease())))),
+      (fiber) => void (first = fiber)
+    )
   return {
     enabled: true,
-    begin: (response) =>
-      Effect.map(Effect.forkDetach(Effect.ignore(put(response, lease()))), (fiber) => void (first = fiber)),
+    begin: write,
+    progress: write,
     end: (response) =>
-      Effect.andThen(first === undefined ? Effect.void : Fiber.join(first), put(response)).pipe(
+      Effect.andThen(after(), put(response)).pipe(
         Effect.andThen(afterFinal === undefined ? Effect.void : afterFinal(response)),
         Effect.as(response),
         Effect.catch(() => {

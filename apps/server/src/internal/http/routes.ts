@@ -13,6 +13,8 @@ import * as Schema from "effect/Schema"
 import type { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import { isRunning, type ResponseStoreService, type StoredResponse } from "../../ResponseStore.js"
+import * as Background from "../generation/background.js"
+import * as Replay from "../generation/replay.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "../generation/generation.js"
 import { catalog } from "./catalog.js"
@@ -48,6 +50,12 @@ export const createResponse = (deps: Services) =>
     const prepared = yield* prepare(body, deps.store, { ...deps.config, conversations: deps.conversations })
     // A shared database known to be down: refused now, not streamed and then failed (no round trip to know).
     if (prepared.request.store !== false && !deps.store.available()) return yield* Effect.fail(storeDown())
+    if (prepared.request.background === true) {
+      const started = yield* Background.start(deps, prepared)
+      return prepared.request.stream === true
+        ? piped(started.stream(), { contentType: "text/event-stream" })
+        : HttpServerResponse.jsonUnsafe(started.response)
+    }
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })
@@ -59,14 +67,35 @@ export const getResponse = (deps: Services) =>
   Effect.gen(function* () {
     const id = yield* responseId
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (new URL(request.url, "http://x").searchParams.get("stream") === "true") {
+    const query = new URL(request.url, "http://x").searchParams
+    const record = yield* load(deps.store, id)
+    if (query.get("stream") !== "true") return HttpServerResponse.jsonUnsafe(record.response)
+    // As OpenAI: only a background response's stream is kept, to be streamed again.
+    if (record.response.background !== true) {
       return yield* Effect.fail(
-        ApiError.badRequest("Streaming a stored response again is not supported.", "stream", "unsupported_parameter")
+        ApiError.badRequest(
+          `Response '${id}' was not created with background: true; only a background response can be streamed again.`,
+          "stream",
+          "unsupported_parameter"
+        )
       )
     }
-    const record = yield* load(deps.store, id)
-    return HttpServerResponse.jsonUnsafe(record.response)
+    const after = startingAfter(query.get("starting_after"))
+    if (after === undefined)
+      return yield* Effect.fail(
+        ApiError.badRequest("starting_after must be a whole number (a sequence number).", "starting_after")
+      )
+    const log = deps.generations.get(id)?.log
+    const body = log !== undefined ? Replay.fromLog(log, after) : Replay.fromStore(deps.store, deps.context, id, after)
+    return piped(body, { contentType: "text/event-stream" })
   })
+
+/** `starting_after`: absent → -1 (from the first event); a whole number ≥ -1; anything else undefined. */
+const startingAfter = (raw: string | null): number | undefined => {
+  if (raw === null || raw === "") return -1
+  const n = Number(raw)
+  return /^-?\d+$/.test(raw) && Number.isSafeInteger(n) && n >= -1 ? n : undefined
+}
 
 export const deleteResponse = (deps: Services) =>
   Effect.gen(function* () {
@@ -91,6 +120,8 @@ export const cancelResponse = (deps: Services) =>
     // Running elsewhere (another replica sharing the store), or not running at all: then, as OpenAI, a 400
     // naming why — never a 200 that pretends something was stopped.
     const record = yield* load(deps.store, id)
+    // Cancelling twice is idempotent, as on OpenAI: the cancelled response again.
+    if (record.response.status === "cancelled") return HttpServerResponse.jsonUnsafe(record.response)
     if (!isRunning(record.response.status)) {
       return yield* Effect.fail(
         ApiError.badRequest(
@@ -107,7 +138,7 @@ export const cancelResponse = (deps: Services) =>
       Effect.mapError(storeDown),
       Effect.repeat({
         schedule: Schedule.spaced("50 millis").pipe(Schedule.upTo({ duration: "5 seconds" })),
-        while: (now: Option.Option<StoredResponse>) => Option.isNone(now) || now.value.response.status === "in_progress"
+        while: (now: Option.Option<StoredResponse>) => Option.isNone(now) || isRunning(now.value.response.status)
       })
     )
     return HttpServerResponse.jsonUnsafe(

@@ -78,6 +78,8 @@ export const prepare = (
     if (request.stream !== true && request.stream_options != null) {
       return yield* Effect.fail(ApiError.badRequest("stream_options requires stream: true.", "stream_options"))
     }
+    const background = checkBackground(request)
+    if (background !== undefined) return yield* Effect.fail(background)
     const conversationId = request.conversation == null ? undefined : idOf(request.conversation)
     const fromConversation = conversationId !== undefined && options.conversations !== undefined
     const history = fromConversation
@@ -130,6 +132,22 @@ export const prepare = (
     }
     return prepared
   })
+
+/** `background` needs the store (its state is read back); `background_options`' windows as the SDK types say. */
+const checkBackground = (request: ResponsesRequest.CreateResponseRequest): ApiError.ApiError | undefined => {
+  if (request.background === true && request.store === false)
+    return ApiError.badRequest(
+      "Background responses must be stored: background: true requires store: true (or store omitted).",
+      "store"
+    )
+  const window = request.background_options?.completion_window
+  if ((window === "2h" || window === "8h") && (request.background !== true || request.stream === true))
+    return ApiError.badRequest(
+      `background_options.completion_window '${window}' requires background: true and stream false or omitted.`,
+      "background_options.completion_window"
+    )
+  return undefined
+}
 
 /** Every item translation will read (the chain, the input, what its references point at), with its param. */
 const itemsToRead = (

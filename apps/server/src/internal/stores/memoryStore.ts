@@ -4,7 +4,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { isRunning, itemsOf, type Lease, type ResponseStoreService, type StoredResponse } from "../../ResponseStore.js"
+import {
+  isRunning,
+  itemsOf,
+  type Lease,
+  type ResponseStoreService,
+  type StoredEvent,
+  type StoredResponse
+} from "../../ResponseStore.js"
 
 export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => {
   // Map iteration follows insertion order: the first key is the oldest.
@@ -15,7 +22,10 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
   // Item id → the response that holds it (the latest writer wins, as in the SQLite index), and back.
   const itemIndex = new Map<string, string>()
   const itemsByResponse = new Map<string, ReadonlyArray<string>>()
+  // A background response's events, indexed by sequence number.
+  const events = new Map<string, Array<StoredEvent>>()
   const forget = (id: string) => {
+    events.delete(id)
     for (const itemId of itemsByResponse.get(id) ?? []) if (itemIndex.get(itemId) === id) itemIndex.delete(itemId)
     itemsByResponse.delete(id)
   }
@@ -78,6 +88,23 @@ export const makeMemoryStore = (maxResponses = 10_000): ResponseStoreService => 
       Effect.sync(() => {
         cancels.add(id)
         for (const onCancel of watchers.get(id) ?? []) onCancel()
+      }),
+    appendEvents: (id, appended) =>
+      Effect.sync(() => {
+        const log = events.get(id) ?? []
+        for (const event of appended) if (log[event.sequence] === undefined) log[event.sequence] = event
+        events.set(id, log)
+      }),
+    readEvents: (id, after, limit = 1_000) =>
+      Effect.sync(() => {
+        const log = events.get(id) ?? []
+        const out: Array<StoredEvent> = []
+        for (let i = Math.max(0, after + 1); i < log.length && out.length < limit; i++) {
+          const event = log[i]
+          if (event === undefined) break
+          out.push(event)
+        }
+        return out
       }),
     isCancelRequested: (id) => Effect.sync(() => cancels.has(id)),
     watchCancel: (id, onCancel) => {

@@ -137,6 +137,21 @@ export const migrations: ReadonlyArray<Migration> = [
         UNIQUE (conversation_id, item_id)
       )`
     ]
+  },
+  {
+    id: 3,
+    name: "create_response_events",
+    statements: [
+      // A background response's stream, event by event (GET ?stream=true&starting_after=N on any replica).
+      // No foreign key: the first events may be written before the in-progress record lands (two
+      // connections); deleting the response deletes them (pgStore.ts).
+      `CREATE TABLE response_events (
+        response_id text NOT NULL,
+        sequence integer NOT NULL,
+        sse text NOT NULL,
+        PRIMARY KEY (response_id, sequence)
+      )`
+    ]
   }
 ]
 

@@ -20,6 +20,8 @@ import {
 import * as Pg from "./pgDb.js"
 
 const CANCEL_CHANNEL = "parlance_cancel"
+/** "New events for response X": wakes the replicas that replay X's stream (payload: the response id). */
+const EVENTS_CHANNEL = "parlance_events"
 
 const STALE = "status IN ('in_progress', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < $1::bigint)"
 
@@ -63,8 +65,41 @@ export const makePgStore = (
           )
     )
 
+    // (Re)connected: a reader may have missed a notification; it reads the table again either way.
+    const appended = yield* Pg.signals(db, EVENTS_CHANNEL, (keys, emit) =>
+      Effect.sync(() => {
+        for (const id of keys) emit(id)
+      })
+    )
+
     return {
       available: db.available,
+      // One statement: the rows (an event already stored is kept: a retried write is harmless) and the NOTIFY.
+      appendEvents: (id, events) =>
+        events.length === 0
+          ? Effect.void
+          : Effect.asVoid(
+              call(
+                "events write",
+                sql.unsafe(
+                  `WITH e AS (
+                    INSERT INTO response_events (response_id, sequence, sse)
+                    SELECT $1, u.sequence, u.sse FROM unnest($2::int[], $3::text[]) AS u(sequence, sse)
+                    ON CONFLICT (response_id, sequence) DO NOTHING
+                  ) SELECT pg_notify('${EVENTS_CHANNEL}', $1)`,
+                  [id, events.map((e) => e.sequence), events.map((e) => e.sse)]
+                )
+              )
+            ),
+      readEvents: (id, after, limit = 1_000) =>
+        call(
+          "events read",
+          sql.unsafe<{ sequence: number; sse: string }>(
+            "SELECT sequence, sse FROM response_events WHERE response_id = $1 AND sequence > $2::int ORDER BY sequence LIMIT $3::int",
+            [id, String(after), String(limit)]
+          )
+        ).pipe(Effect.map((rows) => rows.map((row) => ({ sequence: Number(row.sequence), sse: row.sse })))),
+      watchEvents: (id, onNew) => appended.subscribe(id, onNew),
       put: (record: StoredResponse, lease?: Lease) => {
         const leased = lease !== undefined && isRunning(record.response.status)
         const items = itemsOf(record)
@@ -132,9 +167,13 @@ export const makePgStore = (
           return failed
         }),
       delete: (id: string) =>
-        call("delete", sql.unsafe("DELETE FROM responses WHERE id = $1 RETURNING id", [id])).pipe(
-          Effect.map((rows) => rows.length > 0)
-        ),
+        call(
+          "delete",
+          sql.unsafe(
+            "WITH e AS (DELETE FROM response_events WHERE response_id = $1) DELETE FROM responses WHERE id = $1 RETURNING id",
+            [id]
+          )
+        ).pipe(Effect.map((rows) => rows.length > 0)),
       requestCancel: (id: string) =>
         Effect.asVoid(
           call(

@@ -15,6 +15,7 @@ import {
   type Lease,
   type ResponseStoreService,
   type StoreError,
+  type StoredEvent,
   type StoredItem,
   type StoredResponse
 } from "../../ResponseStore.js"
@@ -78,7 +79,19 @@ const migrations: ReadonlyArray<
       })
   ],
   // Conversations and their items (docs/architecture.md#conversations), in the same file as the responses.
-  [5, "create_conversations", createConversationTables]
+  [5, "create_conversations", createConversationTables],
+  // A background response's stream, event by event, for GET ?stream=true&starting_after=N on any replica.
+  [
+    6,
+    "create_response_events",
+    (tx) =>
+      tx.execute(`CREATE TABLE IF NOT EXISTS response_events (
+      response_id TEXT NOT NULL,
+      sequence INTEGER NOT NULL,
+      sse TEXT NOT NULL,
+      PRIMARY KEY (response_id, sequence)
+    ) WITHOUT ROWID`)
+  ]
 ]
 
 /**
@@ -119,6 +132,18 @@ const putItems = (record: StoredResponse): Array<InStatement> => {
     stmts.push({
       sql: `INSERT OR REPLACE INTO response_items (item_id, response_id, item) VALUES ${slice.map(() => "(?, ?, ?)").join(", ")}`,
       args: slice.flatMap((item) => [item.id, record.response.id, JSON.stringify(item)])
+    })
+  }
+  return stmts
+}
+
+const putEvents = (id: string, events: ReadonlyArray<StoredEvent>): Array<InStatement> => {
+  const stmts: Array<InStatement> = []
+  for (let i = 0; i < events.length; i += ITEM_ROWS) {
+    const slice = events.slice(i, i + ITEM_ROWS)
+    stmts.push({
+      sql: `INSERT OR IGNORE INTO response_events (response_id, sequence, sse) VALUES ${slice.map(() => "(?, ?, ?)").join(", ")}`,
+      args: slice.flatMap((event) => [id, event.sequence, event.sse])
     })
   }
   return stmts
@@ -226,11 +251,26 @@ export const makeSqliteStore = (
           .write(
             [
               { sql: "DELETE FROM response_items WHERE response_id = ?", args: [id] },
+              { sql: "DELETE FROM response_events WHERE response_id = ?", args: [id] },
               { sql: "DELETE FROM responses WHERE id = ? RETURNING id", args: [id] }
             ],
             "delete"
           )
-          .pipe(Effect.map((results) => results[1]!.rows.length > 0)),
+          .pipe(Effect.map((results) => results.at(-1)!.rows.length > 0)),
+      appendEvents: (id: string, events: ReadonlyArray<StoredEvent>) =>
+        events.length === 0 ? Effect.void : Effect.asVoid(db.write(putEvents(id, events), "event write")),
+      readEvents: (id: string, after: number, limit = 1_000) =>
+        db
+          .read(
+            {
+              sql: "SELECT sequence, sse FROM response_events WHERE response_id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+              args: [id, after, limit]
+            },
+            "event read"
+          )
+          .pipe(
+            Effect.map(({ rows }) => rows.map((row) => ({ sequence: Number(row.sequence), sse: row.sse as string })))
+          ),
       requestCancel: (id: string) =>
         Effect.asVoid(
           db.write(

@@ -1,0 +1,100 @@
+/** `appendEvents` / `readEvents`: a background response's stream, in both stores (what a resumed stream reads). */
+import { createClient } from "@libsql/client"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { makeMemoryStore } from "../src/internal/stores/memoryStore.js"
+import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
+import type { ResponseStoreService, StoredEvent, StoredResponse } from "../src/ResponseStore.js"
+
+const record = (id: string) =>
+  ({
+    response: { id, previous_response_id: null, created_at: 1, status: "in_progress", output: [] },
+    input: []
+  }) as unknown as StoredResponse
+const event = (sequence: number): StoredEvent => ({
+  sequence,
+  sse: `event: response.output_text.delta\ndata: {"sequence_number":${sequence},"delta":"é ${sequence}"}\n\n`
+})
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => event(from + i))
+
+const contract = (name: string, open: () => Effect.Effect<ResponseStoreService, unknown>) =>
+  describe(`${name} store: events`, () => {
+    it.effect("reads exactly the events after N, in order, the same text; a retried append changes nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* open()
+        yield* store.put(record("resp_e"))
+        expect(yield* store.readEvents("resp_e", -1)).toEqual([])
+        yield* store.appendEvents("resp_e", range(0, 3))
+        yield* store.appendEvents("resp_e", range(3, 250))
+        // The same batch again (a write retried after a failure it did not see): kept once.
+        yield* store.appendEvents("resp_e", range(3, 5))
+        expect(yield* store.readEvents("resp_e", -1)).toEqual(range(0, 250))
+        expect(yield* store.readEvents("resp_e", 41)).toEqual(range(42, 250))
+        expect(yield* store.readEvents("resp_e", 41, 3)).toEqual(range(42, 45))
+        expect(yield* store.readEvents("resp_e", 249)).toEqual([])
+        expect(yield* store.readEvents("resp_other", -1)).toEqual([])
+        yield* store.close
+      })
+    )
+
+    it.effect("deleting the response deletes its events", () =>
+      Effect.gen(function* () {
+        const store = yield* open()
+        yield* store.put(record("resp_d"))
+        yield* store.appendEvents("resp_d", range(0, 2))
+        expect(yield* store.delete("resp_d")).toBe(true)
+        expect(yield* store.readEvents("resp_d", -1)).toEqual([])
+        yield* store.close
+      })
+    )
+  })
+
+contract("memory", () => Effect.succeed(makeMemoryStore()))
+
+const dirs: Array<string> = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "parlance-events-"))
+  dirs.push(dir)
+  return dir
+}
+contract("SQLite", () => Effect.suspend(() => makeSqliteStore(tempDir())))
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+describe("the SQLite store's migration", () => {
+  it.effect("adds the events table to a database made before it, keeping its responses", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const before = yield* makeSqliteStore(dir)
+      yield* before.put(record("resp_old"))
+      yield* before.close
+      // Back to the schema before migration 5, as an older version left it.
+      const client = createClient({ url: `file:${join(dir, "parlance.db")}` })
+      yield* Effect.promise(() =>
+        client.batch(["DROP TABLE response_events", "DELETE FROM effect_sql_migrations WHERE migration_id = 5"])
+      )
+      client.close()
+      const after = yield* makeSqliteStore(dir)
+      expect((yield* after.get("resp_old"))._tag).toBe("Some")
+      yield* after.appendEvents("resp_old", range(0, 2))
+      expect(yield* after.readEvents("resp_old", 0)).toEqual(range(1, 2))
+      yield* after.close
+    })
+  )
+})
+
+describe("the memory store's events", () => {
+  it.effect("are forgotten with an evicted response", () =>
+    Effect.gen(function* () {
+      const store = makeMemoryStore(1)
+      yield* store.put(record("resp_a"))
+      yield* store.appendEvents("resp_a", range(0, 2))
+      yield* store.put(record("resp_b"))
+      expect(yield* store.readEvents("resp_a", -1)).toEqual([])
+    })
+  )
+})
