@@ -128,13 +128,14 @@ describe("sqlite migration", () => {
       const dir = mkdtempSync(join(tmpdir(), "parlance-conv-migrate-"))
       const old = yield* makeSqliteStore(dir)
       yield* old.close
-      // Back to what version 4 left: no conversation tables, no migration 5.
+      // Back to what version 4 left: no conversation or event tables, no migration 5 or 6.
       const raw = createClient({ url: `file:${join(dir, "parlance.db")}` })
       yield* Effect.promise(() =>
         raw.batch([
           "DROP TABLE conversation_items",
           "DROP TABLE conversations",
-          "DELETE FROM effect_sql_migrations WHERE migration_id = 5"
+          "DROP TABLE response_events",
+          "DELETE FROM effect_sql_migrations WHERE migration_id >= 5"
         ])
       )
       raw.close()

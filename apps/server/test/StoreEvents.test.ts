@@ -72,10 +72,10 @@ describe("the SQLite store's migration", () => {
       const before = yield* makeSqliteStore(dir)
       yield* before.put(record("resp_old"))
       yield* before.close
-      // Back to the schema before migration 5, as an older version left it.
+      // Back to the schema before migration 6, as an older version left it.
       const client = createClient({ url: `file:${join(dir, "parlance.db")}` })
       yield* Effect.promise(() =>
-        client.batch(["DROP TABLE response_events", "DELETE FROM effect_sql_migrations WHERE migration_id = 5"])
+        client.batch(["DROP TABLE response_events", "DELETE FROM effect_sql_migrations WHERE migration_id = 6"])
       )
       client.close()
       const after = yield* makeSqliteStore(dir)
