@@ -22,3 +22,7 @@ export * as Generations from "./Generations.js"
 export * as ServerConfig from "./ServerConfig.js"
 /** @since 0.1.0 */
 export * as Replica from "./Replica.js"
+/** @since 0.2.0 */
+export * as Router from "./Router.js"
+/** @since 0.2.0 */
+export * as EnginePool from "./EnginePool.js"

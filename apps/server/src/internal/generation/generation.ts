@@ -40,6 +40,8 @@ export interface Generation {
    * background pump). Use one of `sse`, `response`, `events`, once.
    */
   readonly events: () => EventReader
+  /** The backend that serves it, when a router chose among several (the `x-parlance-backend` header). */
+  readonly servedBy: string | undefined
 }
 
 /** Reads a generation's events: `response.created` first, exactly one terminal event last. */
@@ -57,11 +59,19 @@ const encode = (events: ReadonlyArray<Event>): string => {
   return text
 }
 
-/** `events` with its terminal event replaced by a `response.failed` carrying `response` (same sequence number). */
+/**
+ * `events` with its terminal event carrying `response` instead (same sequence number): a `response.failed` when
+ * it could not be stored, else the same type (a router's mark in `metadata`).
+ */
 const withTerminal = (events: ReadonlyArray<Event>, response: ResponseObject.Response): ReadonlyArray<Event> => {
   const last = events[events.length - 1]!
-  return [...events.slice(0, -1), { type: "response.failed", sequence_number: last.sequence_number, response }]
+  const type = response.status === "failed" ? "response.failed" : last.type
+  return [...events.slice(0, -1), { type, sequence_number: last.sequence_number, response } as Event]
 }
+
+/** The response marked with the backend that served it, in `metadata.parlance` (a string, as metadata values are). */
+const markServed = (response: ResponseObject.Response, servedBy: string | undefined): ResponseObject.Response =>
+  servedBy === undefined ? response : { ...response, metadata: { ...response.metadata, parlance: servedBy } }
 
 /** The Response of the terminal event that ends `events`, if it ends with one. */
 const terminalOf = (events: ReadonlyArray<Event>): ResponseObject.Response | undefined => {
@@ -118,7 +128,13 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     const openingText = streaming ? encode(driver.opening) : undefined
     const completion = yield* opening
     const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt)
-    return { responseId, sse: () => run.readable(), response: run.toEnd(), events: () => run.reader() }
+    return {
+      responseId,
+      sse: () => run.readable(),
+      response: run.toEnd(),
+      events: () => run.reader(),
+      servedBy: completion.source.servedBy
+    }
   })
 
 /** One generation's steps and its concerns; `close` runs once, however it ended. */
@@ -223,8 +239,9 @@ class Run {
    * The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves.
    * Returns the Response to send: `response`, or its `failed` form when it could not be stored.
    */
-  private async end(response: ResponseObject.Response): Promise<ResponseObject.Response> {
+  private async end(terminal: ResponseObject.Response): Promise<ResponseObject.Response> {
     this.ended = true
+    const response = markServed(terminal, this.completion.source.servedBy)
     const usage = response.usage
     if (usage) this.completion.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
     const sent = this.persistence.enabled ? await this.run(this.persistence.end(response)) : response

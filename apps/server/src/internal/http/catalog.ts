@@ -42,6 +42,8 @@ export interface Catalog {
     readonly object: "model"
     readonly created: number
     readonly owned_by: string
+    /** Whether the model is loaded now (a router's embedded models). */
+    readonly loaded?: boolean
   }>
   readonly models: ReadonlyArray<CodexModelInfo>
 }
@@ -51,7 +53,13 @@ const codexDefaultTruncation = { mode: "bytes", limit: 10_000 } as const
 
 export const catalog = (models: ReadonlyArray<ChatBackend.ModelInfo>, backendKind: string): Catalog => ({
   object: "list",
-  data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.owned_by })),
+  data: models.map((m) => ({
+    id: m.id,
+    object: "model",
+    created: m.created,
+    owned_by: m.owned_by,
+    ...(m.loaded !== undefined ? { loaded: m.loaded } : {})
+  })),
   models: models.map((m, priority) => ({
     slug: m.id,
     display_name: m.id,
