@@ -152,7 +152,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       defaultModel: model,
       secret: optional(config.secret),
       secretFile: optional(config.secretFile),
-      assistantPhase: config.upstreamPhase
+      assistantPhase: config.upstreamPhase,
+      otlpEndpoint: optional(config.otlpEndpoint)
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>

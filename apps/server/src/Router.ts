@@ -47,6 +47,8 @@ export interface RouterOptions {
   readonly random?: () => number
   /** Time in ms, for time to first token. */
   readonly now?: () => number
+  /** A span per backend attempt (with `--otlp-endpoint`); off, none is made. */
+  readonly traced?: boolean
 }
 
 /** Why a failure before the first batch may be served by the next backend: nothing the client must fix. */
@@ -117,6 +119,7 @@ const labelValue = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').
 export const make = (options: RouterOptions): RouterBackend => {
   const random = options.random ?? Math.random
   const now = options.now ?? Date.now
+  const traced = options.traced === true
   const configured = new Map(options.entries.map((e) => [e.name, e]))
   const all = (): ReadonlyArray<Entry> => {
     const found = (options.discovered?.() ?? []).filter((e) => !configured.has(e.name))
@@ -156,7 +159,7 @@ export const make = (options: RouterOptions): RouterBackend => {
   ): Effect.Effect<Sources.Opened, BackendError> => {
     const startedAt = now()
     const c = countsOf(entry.name, route.label)
-    return Sources.openFirst(route.backend.open({ ...request, model: route.model }, openOptions)).pipe(
+    const opened = Sources.openFirst(route.backend.open({ ...request, model: route.model }, openOptions)).pipe(
       Effect.tap(() =>
         Effect.sync(() => {
           c.served++
@@ -169,7 +172,9 @@ export const make = (options: RouterOptions): RouterBackend => {
           if (next) c.passedOn++
           else c.failed++
           return Effect.andThen(
-            Effect.annotateCurrentSpan({ "parlance.fallback": next, "error.type": error.code ?? error.reason }),
+            traced
+              ? Effect.annotateCurrentSpan({ "parlance.fallback": next, "error.type": error.code ?? error.reason })
+              : Effect.void,
             next
               ? Effect.logWarning(
                   `model ${entry.name}: backend ${route.label} failed before its first byte (${error.reason}: ${error.message}); trying the next`
@@ -177,15 +182,17 @@ export const make = (options: RouterOptions): RouterBackend => {
               : Effect.void
           )
         })
-      ),
-      Effect.withSpan("parlance.backend.attempt", {
-        attributes: {
-          "parlance.backend": route.label,
-          "parlance.backend.kind": route.kind,
-          "gen_ai.request.model": route.model
-        }
-      })
+      )
     )
+    return traced
+      ? Effect.withSpan(opened, "parlance.backend.attempt", {
+          attributes: {
+            "parlance.backend": route.label,
+            "parlance.backend.kind": route.kind,
+            "gen_ai.request.model": route.model
+          }
+        })
+      : opened
   }
 
   const routed = (

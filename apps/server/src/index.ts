@@ -26,3 +26,5 @@ export * as Replica from "./Replica.js"
 export * as Router from "./Router.js"
 /** @since 0.2.0 */
 export * as EnginePool from "./EnginePool.js"
+/** @since 0.2.0 */
+export * as Tracing from "./Tracing.js"

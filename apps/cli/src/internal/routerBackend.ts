@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs"
 import { basename } from "node:path"
 import type { BackendSpec, EngineSpec, ResolvedConfig } from "../ConfigFile.js"
 import { ConfigError, parse } from "../ConfigFile.js"
-import type { ServeConfig } from "../ServeOptions.js"
+import { optional, type ServeConfig } from "../ServeOptions.js"
 import { loadEngine } from "./optionalEngine.js"
 
 const loadServer = Effect.promise(() => import("@parlance/server"))
@@ -135,6 +135,7 @@ export const routerBackend = (config: ServeConfig, file: ResolvedConfig) =>
     const scan = dir === undefined ? undefined : EnginePool.scanModels(dir)
     const router = Router.make({
       entries,
+      traced: optional(config.otlpEndpoint) !== undefined,
       ...(scan === undefined
         ? {}
         : {

@@ -12,6 +12,7 @@ import type { ResponseEvents, ResponseObject, Source } from "@parlance/schema"
 import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 import { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
@@ -21,6 +22,7 @@ import * as Persist from "./persist.js"
 import type { Prepared } from "../inputs/prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
+import * as Traces from "./traces.js"
 import type { Services } from "../http/services.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
@@ -126,8 +128,10 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const driver = drive(ctx)
     const openingText = streaming ? encode(driver.opening) : undefined
-    const completion = yield* opening
-    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt)
+    const span = s.config.tracing ? yield* Traces.generationSpan(prepared, responseId) : undefined
+    const completion = yield* span === undefined ? opening : Traces.opening(span, opening, s.now)
+    if (span !== undefined) Traces.opened(span, (s.now() - startedAt) / 1000, completion.source.servedBy)
+    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt, span)
     return {
       responseId,
       sse: () => run.readable(),
@@ -159,16 +163,20 @@ class Run {
     private openingText: string | undefined,
     private readonly completion: Completion,
     private readonly tape: Recording.Tape | undefined,
-    private readonly startedAt: number
+    private readonly startedAt: number,
+    private readonly span: Tracer.Span | undefined
   ) {
     this.first = completion.first
     this.run = Effect.runPromiseWith(s.context)
     const stored = prepared.request.store !== false
     // `input` is read only when stored: for `store: false` the stored items are never built.
-    this.persistence = Persist.make(s.store, stored ? prepared.input : [], stored, () => ({
-      owner: s.replica.id,
-      heartbeatAt: Date.now()
-    }))
+    this.persistence = Persist.make(
+      s.store,
+      stored ? prepared.input : [],
+      stored,
+      () => ({ owner: s.replica.id, heartbeatAt: Date.now() }),
+      span === undefined ? undefined : Traces.storeWrite(span)
+    )
   }
 
   /** Stops the generation (cancel, drain): it ends with its terminal event, at once. */
@@ -246,6 +254,7 @@ class Run {
     if (usage) this.completion.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
     const sent = this.persistence.enabled ? await this.run(this.persistence.end(response)) : response
     Deferred.doneUnsafe(this.finished, Effect.succeed(sent))
+    if (this.span !== undefined) Traces.ended(this.span, sent)
     return sent
   }
 
@@ -277,6 +286,7 @@ class Run {
       )
     }
     this.completion.unregister()
+    if (this.span !== undefined) Traces.close(this.span, this.s.now())
   }
 
   /** Batch by batch for a caller that sends events itself; closed after the terminal batch or when abandoned. */

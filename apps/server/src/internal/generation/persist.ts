@@ -40,11 +40,14 @@ export const make = (
   store: ResponseStoreService,
   input: ReadonlyArray<StoredItem>,
   enabled: boolean,
-  lease: () => Lease
+  lease: () => Lease,
+  /** Wraps each write (a span per store write when tracing). */
+  traced: <A, E>(write: Effect.Effect<A, E>) => Effect.Effect<A, E> = (write) => write
 ): Persistence => {
   if (!enabled) return none
   // A failed write is logged once, with its cause, by the store itself (sqliteDb.ts); here only what it means.
-  const put = (response: ResponseObject.Response, withLease?: Lease) => store.put({ response, input }, withLease)
+  const put = (response: ResponseObject.Response, withLease?: Lease) =>
+    traced(store.put({ response, input }, withLease))
   let first: Fiber.Fiber<void> | undefined
   return {
     enabled: true,
