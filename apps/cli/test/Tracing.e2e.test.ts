@@ -31,16 +31,16 @@ let receiver: Server
 const received: Array<Received> = []
 let served: Served
 
-const valueOf = (value: IAnyValue | undefined): unknown =>
+const anyValue = (value: IAnyValue | undefined): unknown =>
   value === undefined
     ? undefined
     : (value.stringValue ??
       value.boolValue ??
       (value.intValue !== undefined && value.intValue !== null ? Number(value.intValue) : undefined) ??
       value.doubleValue ??
-      value.arrayValue?.values.map(valueOf))
+      value.arrayValue?.values.map(anyValue))
 const attributes = (span: ISpan): Record<string, unknown> =>
-  Object.fromEntries(span.attributes.map((a: IKeyValue) => [a.key, valueOf(a.value)]))
+  Object.fromEntries(span.attributes.map((a: IKeyValue) => [a.key, anyValue(a.value)]))
 
 beforeAll(async () => {
   one = await startFakeUpstream()
