@@ -61,6 +61,9 @@ const passesOn: ReadonlySet<ChatBackend.BackendErrorReason> = new Set([
   "internal"
 ])
 
+/** Whether a failure before the first batch goes to the next backend: one of those reasons, and one is left. */
+const handsOn = (error: BackendError, isLast: boolean): boolean => !isLast && passesOn.has(error.reason)
+
 /** @category models */
 export interface RouterBackend extends Backend.BackendService {
   readonly kind: "router"
@@ -168,7 +171,7 @@ export const make = (options: RouterOptions): RouterBackend => {
       ),
       Effect.tapError((error) =>
         Effect.suspend(() => {
-          const next = !isLast && passesOn.has(error.reason)
+          const next = handsOn(error, isLast)
           if (next) c.passedOn++
           else c.failed++
           return Effect.andThen(
@@ -208,7 +211,7 @@ export const make = (options: RouterOptions): RouterBackend => {
         const isLast = i === tried.length - 1
         return attempt(entry, route, request, openOptions, isLast).pipe(
           Effect.map((opened) => served(opened, route, countsOf(entry.name, route.label))),
-          Effect.catch((error) => (!isLast && passesOn.has(error.reason) ? go(i + 1) : Effect.fail(error)))
+          Effect.catch((error) => (handsOn(error, isLast) ? go(i + 1) : Effect.fail(error)))
         )
       }
       return go(0)
