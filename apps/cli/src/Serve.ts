@@ -10,8 +10,10 @@ import * as Effect from "effect/Effect"
 import * as HttpServer from "effect/http/HttpServer"
 import * as Layer from "effect/Layer"
 import { join } from "node:path"
+import { ConfigError } from "./ConfigFile.js"
 import { ensureDemoModel } from "./internal/demoModel.js"
 import { type EngineNotInstalled, loadEngine } from "./internal/optionalEngine.js"
+import { readConfig, routerBackend } from "./internal/routerBackend.js"
 import { optional, type ServeConfig, serveOptions } from "./ServeOptions.js"
 
 /** A small real instruct model with tool calling and thinking, downloaded once and cached. */
@@ -72,6 +74,8 @@ const reachable = (url: string) =>
 /** Upstream if asked; else the named model; else the default model, or the tiny demo model when offline. */
 const makeBackend = (config: ServeConfig) =>
   Effect.gen(function* () {
+    const file = optional(config.config)
+    if (file !== undefined) return yield* routerBackend(config, yield* readConfig(file))
     const upstream = optional(config.upstream)
     if (upstream !== undefined) {
       const { Upstream } = yield* loadServer
@@ -152,7 +156,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       defaultModel: model,
       secret: optional(config.secret),
       secretFile: optional(config.secretFile),
-      assistantPhase: config.upstreamPhase
+      assistantPhase: config.upstreamPhase,
+      otlpEndpoint: optional(config.otlpEndpoint)
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>
@@ -176,6 +181,15 @@ export const serve = Command.make("serve", serveOptions, (config) =>
         Console.error(missing.message),
         Effect.sync(() => void (process.exitCode = 1))
       )
+    ),
+    // A config error stops the start before anything listens, each problem with its line.
+    Effect.catchIf(
+      (error): error is ConfigError => error instanceof ConfigError,
+      (error) =>
+        Effect.andThen(
+          Console.error(`parlance: the config file has errors:\n${error.message}`),
+          Effect.sync(() => void (process.exitCode = 2))
+        )
     )
   )
 ).pipe(Command.withDescription("Start the Responses API server (embedded engine, or --upstream for proxy mode)"))

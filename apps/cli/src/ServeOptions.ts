@@ -43,6 +43,17 @@ const flag = (name: string, description: string) =>
   )
 
 export const serveOptions = {
+  config: text(
+    "config",
+    'A models file (YAML or JSON): many models behind one server, routed by `model`, with fallbacks (README "Many models")'
+  ),
+  otlpEndpoint: Flag.String("otlp-endpoint").pipe(
+    Flag.withDescription(
+      "Export traces over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318) [env OTEL_EXPORTER_OTLP_ENDPOINT]"
+    ),
+    Flag.withFallbackConfig(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT")),
+    Flag.optional
+  ),
   model: text("model", "GGUF path or node-llama-cpp URI (hf:owner/repo/file.gguf) for the embedded engine"),
   ctxSize: integer("ctx-size", 4096, "Context size per sequence, in tokens"),
   parallel: integer("parallel", 1, "Sequences generated concurrently by the embedded engine"),

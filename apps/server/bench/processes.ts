@@ -1,6 +1,6 @@
 /**
  * The benchmark's participants, each in its own process (so the client, Parlance and the upstream never share
- * an event loop): `tsx bench/processes.ts upstream`, `… parlance <upstream-url> [store]` or `… baseline <upstream-url>`.
+ * an event loop): `tsx bench/processes.ts upstream`, `… parlance <upstream-url> [store] [otlp-endpoint]`, `… sink` or `… baseline <upstream-url>`.
  * Prints the URL on its first stdout line, then serves until killed. Over the IPC channel (when spawned with
  * one) each answers `"stats"` with its CPU time and memory, after a full GC when `--expose-gc` is on.
  */
@@ -94,9 +94,21 @@ const startBaseline = async (upstreamUrl: string): Promise<string> => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
 }
 
-// `parlance <upstream-url> [store]`: store `sqlite:<dir>` or a PostgreSQL URL (pg.bench.ts); memory otherwise.
-const [role, upstreamUrl, store] = process.argv.slice(2)
-if (role === "upstream") {
+/** An OTLP/HTTP collector that takes every export and answers success (the tracing section's sink). */
+const startSink = async () => {
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+// `parlance <upstream-url> [store] [otlp]`: store `sqlite:<dir>`, a PostgreSQL URL (pg.bench.ts) or `memory`.
+const [role, upstreamUrl, store, otlpEndpoint] = process.argv.slice(2)
+if (role === "sink") {
+  console.log(await startSink())
+} else if (role === "upstream") {
   const upstream = await startFakeUpstream()
   console.log(upstream.url)
 } else if (role === "baseline") {
@@ -106,12 +118,17 @@ if (role === "upstream") {
   const storeOptions =
     role === "parlance-sqlite"
       ? { store: "sqlite" as const, dataDir: mkdtempSync(join(tmpdir(), "parlance-bench-")) }
-      : store === undefined
+      : store === undefined || store === "memory"
         ? {}
         : store.startsWith("sqlite:")
           ? { store: "sqlite" as const, dataDir: store.slice("sqlite:".length) }
           : { store }
-  const server = await Server.start({ backend: Upstream.make({ baseUrl: upstreamUrl! }), port: 0, ...storeOptions })
+  const server = await Server.start({
+    backend: Upstream.make({ baseUrl: upstreamUrl! }),
+    port: 0,
+    ...storeOptions,
+    otlpEndpoint
+  })
   console.log(`${server.url}/v1`)
 }
 

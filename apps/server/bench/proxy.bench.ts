@@ -7,8 +7,9 @@
  *   4. Parlance's RSS over a long run of mixed requests after warm-up (flat = no leak);
  *   5. time to first byte of a stored background stream (`background: true`: its events logged and written
  *      behind to the store) vs a `store: false` stream, on the memory and the SQLite store.
+ *   6. requests/s with tracing off vs on (exporting to a local OTLP sink).
  * `BENCH_PROFILE=<dir>` runs Parlance under `node --cpu-prof` and writes the profile there;
- * `BENCH_ONLY=ttfb,cpu,rps,rss,background` runs only those sections.
+ * `BENCH_ONLY=ttfb,cpu,rps,rss,background,tracing` runs only those sections.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
@@ -25,12 +26,12 @@ interface Participant {
 
 /** Each participant runs in its own process: a shared event loop would charge Parlance for the client's work. */
 const children: Array<ChildProcess> = []
-const launch = (role: string, upstreamUrl?: string, nodeArgs: Array<string> = []) =>
+const launch = (role: string, upstreamUrl?: string, nodeArgs: Array<string> = [], extra: Array<string> = []) =>
   new Promise<Participant>((resolve, reject) => {
     const script = new URL("./processes.ts", import.meta.url).pathname
     const child = spawn(
       process.execPath,
-      ["--expose-gc", ...nodeArgs, "--import", "tsx", script, role, ...(upstreamUrl ? [upstreamUrl] : [])],
+      ["--expose-gc", ...nodeArgs, "--import", "tsx", script, role, ...(upstreamUrl ? [upstreamUrl] : []), ...extra],
       {
         stdio: ["ignore", "pipe", "inherit", "ipc"]
       }
@@ -87,7 +88,7 @@ const responses = (model: string, stream: boolean, store = false) => ({
 })
 const direct = { url: `${upstream.url}/chat/completions`, body: chat(`bench/${CHUNKS}/${PACE}`, true) }
 const proxied = { url: `${parlance.url}/responses`, body: responses(`bench/${CHUNKS}/${PACE}`, true) }
-const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss,background").split(","))
+const only = new Set((process.env.BENCH_ONLY ?? "ttfb,cpu,rps,rss,background,tracing").split(","))
 
 // Warm up every path (the JIT, connection pools) before measuring: the first thousand requests are slower
 // (V8 optimises the hot functions only after many calls).
@@ -329,7 +330,40 @@ const background = async () => {
   }
 }
 
-const sections = { ttfb, cpu, rps: nonStreaming, rss: memory, background }
+/**
+ * 6. Tracing: the same small non-streaming requests on two more Parlance processes started alike, one without a
+ * collector (tracing off: the default) and one exporting every span to a local OTLP sink — alternating rounds,
+ * the ratio of each to the off one. Off, the hot path only checks a flag; on shows what the spans cost.
+ */
+const tracing = async () => {
+  const sink = await launch("sink")
+  const off = await launch("parlance", upstream.url)
+  const on = await launch("parlance", upstream.url, [], ["memory", sink.url])
+  const measure = (p: Participant) => rps(`${p.url}/responses`, responses("bench/5", false, true), 2)
+  await measure(off)
+  await measure(on)
+  const rounds = { off: [] as Array<number>, on: [] as Array<number>, default: [] as Array<number> }
+  for (let round = 0; round < 3; round++) {
+    rounds.off.push(await measure(off))
+    rounds.on.push(await measure(on))
+    rounds.default.push(await measure(parlance))
+  }
+  const [offRps, onRps, defaultRps] = [median(rounds.off), median(rounds.on), median(rounds.default)]
+  return () => {
+    console.log("tracing: stored non-streaming small responses, 8 concurrent clients, median of 3 rounds")
+    console.table({
+      "requests/s": {
+        "tracing off": offRps.toFixed(0),
+        "another process, off": defaultRps.toFixed(0),
+        "tracing on (OTLP sink)": onRps.toFixed(0),
+        "off ratio (noise floor)": (defaultRps / offRps).toFixed(3),
+        "on / off": (onRps / offRps).toFixed(3)
+      }
+    })
+  }
+}
+
+const sections = { ttfb, cpu, rps: nonStreaming, rss: memory, background, tracing }
 const reports: Array<() => void> = []
 for (const [name, section] of Object.entries(sections)) if (only.has(name)) reports.push(await section())
 for (const report of reports) report()

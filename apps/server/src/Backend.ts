@@ -38,6 +38,8 @@ export interface BackendService extends ChatBackend.ChatBackend {
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
   /** What `/health` says about the backend beyond its kind (the engine: ready or restarting, on which GPU). */
   readonly health?: Effect.Effect<object>
+  /** Lines `/metrics` adds (a router's counters per model and per backend), in Prometheus' text format. */
+  readonly metrics?: () => string
 }
 
 /** @category tags */

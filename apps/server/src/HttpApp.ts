@@ -146,7 +146,9 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
         "GET",
         "/metrics",
         Effect.map(backendLoad, (load) =>
-          HttpServerResponse.text(metrics.render(load), { contentType: "text/plain; version=0.0.4" })
+          HttpServerResponse.text(metrics.render(load) + (options.backend.metrics?.() ?? ""), {
+            contentType: "text/plain; version=0.0.4"
+          })
         )
       )
     ])

@@ -27,6 +27,7 @@ import { isPostgresUrl, type SslMode } from "./internal/stores/pgDb.js"
 import * as ResponseStore from "./ResponseStore.js"
 import { loadKey, makeSealer, type Sealer } from "./internal/generation/reasoningSeal.js"
 import * as ServerConfig from "./ServerConfig.js"
+import * as Tracing from "./Tracing.js"
 
 /** @category models */
 export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigService, "ids">> {
@@ -63,6 +64,8 @@ export interface ServerOptions extends Partial<Omit<ServerConfig.ServerConfigSer
    */
   readonly secret?: string | undefined
   readonly secretFile?: string | undefined
+  /** Export traces over OTLP/HTTP to this collector (`Tracing`); undefined: no tracing, at no cost. */
+  readonly otlpEndpoint?: string | undefined
 }
 
 /** The store the options name, as a layer. @category layers */
@@ -104,7 +107,11 @@ export const servicesLayer = (
     Metrics.layer,
     Generations.layer,
     Recorder.layer(options.recordDir),
-    ServerConfig.layer({ ...options, sealer: options.sealer ?? sealerFor(options) }),
+    ServerConfig.layer({
+      ...options,
+      sealer: options.sealer ?? sealerFor(options),
+      tracing: options.tracing ?? options.otlpEndpoint !== undefined
+    }),
     Replica.layer({ heartbeatMs: options.heartbeatMs, staleAfterMs: options.staleAfterMs })
   )
 
@@ -117,14 +124,15 @@ const sealerFor = (options: ServerOptions): Sealer =>
  * listener started, so it runs before the listener closes. Needs the HttpServer and every service.
  * @category layers
  */
-export const serve = (options: Pick<ServerOptions, "drainTimeoutMs"> = {}) =>
+export const serve = (options: Pick<ServerOptions, "drainTimeoutMs" | "otlpEndpoint"> = {}) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const app = yield* HttpApp.make
       const server = yield* HttpServer.HttpServer
       const generations = yield* Generations.Generations
-      // Per-request tracing spans cost more than a short request itself; no tracer is wired up.
-      yield* server.serve(app).pipe(Effect.provideService(HttpMiddleware.TracerDisabledWhen, () => true))
+      // Per-request tracing spans cost more than a short request itself: only with a collector to send them to.
+      const untraced = options.otlpEndpoint === undefined
+      yield* server.serve(app).pipe(Effect.provideService(HttpMiddleware.TracerDisabledWhen, () => untraced))
       yield* Effect.addFinalizer(() => generations.drain(Duration.millis(options.drainTimeoutMs ?? 10_000)))
     })
   )
@@ -165,10 +173,12 @@ export const layer = (
   if (options.apiKey === "") return Layer.unwrap(Effect.die(new Error("The API key must not be empty.")))
   const invalid = ServerConfig.validateTimeouts(options)
   if (invalid !== undefined) return Layer.unwrap(Effect.die(new Error(invalid)))
+  const tracing = options.otlpEndpoint === undefined ? Layer.empty : Tracing.layer({ endpoint: options.otlpEndpoint })
   return serve(options).pipe(
     Layer.provideMerge(listener(options)),
     Layer.provideMerge(servicesLayer(options)),
-    Layer.provideMerge(storeLayer(options))
+    Layer.provideMerge(storeLayer(options)),
+    Layer.provide(tracing)
   )
 }
 

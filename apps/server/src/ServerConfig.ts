@@ -46,6 +46,8 @@ export interface ServerConfigService {
    * the response, which may stream for as long as it generates. 0: no limit.
    */
   readonly requestTimeoutMs: number
+  /** Spans are exported (`--otlp-endpoint`): the generation and its store writes make theirs. */
+  readonly tracing: boolean
 }
 
 /** The request body limit by default (32 MiB); also WebSocket mode's message limit. @category constructors */
@@ -123,6 +125,7 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   // Without a configured key, one for this process: blobs live as long as the memory store's records.
   sealer: options.sealer ?? makeSealer(loadKey({})),
   assistantPhase: options.assistantPhase ?? false,
+  tracing: options.tracing ?? false,
   ...timeoutsOf(options)
 })
 

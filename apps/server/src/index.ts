@@ -24,3 +24,9 @@ export * as ServerConfig from "./ServerConfig.js"
 export * as Replica from "./Replica.js"
 /** @since 0.1.0 */
 export * as ConversationStore from "./ConversationStore.js"
+/** @since 0.2.0 */
+export * as Router from "./Router.js"
+/** @since 0.2.0 */
+export * as EnginePool from "./EnginePool.js"
+/** @since 0.2.0 */
+export * as Tracing from "./Tracing.js"

@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { EngineLoadError } from "./EngineError.js"
 import * as internal from "./internal/engine.js"
+import * as memory from "./internal/memory.js"
 import type * as options from "./internal/options.js"
 import * as runner from "./runner/client.js"
 
@@ -91,3 +92,14 @@ export const layerProcess = (options: SpawnOptions): Layer.Layer<Engine, EngineL
  * @category constructors
  */
 export const asChatBackend = (engine: EngineBackend): ChatBackend => engine
+
+/**
+ * What a model would need in memory (weights and context, as if entirely in RAM) and what the host has free,
+ * read from the GGUF before loading it: a router checks it before it loads a model on demand.
+ * @category utils
+ */
+export const estimateMemory: (options: {
+  readonly model: string
+  readonly contextSize?: number | undefined
+  readonly parallel?: number | undefined
+}) => Promise<memory.MemoryEstimate> = memory.estimateMemory

@@ -65,6 +65,8 @@ export interface ModelInfo {
   readonly input_modalities?: ReadonlyArray<"text" | "image">
   /** Whether one response may hold several tool calls, when the backend knows it. */
   readonly parallel_tool_calls?: boolean
+  /** Whether the model is loaded now, for a backend that loads models on demand (a router over embedded engines). */
+  readonly loaded?: boolean
 }
 
 /** @category models */

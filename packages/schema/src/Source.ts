@@ -34,6 +34,11 @@ export interface Source {
    * settles once it is free (an engine's sequence idle again); callers need not wait for it.
    */
   readonly release: () => Promise<void>
+  /**
+   * Which backend serves it, when a router chose among several (the `x-parlance-backend` header, the stored
+   * response's `metadata.parlance`, metrics and traces). Absent for a single backend.
+   */
+  readonly servedBy?: string
 }
 
 /** @category constructors */

@@ -12,6 +12,7 @@ import type { ResponseEvents, ResponseObject, Source } from "@parlance/schema"
 import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 import { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import * as CancelWatch from "./cancelWatch.js"
@@ -24,6 +25,7 @@ import type { Prepared } from "../inputs/prepare.js"
 import type { Sealer } from "./reasoningSeal.js"
 import * as Recording from "./recording.js"
 import * as Warm from "./warm.js"
+import * as Traces from "./traces.js"
 import type { Services } from "../http/services.js"
 
 type Event = ResponseEvents.ResponseStreamEvent
@@ -43,6 +45,8 @@ export interface Generation {
    * background pump). Use one of `sse`, `response`, `events`, once.
    */
   readonly events: () => EventReader
+  /** The backend that serves it, when a router chose among several (the `x-parlance-backend` header). */
+  readonly servedBy: string | undefined
 }
 
 /** Reads a generation's events: `response.created` first, exactly one terminal event last. */
@@ -60,11 +64,19 @@ const encode = (events: ReadonlyArray<Event>): string => {
   return text
 }
 
-/** `events` with its terminal event replaced by a `response.failed` carrying `response` (same sequence number). */
+/**
+ * `events` with its terminal event carrying `response` instead (same sequence number): a `response.failed` when
+ * it could not be stored, else the same type (a router's mark in `metadata`).
+ */
 const withTerminal = (events: ReadonlyArray<Event>, response: ResponseObject.Response): ReadonlyArray<Event> => {
   const last = events[events.length - 1]!
-  return [...events.slice(0, -1), { type: "response.failed", sequence_number: last.sequence_number, response }]
+  const type = response.status === "failed" ? "response.failed" : last.type
+  return [...events.slice(0, -1), { type, sequence_number: last.sequence_number, response } as Event]
 }
+
+/** The response marked with the backend that served it, in `metadata.parlance` (a string, as metadata values are). */
+const markServed = (response: ResponseObject.Response, servedBy: string | undefined): ResponseObject.Response =>
+  servedBy === undefined ? response : { ...response, metadata: { ...response.metadata, parlance: servedBy } }
 
 /** The Response of the terminal event that ends `events`, if it ends with one. */
 const terminalOf = (events: ReadonlyArray<Event>): ResponseObject.Response | undefined => {
@@ -140,12 +152,20 @@ export const start = (
     // stream their SSE text, so that the first bytes leave as soon as the first batch is in.
     const eager = drive(ctx)
     const eagerText = streaming ? encode(eager.opening) : undefined
-    const completion = yield* opening
+    const span = s.config.tracing ? yield* Traces.generationSpan(prepared, responseId) : undefined
+    const completion = yield* span === undefined ? opening : Traces.opening(span, opening, s.now)
+    if (span !== undefined) Traces.opened(span, (s.now() - startedAt) / 1000, completion.source.servedBy)
     const driver = completion.queued ? drive(ctx, true) : eager
     const openingText = completion.queued ? undefined : eagerText
     const log = options.background?.(responseId)
-    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt, log)
-    return { responseId, sse: () => run.readable(), response: run.toEnd(), events: () => run.reader() }
+    const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt, log, span)
+    return {
+      responseId,
+      sse: () => run.readable(),
+      response: run.toEnd(),
+      events: () => run.reader(),
+      servedBy: completion.source.servedBy
+    }
   })
 
 /** One generation's steps and its concerns; `close` runs once, however it ended. */
@@ -173,7 +193,8 @@ class Run {
     private readonly completion: Completion,
     private readonly tape: Recording.Tape | undefined,
     private readonly startedAt: number,
-    private readonly log: EventLog | undefined
+    private readonly log: EventLog | undefined,
+    private readonly span: Tracer.Span | undefined
   ) {
     // A queued completion's first batch is empty: its first read is the one that waits for the backend.
     this.first = completion.queued ? undefined : completion.first
@@ -187,7 +208,8 @@ class Run {
       stored ? prepared.input : [],
       stored,
       () => ({ owner: s.replica.id, heartbeatAt: Date.now() }),
-      conversation === undefined ? undefined : appendTurn(s.conversations, conversation.id, () => conversation.items)
+      conversation === undefined ? undefined : appendTurn(s.conversations, conversation.id, () => conversation.items),
+      span === undefined ? undefined : Traces.storeWrite(span)
     )
   }
 
@@ -271,12 +293,14 @@ class Run {
    * The terminal event's Response: counted, durable, and handed to whoever waits (cancel) before it leaves.
    * Returns the Response to send: `response`, or its `failed` form when it could not be stored.
    */
-  private async end(response: ResponseObject.Response): Promise<ResponseObject.Response> {
+  private async end(terminal: ResponseObject.Response): Promise<ResponseObject.Response> {
     this.ended = true
+    const response = markServed(terminal, this.completion.source.servedBy)
     const usage = response.usage
     if (usage) this.completion.tokens(usage.input_tokens, usage.output_tokens, usage.input_tokens_details.cached_tokens)
     const sent = this.persistence.enabled ? await this.run(this.persistence.end(response)) : response
     Deferred.doneUnsafe(this.finished, Effect.succeed(sent))
+    if (this.span !== undefined) Traces.ended(this.span, sent)
     return sent
   }
 
@@ -308,6 +332,7 @@ class Run {
       )
     }
     this.completion.unregister()
+    if (this.span !== undefined) Traces.close(this.span, this.s.now())
   }
 
   /** Batch by batch for a caller that sends events itself; closed after the terminal batch or when abandoned. */

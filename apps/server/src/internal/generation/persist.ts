@@ -50,11 +50,14 @@ export const make = (
   input: ReadonlyArray<StoredItem>,
   enabled: boolean,
   lease: () => Lease,
-  afterFinal?: (response: ResponseObject.Response) => Effect.Effect<void, StoreError>
+  afterFinal?: (response: ResponseObject.Response) => Effect.Effect<void, StoreError>,
+  /** Wraps each write (a span per store write when tracing). */
+  traced: <A, E>(write: Effect.Effect<A, E>) => Effect.Effect<A, E> = (write) => write
 ): Persistence => {
   if (!enabled) return none
   // A failed write is logged once, with its cause, by the store itself (sqliteDb.ts); here only what it means.
-  const put = (response: ResponseObject.Response, withLease?: Lease) => store.put({ response, input }, withLease)
+  const put = (response: ResponseObject.Response, withLease?: Lease) =>
+    traced(store.put({ response, input }, withLease))
   // The last in-progress write: each write waits for the one before, so the states land in order.
   let first: Fiber.Fiber<void> | undefined
   const after = () => (first === undefined ? Effect.void : Fiber.join(first))

@@ -59,7 +59,9 @@ export const Catalog = Schema.Struct({
       id: Schema.String,
       object: Schema.Literal("model"),
       created: Schema.Number,
-      owned_by: Schema.String
+      owned_by: Schema.String,
+      /** Whether the model is loaded now (a router's embedded models). */
+      loaded: Schema.optionalKey(Schema.Boolean)
     })
   ),
   models: Schema.Array(CodexModelInfo)
@@ -71,7 +73,13 @@ const codexDefaultTruncation = { mode: "bytes", limit: 10_000 } as const
 
 export const catalog = (models: ReadonlyArray<ChatBackend.ModelInfo>, backendKind: string): Catalog => ({
   object: "list",
-  data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.owned_by })),
+  data: models.map((m) => ({
+    id: m.id,
+    object: "model",
+    created: m.created,
+    owned_by: m.owned_by,
+    ...(m.loaded !== undefined ? { loaded: m.loaded } : {})
+  })),
   models: models.map((m, priority) => ({
     slug: m.id,
     display_name: m.id,

@@ -29,6 +29,12 @@ const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
 const piped = (body: Readable, options: { readonly status?: number; readonly contentType: string }) =>
   HttpServerResponse.raw(body, { ...options, headers: sseHeaders })
 
+/** Names the backend that served, when a router chose among several. */
+const servedHeader =
+  (servedBy: string | undefined) =>
+  (response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse =>
+    servedBy === undefined ? response : HttpServerResponse.setHeader(response, "x-parlance-backend", servedBy)
+
 const storeDown = () => ApiError.unavailable("The response store is unavailable.", "store_unavailable")
 
 const responseId = Effect.map(HttpRouter.params, (p) => p.id ?? "")
@@ -57,10 +63,13 @@ export const createResponse = (deps: Services) =>
         : HttpServerResponse.jsonUnsafe(started.response)
     }
     const generation = yield* Generation.start(deps, prepared)
+    const served = servedHeader(generation.servedBy)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
-    if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })
+    if (prepared.request.stream === true) return served(piped(generation.sse(), { contentType: "text/event-stream" }))
     const response = yield* generation.response
-    return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.jsonUnsafe(response)
+    return response === undefined
+      ? yield* Effect.fail(ApiError.internal())
+      : served(HttpServerResponse.jsonUnsafe(response))
   })
 
 export const getResponse = (deps: Services) =>
@@ -191,13 +200,16 @@ export const chatCompletions = (deps: Services) =>
       Effect.mapError((error) => ApiError.fromBackend(error))
     )
     const id = chatId(deps)
+    const served = servedHeader(completion.source.servedBy)
     if (streaming) {
       const wantUsage = request.stream_options?.include_usage === true
-      return piped(ChatCompletion.stream(completion, id, wantUsage), { contentType: "text/event-stream" })
+      return served(piped(ChatCompletion.stream(completion, id, wantUsage), { contentType: "text/event-stream" }))
     }
     const chunks = yield* ChatCompletion.collect(completion, id).pipe(Effect.mapError(ApiError.fromBackend))
-    return HttpServerResponse.jsonUnsafe(
-      ChatAggregate.aggregate(chunks, { id, created: Math.floor(deps.now() / 1000), model: request.model })
+    return served(
+      HttpServerResponse.jsonUnsafe(
+        ChatAggregate.aggregate(chunks, { id, created: Math.floor(deps.now() / 1000), model: request.model })
+      )
     )
   })
 

@@ -1,0 +1,126 @@
+/**
+ * The EnginePool's policy through the real server and Router: what a model that does not fit, a model still
+ * loading, and a full pool whose engines are all busy answer. The "engines" the pool loads here are real
+ * backends (the Upstream in front of the fake Chat Completions server, over loopback), loaded through the same
+ * `load` hook the CLI gives `Engine.spawn`: what is under test is the loading policy, not llama.cpp (the spawned
+ * `models_dir` e2e in apps/cli covers real engines).
+ */
+import * as Effect from "effect/Effect"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EnginePool, Router, Server, Upstream } from "../src/index.js"
+import { type FakeUpstream, startFakeUpstream } from "./fakeUpstream.js"
+
+interface Model {
+  readonly key: string
+  readonly name: string
+  /** What the fake is asked for (its behaviour). */
+  readonly upstreamModel: string
+}
+
+let fake: FakeUpstream
+beforeAll(async () => {
+  fake = await startFakeUpstream()
+})
+afterAll(() => fake?.close())
+
+const serve = async (options: {
+  readonly max?: number
+  readonly loadTimeoutMs?: number
+  readonly loadDelayMs?: number
+  readonly fits?: (model: Model) => string | undefined
+}) => {
+  const loads: Array<string> = []
+  const pool = EnginePool.make<Model>({
+    max: options.max,
+    loadTimeoutMs: options.loadTimeoutMs,
+    load: (model) =>
+      Effect.acquireRelease(
+        Effect.promise(async () => {
+          loads.push(model.name)
+          await new Promise((r) => setTimeout(r, options.loadDelayMs ?? 0))
+          return Upstream.make({ baseUrl: fake.url })
+        }),
+        (backend) => Effect.promise(() => backend.close())
+      ),
+    ...(options.fits !== undefined ? { fits: (model: Model) => Effect.sync(() => options.fits!(model)) } : {})
+  })
+  const entry = (name: string, upstreamModel: string) => {
+    const backend = pool.backend({ key: name, name, upstreamModel })
+    return {
+      name,
+      backends: [
+        { label: `engine:${name}.gguf`, kind: "engine" as const, model: upstreamModel, backend, loaded: backend.loaded }
+      ]
+    }
+  }
+  const router = Router.make({ entries: [entry("small", "echo"), entry("huge", "echo"), entry("slow", "slow")] })
+  const server = await Server.start({ backend: router, port: 0, store: "memory" })
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+  return {
+    client,
+    loads,
+    pool,
+    close: async () => {
+      await server.close()
+      await Effect.runPromise(pool.close)
+    }
+  }
+}
+
+describe("EnginePool", () => {
+  it("answers a model that does not fit in memory with 503 insufficient_memory, and never loads it", async () => {
+    const s = await serve({
+      fits: (m) => (m.name === "huge" ? "it needs about 90000 MB of memory and 2000 MB are free" : undefined)
+    })
+    try {
+      const error = await s.client.responses.create({ model: "huge", input: "hi" }).catch((e) => e)
+      expect(error.status).toBe(503)
+      expect(error.code).toBe("insufficient_memory")
+      expect(error.message).toContain("it needs about 90000 MB")
+      expect(s.loads).toEqual([])
+      // The other model is unaffected.
+      expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
+      expect(s.loads).toEqual(["small"])
+    } finally {
+      await s.close()
+    }
+  })
+
+  it("loads a model once for requests that arrive while it loads; they wait for it", async () => {
+    const s = await serve({ loadDelayMs: 300 })
+    try {
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => s.client.responses.create({ model: "small", input: "hi", store: false }))
+      )
+      expect(answers.map((a) => a.status)).toEqual(["completed", "completed", "completed"])
+      expect(s.loads).toEqual(["small"])
+    } finally {
+      await s.close()
+    }
+  })
+
+  it("with the pool full of busy engines, a request for another model waits, bounded, then 503 model_loading", async () => {
+    const s = await serve({ max: 1, loadTimeoutMs: 400 })
+    try {
+      // `slow` streams for about 10 s: its engine is busy, so it cannot be unloaded to make room.
+      const stream = await s.client.responses.create({ model: "slow", input: "hi", stream: true })
+      const iterator = stream[Symbol.asyncIterator]()
+      await iterator.next()
+      const started = Date.now()
+      const error = await s.client.responses.create({ model: "small", input: "hi" }).catch((e) => e)
+      expect(error.status).toBe(503)
+      expect(error.code).toBe("model_loading")
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350)
+      expect(s.pool.loadedNames()).toEqual(["slow"])
+      stream.controller.abort()
+      // Once `slow` is idle, it is the least recently used: `small` takes its place.
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
+      expect(s.pool.loadedNames()).toEqual(["small"])
+      expect(s.loads).toEqual(["slow", "small"])
+    } finally {
+      await s.close()
+    }
+  }, 30_000)
+})
