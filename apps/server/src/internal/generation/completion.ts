@@ -75,41 +75,45 @@ export const openCompletion = (
         return new Tracked(s, sent, opened.source, opened.first, false)
       })
     }
-    return Effect.callback<Completion, ChatBackend.BackendError>((resume) => {
-      const pending = new PendingSource()
-      let answered = false
-      const answerQueued = () => {
-        if (answered) return
-        answered = true
-        resume(Effect.succeed(new Tracked(s, sent, pending, noChunks, true)))
-      }
-      const opening = Effect.runFork(
-        Effect.result(Sources.openFirst(open({ firstEventFirst: options.streaming, onQueued: answerQueued })))
-      )
-      pending.interrupt = () => opening.interruptUnsafe()
-      opening.addObserver((exit) => {
-        const result = Exit.isSuccess(exit) ? exit.value : undefined
-        if (result?._tag === "Success") ttft()
-        if (!answered) {
+    // The opening runs on its own fiber (it may outlive this answer), with this fiber's context: its services
+    // and its current span (a traced backend attempt is the generation's child).
+    return Effect.flatMap(Effect.context<never>(), (context) =>
+      Effect.callback<Completion, ChatBackend.BackendError>((resume) => {
+        const pending = new PendingSource()
+        let answered = false
+        const answerQueued = () => {
+          if (answered) return
           answered = true
-          if (result === undefined) return resume(Effect.die(Exit.isFailure(exit) ? exit.cause : "no result"))
-          return resume(
-            result._tag === "Success"
-              ? Effect.succeed(new Tracked(s, sent, result.success.source, result.success.first, false))
-              : Effect.fail(result.failure)
-          )
+          resume(Effect.succeed(new Tracked(s, sent, pending, noChunks, true)))
         }
-        pending.settle(result)
+        const opening = Effect.runForkWith(context)(
+          Effect.result(Sources.openFirst(open({ firstEventFirst: options.streaming, onQueued: answerQueued })))
+        )
+        pending.interrupt = () => opening.interruptUnsafe()
+        opening.addObserver((exit) => {
+          const result = Exit.isSuccess(exit) ? exit.value : undefined
+          if (result?._tag === "Success") ttft()
+          if (!answered) {
+            answered = true
+            if (result === undefined) return resume(Effect.die(Exit.isFailure(exit) ? exit.cause : "no result"))
+            return resume(
+              result._tag === "Success"
+                ? Effect.succeed(new Tracked(s, sent, result.success.source, result.success.first, false))
+                : Effect.fail(result.failure)
+            )
+          }
+          pending.settle(result)
+        })
+        if (options.queue === "detach") answerQueued()
+        // The caller left before an answer (a client gone): the backend's wait ends with it.
+        return Effect.sync(() => {
+          if (!answered) {
+            answered = true
+            pending.release()
+          }
+        })
       })
-      if (options.queue === "detach") answerQueued()
-      // The caller left before an answer (a client gone): the backend's wait ends with it.
-      return Effect.sync(() => {
-        if (!answered) {
-          answered = true
-          pending.release()
-        }
-      })
-    })
+    )
   })
 
 const noChunks: Source.Opened["first"] = { _tag: "Chunks", chunks: [] }
