@@ -148,7 +148,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       defaultModel: model,
       secret: optional(config.secret),
       secretFile: optional(config.secretFile),
-      assistantPhase: config.upstreamPhase
+      assistantPhase: config.upstreamPhase,
+      dialect: config.dialect
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>

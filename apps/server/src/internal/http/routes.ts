@@ -16,6 +16,7 @@ import { isRunning, type ResponseStoreService, type StoredResponse } from "../..
 import { readJsonObject } from "./body.js"
 import * as Generation from "../generation/generation.js"
 import { catalog } from "./catalog.js"
+import { dialectOf } from "./dialect.js"
 import * as ChatCompletion from "../generation/chatCompletion.js"
 import * as Completion from "../generation/completion.js"
 import { paginate } from "../inputs/inputItems.js"
@@ -48,7 +49,10 @@ export const createResponse = (deps: Services) =>
     const prepared = yield* prepare(body, deps.store, deps.config)
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
-    if (prepared.request.stream === true) return piped(generation.sse(), { contentType: "text/event-stream" })
+    if (prepared.request.stream === true) {
+      const { headers } = yield* HttpServerRequest.HttpServerRequest
+      return piped(generation.sse(dialectOf(headers, deps.config.dialect)), { contentType: "text/event-stream" })
+    }
     const response = yield* generation.response
     return response === undefined ? yield* Effect.fail(ApiError.internal()) : HttpServerResponse.jsonUnsafe(response)
   })
