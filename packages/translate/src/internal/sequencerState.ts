@@ -29,6 +29,11 @@ export interface Context {
    * and the response's only output item is one `compaction`, sealed with this.
    */
   readonly sealCompaction?: (summary: string) => string
+  /**
+   * Automatic compaction (`context_management`): the compaction item made before this generation, which
+   * opens the output — added, `response.compaction.compacting`, done — right after `response.in_progress`.
+   */
+  readonly compacted?: ResponseObject.Compaction
 }
 
 export type OpenItem =
@@ -144,6 +149,12 @@ export const ensureStarted = (d: Draft): void => {
   d.phase = "open"
   emit(d, { type: "response.created", response: snapshot(d) })
   emit(d, { type: "response.in_progress", response: snapshot(d) })
+  const compacted = d.ctx.compacted
+  if (compacted !== undefined) {
+    addItem(d, compacted)
+    emit(d, { type: "response.compaction.compacting", item_id: compacted.id, output_index: nextIndex(d) })
+    doneItem(d, compacted)
+  }
 }
 
 const nextIndex = (d: Draft): number => d.output.length

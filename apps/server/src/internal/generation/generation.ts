@@ -106,6 +106,7 @@ export const start = (s: Services, prepared: Prepared): Effect.Effect<Generation
       echo: prepared.request,
       tools: prepared.plan.tools,
       reasoning: prepared.plan.reasoning,
+      ...(prepared.compacted !== undefined ? { compacted: prepared.compacted } : {}),
       ...sealing(s.config.sealer, prepared, tape)
     }
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>

@@ -18,6 +18,7 @@ import * as Generation from "../generation/generation.js"
 import { catalog } from "./catalog.js"
 import { dialectOf } from "./dialect.js"
 import * as ChatCompletion from "../generation/chatCompletion.js"
+import { autoCompact } from "../generation/compaction.js"
 import * as Completion from "../generation/completion.js"
 import { paginate } from "../inputs/inputItems.js"
 import { prepare } from "../inputs/prepare.js"
@@ -46,7 +47,7 @@ const load = (store: ResponseStoreService, id: string) =>
 export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
-    const prepared = yield* prepare(body, deps.store, deps.config)
+    const prepared = yield* autoCompact(deps, body, yield* prepare(body, deps.store, deps.config))
     const generation = yield* Generation.start(deps, prepared)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
     if (prepared.request.stream === true) {

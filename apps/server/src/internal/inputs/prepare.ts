@@ -2,6 +2,7 @@
  * A `POST /v1/responses` body → everything a generation needs: the decoded request, the conversation from
  * `previous_response_id`, the Chat Completions request, the input items with ids (as stored and listed).
  */
+import type { ResponseObject } from "@parlance/schema"
 import { ResponsesRequest } from "@parlance/schema"
 import { Ids, type ToChatRequest, toChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
@@ -19,6 +20,8 @@ export interface Prepared {
   readonly plan: ToChatRequest.ChatRequestPlan
   readonly input: ReadonlyArray<StoredItem>
   readonly model: string
+  /** Automatic compaction made this item before generating: it opens the response's output. */
+  readonly compacted?: ResponseObject.Compaction
 }
 
 // Every issue, each with the value it rejected: the client reads the most specific one (`, got …`).
