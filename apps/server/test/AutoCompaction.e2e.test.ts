@@ -8,11 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Engine } from "@parlance/engine"
 import type { ChatCompletions } from "@parlance/schema"
-import { checkStream, validateStream } from "@parlance/translate"
+import { checkStream, Vector, validateStream } from "@parlance/translate"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import OpenAI from "openai"
 import type { ResponseStreamEvent } from "openai/resources/responses/responses"
 import { Server } from "../src/index.js"
@@ -28,8 +31,9 @@ const isSummary = (m: { readonly role: string; readonly content?: unknown }) =>
 describe("automatic compaction in proxy mode (openai SDK, fake upstream)", () => {
   let h: Harness
   let client: OpenAI
+  const recordDir = mkdtempSync(join(tmpdir(), "parlance-compaction-"))
   beforeAll(async () => {
-    h = await startHarness()
+    h = await startHarness({ recordDir })
     client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "unused", maxRetries: 0 })
   })
   afterAll(() => h.close())
@@ -99,6 +103,14 @@ describe("automatic compaction in proxy mode (openai SDK, fake upstream)", () =>
       "fourth question"
     ])
     expect(isSummary(compacted[4]!)).toBe(true)
+
+    // The recording of turn 4 replays exactly: the compaction item is part of its context.
+    const recorded = join(recordDir, `${r4.id}.json`)
+    for (let waited = 0; waited < 10_000 && !existsSync(join(recordDir, `${r4.id}.sse`)); waited += 20)
+      await new Promise((r) => setTimeout(r, 20))
+    const file = JSON.parse(readFileSync(recorded, "utf8"))
+    expect(file.context.compacted).toEqual(compaction)
+    expect(Vector.replay(file).mismatches).toEqual([])
 
     // Turn 5 (no context_management): the chain replays the compaction item, so the backend gets the compacted
     // context, then turn 4's answer and the new question — none of turns 1–3's answers.
