@@ -157,7 +157,8 @@ export const serve = Command.make("serve", serveOptions, (config) =>
       secret: optional(config.secret),
       secretFile: optional(config.secretFile),
       assistantPhase: config.upstreamPhase,
-      otlpEndpoint: optional(config.otlpEndpoint)
+      otlpEndpoint: optional(config.otlpEndpoint),
+      dialect: config.dialect
     }).pipe(Layer.provide(Backend.layer(backend)))
     const announce = Layer.effectDiscard(
       Effect.flatMap(HttpServer.HttpServer, (listening) =>

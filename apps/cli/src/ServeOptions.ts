@@ -201,6 +201,12 @@ export const serveOptions = {
     0,
     "Proxy mode: the upstream model's context window, for /v1/models, when the upstream does not report it (0 = unknown)"
   ),
+  dialect: choice(
+    "dialect",
+    ["openai", "openresponses"] as const,
+    "openai",
+    "Event names of /v1/responses streams: OpenAI's (response.reasoning_text.*) or the Open Responses spec's (response.reasoning.*, then data: [DONE]); a request sending an OpenResponses-Version header gets the spec's"
+  ),
   upstreamPhase: flag(
     "upstream-phase",
     "Proxy mode: send assistant messages' phase (commentary / final_answer) to the upstream, for one that reads it"

@@ -190,7 +190,14 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
   if (config.cors === undefined) return counted
   return HttpMiddleware.cors({
     allowedOrigins: config.cors.includes("*") ? undefined : config.cors,
-    allowedHeaders: ["authorization", "content-type", "api-key", "openai-beta", "x-stainless-*"],
+    allowedHeaders: [
+      "authorization",
+      "content-type",
+      "api-key",
+      "openai-beta",
+      "openresponses-version",
+      "x-stainless-*"
+    ],
     maxAge: 600
   })(counted)
 })

@@ -3,7 +3,7 @@
  * once when the HTTP app is built.
  * @since 0.1.0
  */
-import { Ids } from "@parlance/translate"
+import { type Dialect, Ids } from "@parlance/translate"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import { randomFillSync } from "node:crypto"
@@ -36,6 +36,11 @@ export interface ServerConfigService {
   readonly sealer: Sealer
   /** Send assistant messages' `phase` to the backend (an upstream known to read it). */
   readonly assistantPhase: boolean
+  /**
+   * The event names streams use when the request does not ask (docs/architecture.md#dialects): OpenAI's
+   * (default) or the Open Responses spec's.
+   */
+  readonly dialect: Dialect.Dialect
   /**
    * How long a client may take to send a request's headers (ms, Node's `headersTimeout`); past it the
    * socket is closed (408). Bounds clients that dribble header bytes to hold sockets. 0: no limit.
@@ -126,6 +131,7 @@ export const make = (options: Partial<ServerConfigService> = {}): ServerConfigSe
   sealer: options.sealer ?? makeSealer(loadKey({})),
   assistantPhase: options.assistantPhase ?? false,
   tracing: options.tracing ?? false,
+  dialect: options.dialect ?? "openai",
   ...timeoutsOf(options)
 })
 

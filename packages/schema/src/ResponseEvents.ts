@@ -149,6 +149,12 @@ export const ErrorEvent = Schema.Struct({
   ...seq
 })
 
+/** Automatic compaction's progress on its compaction item (openai 7.60 `ResponseCompactionCompactingEvent`). @category schemas */
+export const CompactionCompactingEvent = Schema.Struct({
+  type: Schema.Literal("response.compaction.compacting"),
+  ...item
+})
+
 /** @category schemas */
 export const ResponseStreamEvent = Schema.Union([
   ResponseCreatedEvent,
@@ -175,6 +181,7 @@ export const ResponseStreamEvent = Schema.Union([
   ReasoningSummaryPartDoneEvent,
   ReasoningSummaryTextDeltaEvent,
   ReasoningSummaryTextDoneEvent,
+  CompactionCompactingEvent,
   ErrorEvent
 ]).annotate({ identifier: "ResponseStreamEvent" })
 export type ResponseStreamEvent = typeof ResponseStreamEvent.Type

@@ -46,6 +46,18 @@ const MaxOutputTokens = Schema.Number.check(
   Schema.isBetween({ minimum: 1, maximum: MAX_OUTPUT_TOKENS_LIMIT }, { message: outputTokensMessage })
 )
 
+/**
+ * One `context_management` entry (openai 7.60 `ResponseCreateParams.ContextManagement`): `type` is a string
+ * (only `compaction` is supported, as on OpenAI), `compact_threshold` the context size in tokens at which the
+ * server compacts by itself.
+ * @category schemas
+ */
+export const ContextManagement = Schema.Struct({
+  type: Schema.String,
+  compact_threshold: opt(Schema.Number)
+})
+export type ContextManagement = typeof ContextManagement.Type
+
 /** @category schemas */
 export const CreateResponseRequest = Schema.Struct({
   model: Schema.optional(Schema.String),
@@ -86,6 +98,7 @@ export const CreateResponseRequest = Schema.Struct({
   prompt_cache_retention: opt(Schema.String),
   safety_identifier: opt(Schema.String),
   service_tier: opt(Schema.String),
+  context_management: opt(Schema.Array(ContextManagement)),
   /** Not in OpenAI's reference; llama-server style sampling seed, passed through. */
   seed: opt(Schema.Number)
 }).annotate({ identifier: "CreateResponseRequest" })

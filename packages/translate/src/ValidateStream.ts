@@ -8,6 +8,7 @@
  * violations (with `strict`, warnings count as violations).
  * @since 0.1.0
  */
+import * as Dialect from "./Dialect.js"
 import * as Calls from "./internal/checkCalls.js"
 import * as Items from "./internal/checkItems.js"
 import * as Lifecycle from "./internal/checkLifecycle.js"
@@ -62,7 +63,8 @@ const handlers: Readonly<Record<string, Handler>> = {
   "response.output_item.added": stream(Items.added),
   "response.output_item.done": item(Items.makeDone({ ...Parts.closers, ...Calls.closers })),
   ...items(Parts.handlers),
-  ...items(Calls.handlers)
+  ...items(Calls.handlers),
+  "response.compaction.compacting": item(Items.compacting)
 }
 
 /** Events whose shape the strict schema does not judge: lifecycle events are judged through their Response. */
@@ -93,11 +95,13 @@ export const checkStream = (events: ReadonlyArray<unknown>, options: Options = {
   events.forEach((raw, index) => {
     if (!isObject(raw) || typeof raw.type !== "string")
       return flag(index, "event.shape", "event is not an object with a string `type`")
-    const type = raw.type
-    const c: Ctx = { index, event: raw, type, state, flag, schema: options.schema !== false }
+    // Either dialect: the Open Responses spec's names are judged as the OpenAI names they stand for.
+    const type = Dialect.toOpenAi(raw.type)
+    const event = type === raw.type ? raw : { ...raw, type }
+    const c: Ctx = { index, event, type, state, flag, schema: options.schema !== false }
     const name = options.eventNames?.[index]
-    if (options.eventNames !== undefined && name !== type)
-      flag(index, "event.sse-name", `SSE event name ${show(name)} differs from type ${type}`)
+    if (options.eventNames !== undefined && name !== raw.type)
+      flag(index, "event.sse-name", `SSE event name ${show(name)} differs from type ${raw.type}`)
     if (raw.sequence_number !== index) {
       flag(
         index,

@@ -10,7 +10,7 @@
  * `replay(vector)` re-runs one and lists the mismatches. Portable: no Node built-in.
  * @since 0.1.0
  */
-import { ResponsesRequest } from "@parlance/schema"
+import { ResponseObject, ResponsesRequest } from "@parlance/schema"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as ChunkDecode from "./ChunkDecode.js"
@@ -55,6 +55,11 @@ export const StreamContext = Schema.Struct({
     }).annotate({
       description:
         "The response seals its reasoning (encrypted_content) or is a compaction; sealing is randomised, so every blob made is here, in order."
+    })
+  ),
+  compacted: Schema.optionalKey(
+    ResponseObject.Compaction.annotate({
+      description: "Automatic compaction: the compaction item made before the generation, which opens the output."
     })
   )
 })
@@ -235,7 +240,8 @@ export const streamContext = (
     tools: new Map(Object.entries(context.tools)),
     echo: context.echo,
     ...(context.seal?.kind === "reasoning" ? { sealReasoning: seal } : {}),
-    ...(context.seal?.kind === "compaction" ? { sealCompaction: seal } : {})
+    ...(context.seal?.kind === "compaction" ? { sealCompaction: seal } : {}),
+    ...(context.compacted !== undefined ? { compacted: context.compacted } : {})
   }
   return {
     ctx,

@@ -7,6 +7,8 @@ export * as ValidateStream from "./ValidateStream.js"
 /** @since 0.1.0 */
 export * as Sse from "./Sse.js"
 /** @since 0.1.0 */
+export * as Dialect from "./Dialect.js"
+/** @since 0.1.0 */
 export * as ChunkDecode from "./ChunkDecode.js"
 /** @since 0.1.0 */
 export * as ToChatRequest from "./ToChatRequest.js"

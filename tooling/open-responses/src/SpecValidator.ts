@@ -8,7 +8,7 @@ import Ajv2020Module from "ajv/dist/2020.js"
 import type { ErrorObject, ValidateFunction } from "ajv"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { extensionEvents, extensionSchemas } from "./extensions.js"
+import { extensionEvents, extensionSchemas, openAiAliases } from "./extensions.js"
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON Schema document, walked by key at run time
 type JsonSchema = Record<string, any>
@@ -52,12 +52,14 @@ const build = () => {
     const name = $ref.split("/").pop()!
     events.set(spec.components.schemas[name].properties.type.enum[0], compile(name))
   }
+  const specTypes = new Set(events.keys())
   for (const [type, schema] of Object.entries(extensionEvents)) events.set(type, ajv.compile(schema))
   return {
     response: compile("ResponseResource"),
     events,
     webSocketError: compile("WebSocketErrorEvent"),
-    webSocketCreate: compile("WebSocketResponseCreateEvent")
+    webSocketCreate: compile("WebSocketResponseCreateEvent"),
+    spec: specTypes
   }
 }
 
@@ -78,17 +80,37 @@ export const validateResponse = (value: unknown): Array<string> => {
   return validate(value) ? [] : describe(validate.errors)
 }
 
+/**
+ * Which names a stream may use (docs/architecture.md#dialects): `either` (default) accepts the spec's events
+ * and the openai SDK's; `openresponses` refuses OpenAI's name for an event the spec names otherwise
+ * (`response.reasoning_text.delta` where the spec says `response.reasoning.delta`), and still accepts the SDK's
+ * extensions the spec has no event for (custom tool input, compaction progress).
+ * @category models
+ */
+export interface EventOptions {
+  readonly dialect?: "either" | "openresponses"
+}
+
+const specNameOf: Record<string, string> = Object.fromEntries(
+  Object.entries(openAiAliases).map(([spec, openai]) => [openai, spec])
+)
+
+/** Whether the spec's own document defines this event type (the compliance suite accepts only these). @category validation */
+export const isSpecEvent = (type: string): boolean => validators().spec.has(type)
+
 /** Problems of one streaming event; an event type the spec and the SDK do not define is one. @category validation */
-export const validateEvent = (value: unknown): Array<string> => {
+export const validateEvent = (value: unknown, options: EventOptions = {}): Array<string> => {
   const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined
+  if (options.dialect === "openresponses" && typeof type === "string" && specNameOf[type] !== undefined)
+    return [`event type ${type} is OpenAI's name: the Open Responses spec names it ${specNameOf[type]}`]
   const validate = typeof type === "string" ? validators().events.get(type) : undefined
   if (validate === undefined) return [`event type ${JSON.stringify(type)} is not defined by the spec or the openai SDK`]
   return validate(value) ? [] : describe(validate.errors).map((p) => `${type}: ${p}`)
 }
 
 /** Problems of every event of a stream, each prefixed with its index. @category validation */
-export const validateEvents = (events: ReadonlyArray<unknown>): Array<string> =>
-  events.flatMap((event, i) => validateEvent(event).map((p) => `event ${i} ${p}`))
+export const validateEvents = (events: ReadonlyArray<unknown>, options: EventOptions = {}): Array<string> =>
+  events.flatMap((event, i) => validateEvent(event, options).map((p) => `event ${i} ${p}`))
 
 /**
  * Problems of one WebSocket-mode server event: a streaming event as over SSE, or the spec's WebSocketErrorEvent

@@ -95,5 +95,18 @@ export const extensionEvents: Record<string, JsonSchema> = {
   "response.custom_tool_call_input.delta": itemEvent("response.custom_tool_call_input.delta", "delta"),
   "response.custom_tool_call_input.done": itemEvent("response.custom_tool_call_input.done", "input"),
   "response.reasoning_text.delta": partEvent("response.reasoning_text.delta", "delta"),
-  "response.reasoning_text.done": partEvent("response.reasoning_text.done", "text")
+  "response.reasoning_text.done": partEvent("response.reasoning_text.done", "text"),
+  // `ResponseCompactionCompactingEvent` (openai 7.60): automatic compaction's progress on its compaction item.
+  "response.compaction.compacting": object({
+    type: literal("response.compaction.compacting"),
+    sequence_number: int,
+    item_id: str,
+    output_index: int
+  })
+}
+
+/** The SDK's names for events the spec defines under another name (the spec's name → OpenAI's). */
+export const openAiAliases: Record<string, string> = {
+  "response.reasoning.delta": "response.reasoning_text.delta",
+  "response.reasoning.done": "response.reasoning_text.done"
 }

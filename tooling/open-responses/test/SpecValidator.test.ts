@@ -101,3 +101,39 @@ describe("SpecValidator", () => {
     ).not.toEqual([])
   })
 })
+
+describe("dialects", () => {
+  const delta = (type: string) => ({
+    type,
+    sequence_number: 3,
+    item_id: "rs_1",
+    output_index: 0,
+    content_index: 0,
+    delta: "x"
+  })
+  it("either dialect's reasoning delta passes by default", () => {
+    expect(SpecValidator.validateEvent(delta("response.reasoning.delta"))).toEqual([])
+    expect(SpecValidator.validateEvent(delta("response.reasoning_text.delta"))).toEqual([])
+  })
+  it("the spec's dialect refuses OpenAI's name for an event the spec names otherwise", () => {
+    expect(SpecValidator.validateEvent(delta("response.reasoning.delta"), { dialect: "openresponses" })).toEqual([])
+    expect(SpecValidator.validateEvent(delta("response.reasoning_text.delta"), { dialect: "openresponses" })).toEqual([
+      "event type response.reasoning_text.delta is OpenAI's name: the Open Responses spec names it response.reasoning.delta"
+    ])
+  })
+  it("only the spec's own events are spec events", () => {
+    expect(SpecValidator.isSpecEvent("response.reasoning.delta")).toBe(true)
+    expect(SpecValidator.isSpecEvent("response.reasoning_text.delta")).toBe(false)
+    expect(SpecValidator.isSpecEvent("response.compaction.compacting")).toBe(false)
+  })
+  it("the SDK's compaction progress event is accepted as an extension", () => {
+    expect(
+      SpecValidator.validateEvent({
+        type: "response.compaction.compacting",
+        sequence_number: 2,
+        item_id: "cmp_1",
+        output_index: 0
+      })
+    ).toEqual([])
+  })
+})

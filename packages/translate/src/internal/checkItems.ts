@@ -40,7 +40,11 @@ export const added = (c: Ctx): void => {
   if (id === "") c.flag(c.index, "item.id", "added item has no id")
   else if (state.byId.has(id)) c.flag(c.index, "item.id", `duplicate item id ${id}`)
   const type = str(item.type)
-  if (!strictItemTypes.has(type)) noteUnknownItem(c, type)
+  // A compaction item (OpenAI's, and the spec's) has no status: only its lifecycle is checked.
+  if (type === "compaction") {
+    if (typeof item.encrypted_content !== "string")
+      c.flag(c.index, "compaction.shape", "added compaction item has no string encrypted_content")
+  } else if (!strictItemTypes.has(type)) noteUnknownItem(c, type)
   else if (type === "reasoning" && item.status === undefined)
     c.flag(c.index, "item.status-missing", "added reasoning item has no status")
   else if (item.status !== "in_progress")
@@ -140,4 +144,10 @@ export const bind = (c: Ctx): Item | undefined => {
     c.flag(c.index, "item.output-index", `${type} ${carries(event.output_index)}, expected ${item.outputIndex}`)
   }
   return item
+}
+
+/** `response.compaction.compacting`: only on a compaction item, between its added and done. */
+export const compacting = (c: Ctx, item: Item): void => {
+  if (item.type !== "compaction")
+    c.flag(c.index, "compaction.wrong-item", `${c.type} on item ${item.id}, a ${item.type || "(untyped)"} item`)
 }

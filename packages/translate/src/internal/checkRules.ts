@@ -112,6 +112,9 @@ export const rules = {
     "a function_call made by a program (`caller` set) is done with status `in_progress` (as OpenAI does)"
   ),
   // the terminal event
+  "compaction.wrong-item": v("grammar", "`response.compaction.compacting` on an item that is not a compaction"),
+  "compaction.shape": v("schema", "a compaction item without a string `encrypted_content`"),
+
   "terminal.item-open": v("2", "the terminal event arrives while an item is open"),
   "terminal.status": v("6", "the terminal event's type does not match `response.status`"),
   "terminal.incomplete-details": v("6", "`response.incomplete` without `incomplete_details`"),

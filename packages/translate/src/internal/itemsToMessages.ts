@@ -184,7 +184,13 @@ export const itemsToMessages = (
         // instructions and the user's own words stay (as OpenAI's compacted output keeps user messages).
         flush()
         reasoning = ""
-        const kept = messages.filter((m) => m.role !== "assistant" && m.role !== "tool")
+        // An earlier summary is superseded: the model read it when it wrote this one.
+        const kept = messages.filter(
+          (m) =>
+            m.role !== "assistant" &&
+            m.role !== "tool" &&
+            !(m.role === "user" && typeof m.content === "string" && m.content.startsWith(summaryPrefix))
+        )
         messages.length = 0
         messages.push(...kept, { role: "user", content: summaryPrefix + summary })
         return

@@ -29,6 +29,11 @@ export interface Context {
    * and the response's only output item is one `compaction`, sealed with this.
    */
   readonly sealCompaction?: (summary: string) => string
+  /**
+   * Automatic compaction (`context_management`): the compaction item made before this generation, which
+   * opens the output — added, `response.compaction.compacting`, done — right after `response.in_progress`.
+   */
+  readonly compacted?: ResponseObject.Compaction
 }
 
 export type OpenItem =
@@ -145,6 +150,12 @@ export const ensureStarted = (d: Draft): void => {
   if (d.phase === "new") emit(d, { type: "response.created", response: snapshot(d) })
   d.phase = "open"
   emit(d, { type: "response.in_progress", response: snapshot(d) })
+  const compacted = d.ctx.compacted
+  if (compacted !== undefined) {
+    addItem(d, compacted)
+    emit(d, { type: "response.compaction.compacting", item_id: compacted.id, output_index: nextIndex(d) })
+    doneItem(d, compacted)
+  }
 }
 
 /** created + queued, both with status `queued`: the request waits for capacity before its first input. */

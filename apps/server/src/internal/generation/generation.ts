@@ -9,7 +9,7 @@
  * first batch), and the store and recorder writes, run with the app's context.
  */
 import type { ResponseEvents, ResponseObject, Source } from "@parlance/schema"
-import { ResponsesParam, Sequencer, Sse } from "@parlance/translate"
+import { Dialect, ResponsesParam, Sequencer, Sse } from "@parlance/translate"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Tracer from "effect/Tracer"
@@ -35,9 +35,9 @@ export interface Generation {
   /**
    * The events as SSE bytes, `response.created` first and exactly one terminal event last: one buffer per
    * batch, each event encoded once, read as the client takes it (backpressure). Destroying it (a client gone)
-   * ends the generation, and the stored response says so.
+   * ends the generation, and the stored response says so. Event names are `dialect`'s (OpenAI's by default).
    */
-  readonly sse: () => Readable
+  readonly sse: (dialect?: Dialect.Dialect) => Readable
   /** Runs it to the end without streaming: the terminal event's Response (non-streaming requests). */
   readonly response: Effect.Effect<ResponseObject.Response | undefined>
   /**
@@ -132,6 +132,7 @@ export const start = (
       echo: prepared.request,
       tools: prepared.plan.tools,
       reasoning: prepared.plan.reasoning,
+      ...(prepared.compacted !== undefined ? { compacted: prepared.compacted } : {}),
       ...sealing(s.config.sealer, prepared, tape)
     }
     const toApi = (error: Parameters<typeof ApiError.fromBackend>[0]) =>
@@ -161,7 +162,7 @@ export const start = (
     const run = new Run(s, prepared, ctx, driver, openingText, completion, tape, startedAt, log, span)
     return {
       responseId,
-      sse: () => run.readable(),
+      sse: (dialect = "openai") => run.readable(dialect),
       response: run.toEnd(),
       events: () => run.reader(),
       servedBy: completion.source.servedBy
@@ -380,9 +381,13 @@ class Run {
    * Streaming: each step's events as one buffer, pulled as the response is written. The opening events are
    * in the buffer before the platform pipes it, so they leave with the headers, without a step first.
    */
-  readable(): Readable {
-    /** One batch of events as one buffer, kept on the tape as sent. */
-    const write = (stream: Readable, events: ReadonlyArray<Event>, text = encode(events)) => {
+  readable(dialect: Dialect.Dialect): Readable {
+    /** One batch of events as one buffer, in the client's dialect, kept on the tape as sent. */
+    const write = (
+      stream: Readable,
+      events: ReadonlyArray<Event>,
+      text = Dialect.encodeBatch(events, dialect, this.driver.done())
+    ) => {
       this.tape?.sse(text, events.length)
       stream.push(Buffer.from(text, "utf8"))
     }

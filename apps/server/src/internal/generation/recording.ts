@@ -86,7 +86,8 @@ export const make = (recorder: RecorderService, prepared: Prepared): Tape | unde
           tools: Object.fromEntries(prepared.plan.tools),
           ids: drawn,
           echo: json(prepared.request),
-          ...(sealed !== undefined ? { seal: sealed } : {})
+          ...(sealed !== undefined ? { seal: sealed } : {}),
+          ...(ctx.compacted !== undefined ? { compacted: ctx.compacted } : {})
         },
         chunks: json(chunks),
         ...(outcome !== undefined && outcome._tag !== "End" ? { outcome } : {}),

@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as ApiError from "../../ApiError.js"
 import { asked } from "../generation/completion.js"
-import { prepare } from "../inputs/prepare.js"
+import { prepareWith } from "../inputs/prepare.js"
 import { readJsonObject } from "./body.js"
 import type { Services } from "./services.js"
 
@@ -45,7 +45,7 @@ export const countInputTokens = (deps: Services) =>
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
     const invalid = checkPersonality(body)
     if (invalid !== undefined) return yield* Effect.fail(invalid)
-    const prepared = yield* prepare(body, deps.store, deps.config)
+    const prepared = yield* prepareWith(deps, body)
     const count = deps.backend.countPromptTokens
     if (count === undefined)
       return yield* Effect.fail(

@@ -18,10 +18,12 @@ import * as Replay from "../generation/replay.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "../generation/generation.js"
 import { catalog } from "./catalog.js"
+import { dialectOf } from "./dialect.js"
 import * as ChatCompletion from "../generation/chatCompletion.js"
+import { autoCompact } from "../generation/compaction.js"
 import * as Completion from "../generation/completion.js"
 import { paginate } from "../inputs/inputItems.js"
-import { prepare } from "../inputs/prepare.js"
+import { prepareWith } from "../inputs/prepare.js"
 import type { Services } from "./services.js"
 
 const sseHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
@@ -53,7 +55,7 @@ const load = (store: ResponseStoreService, id: string) =>
 export const createResponse = (deps: Services) =>
   Effect.gen(function* () {
     const { body } = yield* readJsonObject({ maxBytes: deps.config.bodyLimit, maxDepth: deps.config.maxJsonDepth })
-    const prepared = yield* prepare(body, deps.store, { ...deps.config, conversations: deps.conversations })
+    const prepared = yield* autoCompact(deps, body, yield* prepareWith(deps, body))
     // A shared database known to be down: refused now, not streamed and then failed (no round trip to know).
     if (prepared.request.store !== false && !deps.store.available()) return yield* Effect.fail(storeDown())
     if (prepared.request.background === true) {
@@ -65,7 +67,12 @@ export const createResponse = (deps: Services) =>
     const generation = yield* Generation.start(deps, prepared)
     const served = servedHeader(generation.servedBy)
     // One write per batch of events: a burst from the upstream leaves as one TCP write, not hundreds.
-    if (prepared.request.stream === true) return served(piped(generation.sse(), { contentType: "text/event-stream" }))
+    if (prepared.request.stream === true) {
+      const { headers } = yield* HttpServerRequest.HttpServerRequest
+      return served(
+        piped(generation.sse(dialectOf(headers, deps.config.dialect)), { contentType: "text/event-stream" })
+      )
+    }
     const response = yield* generation.response
     return response === undefined
       ? yield* Effect.fail(ApiError.internal())

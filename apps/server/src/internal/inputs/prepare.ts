@@ -2,6 +2,8 @@
  * A `POST /v1/responses` body → everything a generation needs: the decoded request, the conversation from
  * `previous_response_id`, the Chat Completions request, the input items with ids (as stored and listed).
  */
+import type { Services } from "../http/services.js"
+import type { ResponseObject } from "@parlance/schema"
 import { ResponsesRequest } from "@parlance/schema"
 import { Ids, type ToChatRequest, toChatRequest } from "@parlance/translate"
 import * as Effect from "effect/Effect"
@@ -27,6 +29,8 @@ export interface Prepared {
     /** This request's input as the conversation keeps it (references resolved). */
     readonly items: ReadonlyArray<StoredItem>
   }
+  /** Automatic compaction made this item before generating: it opens the response's output. */
+  readonly compacted?: ResponseObject.Compaction
 }
 
 // Every issue, each with the value it rejected: the client reads the most specific one (`, got …`).
@@ -244,4 +248,19 @@ const conversation = (store: ResponseStoreService, previousId: string | undefine
       id = record.value.response.previous_response_id ?? undefined
     }
     return chain
+  })
+
+/**
+ * `prepare` with the server's services: its store (or `store`, a WebSocket's overlay of it), its options and its
+ * conversations — the one way every route prepares a request, so `conversation` works on each.
+ */
+export const prepareWith = (
+  s: Pick<Services, "store" | "config" | "conversations">,
+  body: unknown,
+  options: { readonly store?: ResponseStoreService; readonly compact?: boolean } = {}
+) =>
+  prepare(body, options.store ?? s.store, {
+    ...s.config,
+    conversations: s.conversations,
+    ...(options.compact === true ? { compact: true } : {})
   })

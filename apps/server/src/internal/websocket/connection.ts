@@ -14,7 +14,8 @@ import * as Exit from "effect/Exit"
 import * as ApiError from "../../ApiError.js"
 import * as Generation from "../generation/generation.js"
 import type { Services } from "../http/services.js"
-import { prepare } from "../inputs/prepare.js"
+import { autoCompact } from "../generation/compaction.js"
+import { prepareWith } from "../inputs/prepare.js"
 import { type ClientEvent, errorEvent, parse } from "./clientEvents.js"
 import { SessionCache } from "./sessionCache.js"
 
@@ -102,11 +103,15 @@ export class Connection {
     const continues = create.body.previous_response_id
     try {
       const started = await this.run(
-        Effect.flatMap(prepare(create.body, this.cache.overlay(this.s.store), this.s.config), (prepared) =>
-          Effect.map(Generation.start(this.s, prepared, { generate: create.generate }), (generation) => ({
-            prepared,
-            generation
-          }))
+        Effect.flatMap(
+          Effect.flatMap(prepareWith(this.s, create.body, { store: this.cache.overlay(this.s.store) }), (prepared) =>
+            autoCompact(this.s, create.body, prepared)
+          ),
+          (prepared) =>
+            Effect.map(Generation.start(this.s, prepared, { generate: create.generate }), (generation) => ({
+              prepared,
+              generation
+            }))
         )
       )
       if (Exit.isFailure(started)) {
