@@ -1,21 +1,26 @@
 /**
- * The contract of every ConversationStore (memory and SQLite alike, and the PostgreSQL one to come): items keep
+ * The contract of every ConversationStore (memory, SQLite and a real PostgreSQL alike): items keep
  * the order they were appended in; pages are read by cursor in both orders; an item already in the conversation
  * is refused and nothing of that call is written; deletes; and a parlance.db from before conversations gains
  * its tables when it opens.
  */
 import { createClient } from "@libsql/client"
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConversationStoreService, StoredConversation } from "../src/ConversationStore.js"
 import { makeMemoryConversations } from "../src/internal/stores/memoryConversations.js"
+import { makePgConversations } from "../src/internal/stores/pgConversations.js"
+import { makePgStore } from "../src/internal/stores/pgStore.js"
 import { makeSqliteConversations } from "../src/internal/stores/sqliteConversations.js"
 import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
 import type { StoredItem } from "../src/ResponseStore.js"
+import { type PgCluster, startCluster } from "./pgCluster.js"
 
 const item = (id: string, text = id) =>
   ({ type: "message", id, role: "user", status: "completed", content: [{ type: "input_text", text }] }) as StoredItem
@@ -24,9 +29,27 @@ const conversation = (id: string): StoredConversation => ({ id, object: "convers
 const sqlite = (dir = mkdtempSync(join(tmpdir(), "parlance-conv-"))) =>
   Effect.map(makeSqliteStore(dir), (store) => makeSqliteConversations(store.db))
 
+// PostgreSQL: a throwaway cluster; each store's pool lives in a scope closed before the cluster stops.
+let pg: PgCluster
+const scopes: Array<Scope.Closeable> = []
+beforeAll(async () => {
+  pg = await startCluster()
+})
+afterAll(async () => {
+  for (const scope of scopes) await Effect.runPromise(Scope.close(scope, Exit.void))
+  await pg?.destroy()
+})
+const postgres = Effect.gen(function* () {
+  const scope = yield* Scope.make()
+  scopes.push(scope)
+  const store = yield* makePgStore({ url: pg.url }).pipe(Scope.provide(scope))
+  return makePgConversations(store.db)
+})
+
 const stores: ReadonlyArray<readonly [string, Effect.Effect<ConversationStoreService, unknown>]> = [
   ["memory", Effect.sync(() => makeMemoryConversations())],
-  ["sqlite", sqlite()]
+  ["sqlite", sqlite()],
+  ["postgres", postgres]
 ]
 
 const ids = (result: { readonly _tag: string; readonly items?: ReadonlyArray<StoredItem> }) =>

@@ -1,13 +1,20 @@
-/** `appendEvents` / `readEvents`: a background response's stream, in both stores (what a resumed stream reads). */
+/**
+ * `appendEvents` / `readEvents`: a background response's stream, in every store — memory, SQLite and a real
+ * PostgreSQL (what a resumed stream reads).
+ */
 import { createClient } from "@libsql/client"
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeMemoryStore } from "../src/internal/stores/memoryStore.js"
+import { makePgStore } from "../src/internal/stores/pgStore.js"
 import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
 import type { ResponseStoreService, StoredEvent, StoredResponse } from "../src/ResponseStore.js"
+import { type PgCluster, startCluster } from "./pgCluster.js"
 
 const record = (id: string) =>
   ({
@@ -63,6 +70,47 @@ const tempDir = () => {
 contract("SQLite", () => Effect.suspend(() => makeSqliteStore(tempDir())))
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+// PostgreSQL: a throwaway cluster; each store's pool lives in a scope closed before the cluster stops.
+let pg: PgCluster
+const scopes: Array<Scope.Closeable> = []
+beforeAll(async () => {
+  pg = await startCluster()
+})
+afterAll(async () => {
+  for (const scope of scopes) await Effect.runPromise(Scope.close(scope, Exit.void))
+  await pg?.destroy()
+})
+const openPg = () =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    scopes.push(scope)
+    return yield* makePgStore({ url: pg.url }).pipe(Scope.provide(scope))
+  })
+contract("PostgreSQL", openPg)
+
+describe("PostgreSQL store: events across replicas", () => {
+  it.live("watchEvents on one replica hears an append made through another, and stops after unsubscribing", () =>
+    Effect.gen(function* () {
+      const [a, b] = [yield* openPg(), yield* openPg()]
+      yield* a.put(record("resp_w"))
+      let heard = 0
+      const unsubscribe = b.watchEvents!("resp_w", () => heard++)
+      // The LISTEN connection opens with the first subscription: give it a moment.
+      yield* Effect.sleep(300)
+      yield* a.appendEvents("resp_w", range(0, 3))
+      const start = Date.now()
+      while (heard === 0 && Date.now() - start < 2_000) yield* Effect.sleep(5)
+      expect(heard).toBeGreaterThan(0)
+      expect((yield* b.readEvents("resp_w", -1)).map((e) => e.sequence)).toEqual([0, 1, 2])
+      unsubscribe()
+      const before = heard
+      yield* a.appendEvents("resp_w", range(3, 4))
+      yield* Effect.sleep(300)
+      expect(heard).toBe(before)
+    })
+  )
 })
 
 describe("the SQLite store's migration", () => {
