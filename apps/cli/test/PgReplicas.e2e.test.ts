@@ -4,7 +4,8 @@
  * 200 concurrent stored streams across the replicas keep the event grammar and are readable from every
  * replica; kill -9 of A mid-stream → B marks its responses failed; PostgreSQL stopped and started again →
  * 503 store_unavailable for stored requests, store:false goes on, everything back after.
- * (A background stream resumed on another replica comes with persisted events: not here yet.)
+ * A background stream started on A resumes on B with `starting_after` (the same bytes, live while A still
+ * generates: B is woken by NOTIFY); a conversation made on A is continued on B and listed on C.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse, validateStream } from "@parlance/translate"
@@ -186,6 +187,76 @@ describe("three replicas on one PostgreSQL", () => {
     console.log(`cancel on B → terminal event on A: ${took.join(", ")} ms (median ${median})`)
     expect(median).toBeLessThan(100)
     expect(Math.max(...took)).toBeLessThan(1_000)
+  })
+
+  it("a background stream started on A resumes on B: the same bytes after N, live while A generates", {
+    timeout: 60_000
+  }, async () => {
+    // `bench/60/30`: 60 chunks, one every 30 ms (~1.8 s of generation).
+    const full = await fetch(`${a.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "bench/60/30", input: "go", background: true, stream: true })
+    })
+    expect(full.status).toBe(200)
+    // Read A's stream until a few deltas are in, then resume on B after sequence number 5.
+    const reader = full.body!.getReader()
+    const decoder = new TextDecoder()
+    let fullText = ""
+    while (!fullText.includes('"sequence_number":8')) {
+      const read = await reader.read()
+      if (read.done) break
+      fullText += decoder.decode(read.value, { stream: true })
+    }
+    const id = /"id":"(resp_[^"]+)"/.exec(fullText)![1]!
+    const resumed = await fetch(`${b.url}/v1/responses/${id}?stream=true&starting_after=5`)
+    expect(resumed.status).toBe(200)
+    const resumedReader = resumed.body!.getReader()
+    let resumedText = ""
+    let liveWhileRunning = false
+    for (;;) {
+      const read = await resumedReader.read()
+      if (read.done) break
+      resumedText += decoder.decode(read.value, { stream: true })
+      // B sends events before A's generation ends: it follows live, not only a finished log.
+      if (!liveWhileRunning && resumedText.includes("output_text.delta")) {
+        const now = (await get(c.url, id)).body.status
+        liveWhileRunning = now === "in_progress" || now === "queued"
+      }
+    }
+    for (;;) {
+      const read = await reader.read()
+      if (read.done) break
+      fullText += decoder.decode(read.value, { stream: true })
+    }
+    expect(liveWhileRunning).toBe(true)
+    // Byte for byte: B's stream is A's after the event with sequence number 5.
+    const events = (text: string) => text.split("\n\n").filter((block) => block.trim() !== "")
+    const after5 = events(fullText).filter((block) => Number(/"sequence_number":(\d+)/.exec(block)![1]) > 5)
+    expect(events(resumedText)).toEqual(after5)
+    const parsed = events(fullText).map((block) => JSON.parse(block.slice(block.indexOf("data: ") + 6)))
+    expect(validateStream(parsed)).toEqual([])
+    expect(parsed.at(-1).type).toBe("response.completed")
+  })
+
+  it("a conversation made on A is continued on B and listed on C", async () => {
+    const sdk = (url: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey: "x", maxRetries: 0 })
+    const conversation = await sdk(a.url).conversations.create({
+      items: [{ type: "message", role: "user", content: "remember: teal" }]
+    })
+    const turn = await sdk(b.url).responses.create({
+      model: "fake-model",
+      input: "what colour?",
+      conversation: conversation.id
+    })
+    expect(turn.status).toBe("completed")
+    // B read the conversation A wrote: the upstream got its first item.
+    expect(JSON.stringify(upstream.requests.at(-1))).toContain("remember: teal")
+    const listed = await sdk(c.url).conversations.items.list(conversation.id, { order: "asc" })
+    const texts = JSON.stringify(listed.data)
+    expect(texts).toContain("remember: teal")
+    expect(texts).toContain("what colour?")
+    expect(listed.data.at(-1)!.id).toBe(turn.output.at(-1)!.id)
   })
 
   it("200 concurrent stored streams across the replicas", { timeout: 120_000 }, async () => {
