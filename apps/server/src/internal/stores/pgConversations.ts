@@ -9,16 +9,7 @@ import * as Option from "effect/Option"
 import type { AppendResult, ConversationStoreService, ListResult, StoredConversation } from "../../ConversationStore.js"
 import type { StoredItem } from "../../ResponseStore.js"
 import type { PgDb } from "./pgDb.js"
-
-/** The first id that `items` holds twice. */
-const repeated = (items: ReadonlyArray<StoredItem>): string | undefined => {
-  const seen = new Set<string>()
-  for (const item of items) {
-    if (seen.has(item.id)) return item.id
-    seen.add(item.id)
-  }
-  return undefined
-}
+import { repeated } from "./sqliteConversations.js"
 
 const parse = (rows: ReadonlyArray<{ item: string }>) => rows.map((row) => JSON.parse(row.item) as StoredItem)
 

@@ -35,8 +35,8 @@ export const createTables = (tx: Sqlite.Tx): Effect.Effect<void, StoreError> =>
 // Rows per INSERT: well under SQLite's bound-parameter limit.
 const ITEM_ROWS = 100
 
-/** The first id that `items` holds twice. */
-const repeated = (items: ReadonlyArray<StoredItem>): string | undefined => {
+/** The first id that `items` holds twice (every conversation store refuses such a call). */
+export const repeated = (items: ReadonlyArray<StoredItem>): string | undefined => {
   const seen = new Set<string>()
   for (const item of items) {
     if (seen.has(item.id)) return item.id
