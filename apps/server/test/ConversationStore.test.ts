@@ -1,21 +1,27 @@
 /**
- * The contract of every ConversationStore (memory and SQLite alike, and the PostgreSQL one to come): items keep
+ * The contract of every ConversationStore (memory, SQLite and PostgreSQL — a real throwaway cluster,
+ * pgCluster.ts): items keep
  * the order they were appended in; pages are read by cursor in both orders; an item already in the conversation
  * is refused and nothing of that call is written; deletes; and a parlance.db from before conversations gains
  * its tables when it opens.
  */
 import { createClient } from "@libsql/client"
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConversationStoreService, StoredConversation } from "../src/ConversationStore.js"
 import { makeMemoryConversations } from "../src/internal/stores/memoryConversations.js"
+import { makePgConversations } from "../src/internal/stores/pgConversations.js"
+import { makePgStore } from "../src/internal/stores/pgStore.js"
 import { makeSqliteConversations } from "../src/internal/stores/sqliteConversations.js"
 import { makeSqliteStore } from "../src/internal/stores/sqliteStore.js"
 import type { StoredItem } from "../src/ResponseStore.js"
+import { type PgCluster, startCluster } from "./pgCluster.js"
 
 const item = (id: string, text = id) =>
   ({ type: "message", id, role: "user", status: "completed", content: [{ type: "input_text", text }] }) as StoredItem
@@ -24,9 +30,25 @@ const conversation = (id: string): StoredConversation => ({ id, object: "convers
 const sqlite = (dir = mkdtempSync(join(tmpdir(), "parlance-conv-"))) =>
   Effect.map(makeSqliteStore(dir), (store) => makeSqliteConversations(store.db))
 
+// One cluster and one pool for the file (each test's ids are its own), opened before the tests and closed after.
+let pg: PgCluster | undefined
+let pgConversations: ConversationStoreService | undefined
+const pgScope = Effect.runSync(Scope.make())
+beforeAll(async () => {
+  pg = await startCluster()
+  const store = await Effect.runPromise(makePgStore({ url: pg.url }).pipe(Scope.provide(pgScope)))
+  pgConversations = makePgConversations(store.db)
+}, 120_000)
+afterAll(async () => {
+  await Effect.runPromise(Scope.close(pgScope, Exit.void))
+  pg?.destroy()
+})
+const postgres = Effect.sync(() => pgConversations!)
+
 const stores: ReadonlyArray<readonly [string, Effect.Effect<ConversationStoreService, unknown>]> = [
   ["memory", Effect.sync(() => makeMemoryConversations())],
-  ["sqlite", sqlite()]
+  ["sqlite", sqlite()],
+  ["postgres", postgres]
 ]
 
 const ids = (result: { readonly _tag: string; readonly items?: ReadonlyArray<StoredItem> }) =>
@@ -128,13 +150,14 @@ describe("sqlite migration", () => {
       const dir = mkdtempSync(join(tmpdir(), "parlance-conv-migrate-"))
       const old = yield* makeSqliteStore(dir)
       yield* old.close
-      // Back to what version 4 left: no conversation tables, no migration 5.
+      // Back to what version 4 left: no conversation tables, no migration 5 (nor the later 6, the events).
       const raw = createClient({ url: `file:${join(dir, "parlance.db")}` })
       yield* Effect.promise(() =>
         raw.batch([
           "DROP TABLE conversation_items",
           "DROP TABLE conversations",
-          "DELETE FROM effect_sql_migrations WHERE migration_id = 5"
+          "DROP TABLE response_events",
+          "DELETE FROM effect_sql_migrations WHERE migration_id >= 5"
         ])
       )
       raw.close()
