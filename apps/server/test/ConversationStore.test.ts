@@ -144,6 +144,28 @@ for (const [name, open] of stores) {
   })
 }
 
+describe("postgres conversations across replicas", () => {
+  it.live(
+    "concurrent appends to one conversation from two pools take turns: every item once, each call's in a row",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const other = makePgConversations((yield* makePgStore({ url: pg!.url }).pipe(Scope.provide(scope))).db)
+        const mine = pgConversations!
+        yield* mine.create(conversation("conv_race"), [])
+        const calls = Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? mine : other).append("conv_race", [item(`msg_${i}_a`), item(`msg_${i}_b`)])
+        )
+        const results = yield* Effect.all(calls, { concurrency: "unbounded" })
+        expect(results.every((r) => r._tag === "Appended")).toBe(true)
+        const got = Option.getOrThrow(yield* other.items("conv_race")).map((i) => i.id)
+        expect(got).toHaveLength(40)
+        for (let k = 0; k < 40; k += 2) expect(got[k + 1]).toBe(got[k]!.replace(/_a$/, "_b"))
+        yield* Scope.close(scope, Exit.void)
+      })
+  )
+})
+
 describe("sqlite migration", () => {
   it.effect("a parlance.db from before conversations gains their tables and keeps its responses", () =>
     Effect.gen(function* () {
