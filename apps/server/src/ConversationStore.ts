@@ -1,7 +1,7 @@
 /**
  * `ConversationStore`: where conversations and their items live (`/v1/conversations`, `conversation` on
- * `POST /v1/responses`), beside the responses in the same store (docs/architecture.md#conversations). Memory and
- * SQLite implement it today; the layers of `ResponseStore` provide both services over one database.
+ * `POST /v1/responses`), beside the responses in the same store (docs/architecture.md#conversations). Memory,
+ * SQLite and PostgreSQL implement it; the layers of `ResponseStore` provide both services over one database.
  * @since 0.1.0
  */
 import type { Conversations } from "@parlance/schema"
@@ -36,7 +36,7 @@ export type AppendResult =
   | { readonly _tag: "Duplicate"; readonly itemId: string }
 
 /**
- * The contract every implementation keeps (a PostgreSQL one included): items keep the order they were appended
+ * The contract every implementation keeps (test/ConversationStore.test.ts runs it on all three): items keep the order they were appended
  * in, stably (a position per conversation, never reused); a page is read by cursor (`after` an item id), never by
  * offset; every call that changes a conversation is one transaction, durable when it resolves.
  * @category models
@@ -66,7 +66,7 @@ export interface ConversationStoreService {
 }
 
 /**
- * The conversations Tag: provided by `ResponseStore.layerMemory` and `ResponseStore.layerSqlite`, over the
+ * The conversations Tag: provided by `ResponseStore.layerMemory`, `layerSqlite` and `layerPostgres`, over the
  * same store as the responses.
  * @category tags
  */

@@ -1,5 +1,6 @@
 /**
- * The contract of every ConversationStore (memory, SQLite and a real PostgreSQL alike): items keep
+ * The contract of every ConversationStore (memory, SQLite and PostgreSQL — a real throwaway cluster,
+ * pgCluster.ts): items keep
  * the order they were appended in; pages are read by cursor in both orders; an item already in the conversation
  * is refused and nothing of that call is written; deletes; and a parlance.db from before conversations gains
  * its tables when it opens.
@@ -8,8 +9,8 @@ import { createClient } from "@libsql/client"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -29,22 +30,20 @@ const conversation = (id: string): StoredConversation => ({ id, object: "convers
 const sqlite = (dir = mkdtempSync(join(tmpdir(), "parlance-conv-"))) =>
   Effect.map(makeSqliteStore(dir), (store) => makeSqliteConversations(store.db))
 
-// PostgreSQL: a throwaway cluster; each store's pool lives in a scope closed before the cluster stops.
-let pg: PgCluster
-const scopes: Array<Scope.Closeable> = []
+// One cluster and one pool for the file (each test's ids are its own), opened before the tests and closed after.
+let pg: PgCluster | undefined
+let pgConversations: ConversationStoreService | undefined
+const pgScope = Effect.runSync(Scope.make())
 beforeAll(async () => {
   pg = await startCluster()
-})
+  const store = await Effect.runPromise(makePgStore({ url: pg.url }).pipe(Scope.provide(pgScope)))
+  pgConversations = makePgConversations(store.db)
+}, 120_000)
 afterAll(async () => {
-  for (const scope of scopes) await Effect.runPromise(Scope.close(scope, Exit.void))
-  await pg?.destroy()
+  await Effect.runPromise(Scope.close(pgScope, Exit.void))
+  pg?.destroy()
 })
-const postgres = Effect.gen(function* () {
-  const scope = yield* Scope.make()
-  scopes.push(scope)
-  const store = yield* makePgStore({ url: pg.url }).pipe(Scope.provide(scope))
-  return makePgConversations(store.db)
-})
+const postgres = Effect.sync(() => pgConversations!)
 
 const stores: ReadonlyArray<readonly [string, Effect.Effect<ConversationStoreService, unknown>]> = [
   ["memory", Effect.sync(() => makeMemoryConversations())],
@@ -145,13 +144,35 @@ for (const [name, open] of stores) {
   })
 }
 
+describe("postgres conversations across replicas", () => {
+  it.live(
+    "concurrent appends to one conversation from two pools take turns: every item once, each call's in a row",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const other = makePgConversations((yield* makePgStore({ url: pg!.url }).pipe(Scope.provide(scope))).db)
+        const mine = pgConversations!
+        yield* mine.create(conversation("conv_race"), [])
+        const calls = Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? mine : other).append("conv_race", [item(`msg_${i}_a`), item(`msg_${i}_b`)])
+        )
+        const results = yield* Effect.all(calls, { concurrency: "unbounded" })
+        expect(results.every((r) => r._tag === "Appended")).toBe(true)
+        const got = Option.getOrThrow(yield* other.items("conv_race")).map((i) => i.id)
+        expect(got).toHaveLength(40)
+        for (let k = 0; k < 40; k += 2) expect(got[k + 1]).toBe(got[k]!.replace(/_a$/, "_b"))
+        yield* Scope.close(scope, Exit.void)
+      })
+  )
+})
+
 describe("sqlite migration", () => {
   it.effect("a parlance.db from before conversations gains their tables and keeps its responses", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "parlance-conv-migrate-"))
       const old = yield* makeSqliteStore(dir)
       yield* old.close
-      // Back to what version 4 left: no conversation or event tables, no migration 5 or 6.
+      // Back to what version 4 left: no conversation tables, no migration 5 (nor the later 6, the events).
       const raw = createClient({ url: `file:${join(dir, "parlance.db")}` })
       yield* Effect.promise(() =>
         raw.batch([

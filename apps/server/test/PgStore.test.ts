@@ -5,11 +5,15 @@
  * again (fails as StoreError, `available()` false, back without a restart).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
+import { makePgConversations } from "../src/internal/stores/pgConversations.js"
+import { migrations } from "../src/internal/stores/pgDb.js"
 import { makePgStore } from "../src/internal/stores/pgStore.js"
 import { failInterrupted } from "../src/Replica.js"
 import type { StoredResponse } from "../src/ResponseStore.js"
@@ -77,6 +81,29 @@ describe("PostgreSQL store", () => {
     })
   )
 
+  it.live("a database from before conversations and events (migration 1 only) gains their tables, records kept", () =>
+    Effect.gen(function* () {
+      const old = yield* open()
+      yield* old.store.put(record("resp_v1", "completed", ["msg_v1"]))
+      // Back to what the first PostgreSQL version left.
+      yield* old.store.db.sql.unsafe("DROP TABLE response_events, conversation_items, conversations")
+      yield* old.store.db.sql.unsafe("DELETE FROM parlance_migrations WHERE id >= 2")
+      yield* old.close
+      const replicas = yield* Effect.all([open(), open()], { concurrency: "unbounded" })
+      const { store } = replicas[0]!
+      const applied = yield* store.db.sql.unsafe<{ id: number }>("SELECT id FROM parlance_migrations ORDER BY id")
+      expect(applied.map((row) => Number(row.id))).toEqual(migrations.map((m) => m.id))
+      expect(Option.getOrThrow(yield* replicas[1]!.store.get("resp_v1")).response.status).toBe("completed")
+      yield* store.appendEvents("resp_v1", [{ sequence: 0, sse: "data: 0\n\n" }])
+      expect(yield* replicas[1]!.store.readEvents("resp_v1", -1)).toHaveLength(1)
+      const conversations = makePgConversations(store.db)
+      expect(
+        yield* conversations.create({ id: "conv_v1", object: "conversation", created_at: 1, metadata: {} }, [])
+      ).toEqual({ _tag: "Appended" })
+      for (const r of replicas) yield* r.close
+    })
+  )
+
   it.live("leases: fails only running records whose heartbeat is stale or absent, once", () =>
     Effect.gen(function* () {
       const { store, close } = yield* open()
@@ -123,6 +150,85 @@ describe("PostgreSQL store", () => {
       yield* Effect.sleep(200)
       expect(after).toBe(0)
       expect(yield* a.store.isCancelRequested("stopped")).toBe(true)
+      yield* a.close
+      yield* b.close
+    })
+  )
+
+  it.live("events: append (a stored one kept), read after/limit, deleted with the response", () =>
+    Effect.gen(function* () {
+      const { store, close } = yield* open()
+      const ev = (sequence: number, tag = "") => ({ sequence, sse: `event: e\ndata: {"n":${sequence}${tag}}\n\n` })
+      yield* store.put(record("resp_ev", "in_progress"), { owner: "r1", heartbeatAt: Date.now() })
+      yield* store.appendEvents("resp_ev", [ev(0), ev(1), ev(2)])
+      // A retried write: the stored events stay as they were, the new one lands.
+      yield* store.appendEvents("resp_ev", [ev(2, ',"retry":true'), ev(3)])
+      yield* store.appendEvents("resp_ev", [])
+      expect(yield* store.readEvents("resp_ev", -1)).toEqual([ev(0), ev(1), ev(2), ev(3)])
+      expect(yield* store.readEvents("resp_ev", 1)).toEqual([ev(2), ev(3)])
+      expect(yield* store.readEvents("resp_ev", 0, 2)).toEqual([ev(1), ev(2)])
+      expect(yield* store.readEvents("resp_ev", 3)).toEqual([])
+      expect(yield* store.readEvents("resp_other", -1)).toEqual([])
+      // Sequence numbers need not be contiguous.
+      yield* store.appendEvents("resp_ev", [ev(100_000)])
+      expect((yield* store.readEvents("resp_ev", 3)).map((e) => e.sequence)).toEqual([100_000])
+      // Events may come before the record (no foreign key), and go with its delete.
+      yield* store.appendEvents("resp_early", [ev(0)])
+      expect(yield* store.readEvents("resp_early", -1)).toEqual([ev(0)])
+      expect(yield* store.delete("resp_ev")).toBe(true)
+      expect(yield* store.readEvents("resp_ev", -1)).toEqual([])
+      yield* close
+    })
+  )
+
+  it.live("watchEvents: an append on one replica wakes a watcher on another, also after a restart", () =>
+    Effect.gen(function* () {
+      const a = yield* open()
+      const b = yield* open()
+      expect(a.store.watchEvents).toBeDefined()
+      let fired = 0
+      let other = 0
+      const stop = a.store.watchEvents!("resp_w", () => fired++)
+      const stopOther = a.store.watchEvents!("resp_w_other", () => other++)
+      // Once the LISTEN connection is up it wakes every watcher (one may have missed an append meanwhile):
+      // a spurious wake is harmless (the reader re-reads), so only what follows is counted.
+      yield* Effect.sleep(500)
+      fired = 0
+      other = 0
+      const times: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        const before = fired
+        const sent = Date.now()
+        yield* b.store.appendEvents("resp_w", [{ sequence: i, sse: `data: ${i}\n\n` }])
+        yield* until(() => fired > before, 2_000)
+        times.push(Date.now() - sent)
+        expect(fired).toBe(before + 1)
+      }
+      expect(Math.max(...times)).toBeLessThan(100)
+      expect(other).toBe(0)
+      pg.stop()
+      pg.start()
+      // Reconnected: the LISTEN connection reopens; the watcher is woken once at that point (it may have missed
+      // something), then by each append as before.
+      yield* until(() => a.store.available() && b.store.available(), 10_000)
+      const reopened = fired
+      yield* until(() => fired > reopened, 10_000)
+      expect(fired).toBeGreaterThan(reopened)
+      const woken = fired
+      yield* Effect.retry(b.store.appendEvents("resp_w", [{ sequence: 10, sse: "data: 10\n\n" }]), {
+        times: 20,
+        schedule: Schedule.spaced(Duration.millis(250))
+      })
+      yield* until(() => fired > woken, 5_000)
+      expect(fired).toBeGreaterThan(woken)
+      expect((yield* a.store.readEvents("resp_w", 2)).map((e) => e.sequence)).toEqual([10])
+      // Stopped watchers are not called.
+      stop()
+      stopOther()
+      const last = fired
+      yield* b.store.appendEvents("resp_w", [{ sequence: 11, sse: "data: 11\n\n" }])
+      yield* Effect.sleep(200)
+      expect(fired).toBe(last)
       yield* a.close
       yield* b.close
     })

@@ -1,8 +1,8 @@
 /**
  * PostgreSQL access for the stores (`@effect/sql-pg`, its native wire-protocol driver): the pool with its
  * limits, the schema migrations (one list, run under an advisory lock), the health of the connection, and
- * cross-replica signals over LISTEN/NOTIFY. Store modules (responses today; events and conversations next)
- * build on `PgDb` and append to `migrations`.
+ * cross-replica signals over LISTEN/NOTIFY. Store modules (pgStore.ts: responses and their events;
+ * pgConversations.ts) build on `PgDb` and append to `migrations`.
  *
  * The password never leaves this module: errors and logs carry `redact`ed text, never the URL or a raw
  * driver error.
@@ -92,8 +92,7 @@ export interface Migration {
 }
 
 /**
- * Every table the PostgreSQL stores use, in one list: append, never edit an applied step. (Persisted events
- * of background responses and conversations add theirs here.)
+ * Every table the PostgreSQL stores use, in one list: append, never edit an applied step.
  */
 export const migrations: ReadonlyArray<Migration> = [
   {
