@@ -14,6 +14,8 @@ import { type Served, serveParlance } from "./spawnServe.js"
 
 let one: FakeUpstream
 let two: FakeUpstream
+/** A llama-server look-alike: it has the tokenizer endpoints input token counts use. */
+let counter: FakeUpstream
 let served: Served
 let client: OpenAI
 let down: number
@@ -23,6 +25,7 @@ const host = (upstream: FakeUpstream) => `upstream:${new URL(upstream.url).host}
 beforeAll(async () => {
   one = await startFakeUpstream()
   two = await startFakeUpstream()
+  counter = await startFakeUpstream({ flavor: "llama-server" })
   down = await freePort()
   const dir = tempDir("models")
   const file = join(dir, "parlance.yaml")
@@ -71,6 +74,13 @@ models:
       - upstream: ${two.url}
         model: echo-two
         weight: 3
+  - name: counted
+    backends:
+      - upstream: ${counter.url}
+  - name: counted-second
+    backends:
+      - upstream: ${one.url}
+      - upstream: ${counter.url}
 `
   )
   served = await serveParlance(["--config", file])
@@ -81,6 +91,7 @@ afterAll(async () => {
   expect(await served?.stop()).toBe(0)
   await one?.close()
   await two?.close()
+  await counter?.close()
 })
 
 const create = (model: string, input = "hi") => client.responses.create({ model, input }).withResponse()
@@ -113,6 +124,22 @@ describe("routing by model", () => {
     expect(error.message).toContain("alpha, beta, down-first")
   })
 
+  it("counts input tokens with the entry's first backend that can: 404 unknown, 501 when none can", async () => {
+    const body = { input: "count these words please" }
+    const counted = await client.responses.inputTokens.count({ model: "counted", ...body })
+    const { usage } = await client.responses.create({ model: "counted", ...body })
+    expect(counted.input_tokens).toBe(usage!.input_tokens)
+    // `one` has no tokenizer endpoint (not_supported): the next backend of the entry counts.
+    const second = await client.responses.inputTokens.count({ model: "counted-second", ...body })
+    expect(second.input_tokens).toBe(counted.input_tokens)
+    const none = await client.responses.inputTokens.count({ model: "alpha", ...body }).catch((e) => e)
+    expect(none.status).toBe(501)
+    expect(none.code).toBe("not_supported")
+    const unknown = await client.responses.inputTokens.count({ model: "gamma", ...body }).catch((e) => e)
+    expect(unknown.status).toBe(404)
+    expect(unknown.code).toBe("model_not_found")
+  })
+
   it("routes /v1/chat/completions alike", async () => {
     const a = one.requests.length
     const chat = await client.chat.completions.create({ model: "alpha", messages: [{ role: "user", content: "yo" }] })
@@ -129,7 +156,9 @@ describe("routing by model", () => {
       "slow-first",
       "limited-first",
       "stalls",
-      "split"
+      "split",
+      "counted",
+      "counted-second"
     ])
     const body = await (await fetch(`${served.baseUrl}/models?client_version=0.171.0`)).json()
     expect(body.models.map((m: { slug: string }) => m.slug)).toContain("split")

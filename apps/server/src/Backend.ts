@@ -5,7 +5,7 @@
  * `/v1/chat/completions` route prefers.
  * @since 0.1.0
  */
-import type { ChatBackend, ChatCompletions, Source as Sources } from "@parlance/schema"
+import type { ChatBackend, Source as Sources } from "@parlance/schema"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -36,13 +36,6 @@ export interface BackendService extends ChatBackend.ChatBackend {
    * upstream's own status and body come back as they are.
    */
   readonly passthrough?: (path: string, body: string) => Effect.Effect<RawResponse, ChatBackend.BackendError>
-  /**
-   * The prompt tokens `request` would use, counted by the backend itself (its tokenizer over its own
-   * rendering), where it can; automatic compaction measures the context with it.
-   */
-  readonly countTokens?: (
-    request: ChatCompletions.ChatCompletionRequest
-  ) => Effect.Effect<number, ChatBackend.BackendError>
   /** What `/health` says about the backend beyond its kind (the engine: ready or restarting, on which GPU). */
   readonly health?: Effect.Effect<object>
   /** Lines `/metrics` adds (a router's counters per model and per backend), in Prometheus' text format. */

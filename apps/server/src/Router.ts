@@ -217,8 +217,36 @@ export const make = (options: RouterOptions): RouterBackend => {
       return go(0)
     })
 
+  /**
+   * Counted by the entry's backends in their listed order: the first that can count this request exactly (an
+   * upstream without a tokenizer endpoint says `not_supported`, and the next is asked).
+   */
+  const countPromptTokens = (request: ChatCompletions.ChatCompletionRequest): Effect.Effect<number, BackendError> =>
+    Effect.suspend(() => {
+      const entry = find(request.model)
+      if (entry === undefined) return Effect.fail(notFound(request.model))
+      const counting = entry.backends.filter((b) => b.backend.countPromptTokens !== undefined)
+      const go = (i: number): Effect.Effect<number, BackendError> => {
+        const route = counting[i]
+        if (route === undefined)
+          return Effect.fail(
+            new Backends.BackendError({
+              reason: "not_supported",
+              message: `No backend of model '${entry.name}' can count prompt tokens exactly.`,
+              param: null,
+              code: "not_supported"
+            })
+          )
+        return route.backend.countPromptTokens!({ ...request, model: route.model }).pipe(
+          Effect.catch((error) => (error.reason === "not_supported" ? go(i + 1) : Effect.fail(error)))
+        )
+      }
+      return go(0)
+    })
+
   return {
     kind: "router",
+    countPromptTokens,
     names: () => all().map((e) => e.name),
     models: Effect.sync(() =>
       all().map((e): ChatBackend.ModelInfo => {

@@ -106,9 +106,19 @@ describe("automatic compaction in proxy mode (openai SDK, fake upstream)", () =>
 
     // The recording of turn 4 replays exactly: the compaction item is part of its context.
     const recorded = join(recordDir, `${r4.id}.json`)
-    for (let waited = 0; waited < 10_000 && !existsSync(join(recordDir, `${r4.id}.sse`)); waited += 20)
+    // The .sse file is written first; the .json may still be being written: read it until it parses.
+    let file: any
+    for (let waited = 0; waited < 10_000 && file === undefined; waited += 20) {
+      if (existsSync(join(recordDir, `${r4.id}.sse`))) {
+        try {
+          file = JSON.parse(readFileSync(recorded, "utf8"))
+          break
+        } catch {
+          // still being written
+        }
+      }
       await new Promise((r) => setTimeout(r, 20))
-    const file = JSON.parse(readFileSync(recorded, "utf8"))
+    }
     expect(file.context.compacted).toEqual(compaction)
     expect(Vector.replay(file).mismatches).toEqual([])
 

@@ -20,6 +20,7 @@ import type { StoredItem } from "../../ResponseStore.js"
 import { readJsonObject } from "../http/body.js"
 import type { Services } from "../http/services.js"
 import { type Prepared, prepareWith } from "../inputs/prepare.js"
+import { asked } from "./completion.js"
 import * as Generation from "./generation.js"
 
 /** OpenAI's `CompactedResponse` (openai SDK `responses.compact`). */
@@ -127,15 +128,16 @@ const thresholdOf = (prepared: Prepared): Effect.Effect<number | undefined, ApiE
 
 /**
  * The context's size in tokens, as exactly as the backend allows: its own count of the request it would be
- * asked (`countTokens`, where the backend has one); otherwise the previous turn's context as the backend
+ * asked (`countPromptTokens`, as `/v1/responses/input_tokens` counts, where the backend can); otherwise the previous turn's context as the backend
  * reported it (`previous_response_id`'s input + output tokens: the prefix of this turn's context, the new
  * input not counted); otherwise unknown, and nothing is compacted.
  */
 export const contextTokens = (deps: Services, prepared: Prepared): Effect.Effect<number | undefined> =>
   Effect.gen(function* () {
-    const count = deps.backend.countTokens
+    const count = deps.backend.countPromptTokens
     if (count !== undefined) {
-      const counted = yield* count(prepared.plan.request).pipe(Effect.option)
+      // What `/v1/responses/input_tokens` counts: the request exactly as the backend would be asked.
+      const counted = yield* count(asked(deps.config, prepared.plan.request)).pipe(Effect.option)
       if (Option.isSome(counted)) return counted.value
     }
     const previous = prepared.request.previous_response_id
