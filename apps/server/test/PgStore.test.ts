@@ -196,7 +196,7 @@ describe("PostgreSQL store", () => {
       fired = 0
       other = 0
       const times: Array<number> = []
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const before = fired
         const sent = Date.now()
         yield* b.store.appendEvents("resp_w", [{ sequence: i, sse: `data: ${i}\n\n` }])
@@ -204,7 +204,11 @@ describe("PostgreSQL store", () => {
         times.push(Date.now() - sent)
         expect(fired).toBe(before + 1)
       }
-      expect(Math.max(...times)).toBeLessThan(100)
+      // Woken by the NOTIFY, not a poll (a watcher has none): the median, so that one hiccup of a loaded machine
+      // (the first write opening a pool connection) does not decide.
+      const median = [...times].sort((x, y) => x - y)[2]!
+      expect(median).toBeLessThan(100)
+      expect(Math.max(...times)).toBeLessThan(1_000)
       expect(other).toBe(0)
       pg.stop()
       pg.start()
@@ -221,7 +225,7 @@ describe("PostgreSQL store", () => {
       })
       yield* until(() => fired > woken, 5_000)
       expect(fired).toBeGreaterThan(woken)
-      expect((yield* a.store.readEvents("resp_w", 2)).map((e) => e.sequence)).toEqual([10])
+      expect((yield* a.store.readEvents("resp_w", 4)).map((e) => e.sequence)).toEqual([10])
       // Stopped watchers are not called.
       stop()
       stopOther()
