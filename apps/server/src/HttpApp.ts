@@ -23,17 +23,19 @@ import * as Routes from "./internal/http/routes.js"
 import { type Requirements, services } from "./internal/http/services.js"
 import { responsesSocket } from "./internal/websocket/route.js"
 
-const routeLabel = (path: string): string =>
-  path.startsWith("/v1/responses/")
-    ? path
-        .replace(/\/v1\/responses\/[^/]+\/(cancel|input_items)$/, "/v1/responses/{id}/$1")
-        .replace(/\/v1\/responses\/(?!compact$|input_tokens$)[^/]+$/, "/v1/responses/{id}")
-    : path.startsWith("/v1/conversations/")
-      ? path
-          .replace(/\/v1\/conversations\/[^/]+\/items\/[^/]+$/, "/v1/conversations/{id}/items/{item_id}")
-          .replace(/\/v1\/conversations\/[^/]+\/items$/, "/v1/conversations/{id}/items")
-          .replace(/\/v1\/conversations\/[^/]+$/, "/v1/conversations/{id}")
-      : path
+/**
+ * The metrics' route label of a path: the route table's path it matches (`/v1/responses/{id}`), literal segments
+ * before parameters (`/v1/responses/compact` is not an id), or "other". Derived from the table, so a new route
+ * is labelled with no second list to keep.
+ */
+const labels = [...new Set(apiRoutes.map((r) => r.path))]
+  .map((path) => ({
+    path,
+    params: (path.match(/\{/g) ?? []).length,
+    pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`)
+  }))
+  .sort((a, b) => a.params - b.params)
+const routeLabel = (path: string): string => labels.find((l) => l.pattern.test(path))?.path ?? "other"
 
 /** A request line's path as written, without its query: the common case needs no URL parser. */
 const plainPath = /^\/[A-Za-z0-9_/-]*(?:\?.*)?$/
@@ -50,9 +52,6 @@ const pathOf = (url: string): string => {
     return "(unparsable)"
   }
 }
-
-/** The metrics' route labels: the paths of the route table (`/v1/responses/{id}`), anything else is "other". */
-const known: ReadonlySet<string> = new Set(apiRoutes.map((r) => r.path))
 
 const packageVersion: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
 
@@ -181,8 +180,7 @@ export const make: Effect.Effect<App, never, Requirements | Scope.Scope> = Effec
 
   const counted: App = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.map(handled, (response) => {
-      const label = routeLabel(pathOf(request.url))
-      metrics.request(known.has(label) ? label : "other", response.status)
+      metrics.request(routeLabel(pathOf(request.url)), response.status)
       return response
     })
   )

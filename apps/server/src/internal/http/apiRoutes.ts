@@ -101,10 +101,27 @@ export const Health = Schema.Struct({
   load: Schema.optionalKey(Schema.Struct({ busy: Schema.Number, waiting: Schema.Number, size: Schema.Number }))
 }).annotate({ identifier: "Health" })
 
-const streamQuery: QueryParam = {
-  name: "stream",
-  description: "`true` is refused (400): a stored response is not streamed again.",
-  schema: Schema.Literals(["true", "false"])
+const streamQuery: ReadonlyArray<QueryParam> = [
+  {
+    name: "stream",
+    description:
+      "`true`: a background response's events again, then live to its end (any other response: a 400, as on OpenAI).",
+    schema: Schema.Literals(["true", "false"])
+  },
+  {
+    name: "starting_after",
+    description: "With `stream=true`: only the events after this sequence number.",
+    schema: Schema.String
+  }
+]
+
+/** OpenAI's cursor pagination, the same on every list route. */
+const after: QueryParam = { name: "after", description: "An item id: the page starts after it.", schema: Schema.String }
+const limit: QueryParam = { name: "limit", description: "1 to 100 (default 20).", schema: Schema.String }
+const order: QueryParam = {
+  name: "order",
+  description: "`asc` or `desc` (default).",
+  schema: Schema.Literals(["asc", "desc"])
 }
 
 export const apiRoutes: ReadonlyArray<ApiRoute> = [
@@ -145,7 +162,7 @@ export const apiRoutes: ReadonlyArray<ApiRoute> = [
     method: "GET",
     path: `/v1/responses/${idParam}`,
     summary: "Retrieve a stored response",
-    query: [streamQuery],
+    query: streamQuery,
     ok: { json: ResponseObject.Response }
   },
   {
@@ -166,10 +183,10 @@ export const apiRoutes: ReadonlyArray<ApiRoute> = [
     path: `/v1/responses/${idParam}/input_items`,
     summary: "List a response's input items",
     query: [
-      { name: "after", description: "An item id: the page starts after it.", schema: Schema.String },
+      after,
       { name: "before", description: "An item id: the page ends before it.", schema: Schema.String },
-      { name: "limit", description: "1 to 100 (default 20).", schema: Schema.String },
-      { name: "order", description: "`asc` or `desc` (default).", schema: Schema.Literals(["asc", "desc"]) }
+      limit,
+      order
     ],
     ok: { json: InputItemList }
   },
@@ -204,12 +221,7 @@ export const apiRoutes: ReadonlyArray<ApiRoute> = [
     method: "GET",
     path: `/v1/conversations/${idParam}/items`,
     summary: "List a conversation's items",
-    query: [
-      { name: "after", description: "An item id: the page starts after it.", schema: Schema.String },
-      { name: "limit", description: "1 to 100 (default 20).", schema: Schema.String },
-      { name: "order", description: "`asc` or `desc` (default).", schema: Schema.Literals(["asc", "desc"]) },
-      { name: "include", description: "Accepted; adds nothing.", schema: Schema.String }
-    ],
+    query: [after, limit, order, { name: "include", description: "Accepted; adds nothing.", schema: Schema.String }],
     ok: { json: InputItemList }
   },
   {
