@@ -373,11 +373,19 @@ describe("three replicas on one PostgreSQL", () => {
     await done.done
     const slow = Array.from({ length: 4 }, () => open(a.url, { model: "slow", input: "go" }))
     await waitFor(() => slow.every((s) => s.events.some((e) => e.type === "response.output_text.delta")), 15_000)
+    // The in-progress record is written beside the first events, not before them (no database round trip ahead
+    // of the first byte), so wait until every one is in the store: only a stored record can be recovered.
+    const started = await Promise.all(slow.map((s) => s.id))
+    await waitFor(
+      async () => (await Promise.all(started.map((id) => get(b.url, id)))).every((g) => g.status === 200),
+      15_000
+    )
+    for (const id of started) expect((await get(b.url, id)).body.status).toBe("in_progress")
     const exited = new Promise((r) => a.child.on("close", r))
     a.child.kill("SIGKILL")
     await exited
     const killedAt = Date.now()
-    const ids = await Promise.all(slow.map((s) => s.id))
+    const ids = started
     await waitFor(
       async () => (await Promise.all(ids.map((id) => get(b.url, id)))).every((g) => g.body.status === "failed"),
       15_000
