@@ -14,7 +14,7 @@ import { basename, dirname, isAbsolute, resolve } from "node:path"
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml"
 
 const whole = (min: number) => Schema.Int.check(Schema.isGreaterThanOrEqualTo(min))
-const weight = Schema.Number.check(Schema.isGreaterThan(0)).annotate({
+const weight = Schema.Finite.check(Schema.isGreaterThan(0)).annotate({
   description: "A share of the traffic: the entry's backends all carry a weight (an A/B split) or none (fallbacks)."
 })
 const label = Schema.String.check(Schema.isNonEmpty()).annotate({
@@ -85,6 +85,12 @@ const fileOf = <B extends Schema.Top>(backend: B) =>
     ),
     load_timeout: Schema.optionalKey(
       whole(1).annotate({ description: "Milliseconds a request waits for its model to load (503 past it)" })
+    ),
+    idle_unload: Schema.optionalKey(
+      whole(1).annotate({
+        description:
+          "Milliseconds an embedded model stays loaded with no request; then it is unloaded (default: until its room is needed)"
+      })
     )
   }).annotate({ title: "Parlance models configuration" })
 
@@ -146,6 +152,7 @@ export interface ResolvedConfig {
   readonly modelsDir: string | undefined
   readonly modelsMax: number | undefined
   readonly loadTimeoutMs: number | undefined
+  readonly idleUnloadMs: number | undefined
 }
 
 /** One thing wrong with the file, at its line (1-based; 0 when it concerns the whole file). @category errors */
@@ -353,6 +360,7 @@ export const parse = (
     models,
     modelsDir: dir,
     modelsMax: top.models_max,
-    loadTimeoutMs: top.load_timeout
+    loadTimeoutMs: top.load_timeout,
+    idleUnloadMs: top.idle_unload
   })
 }

@@ -63,6 +63,12 @@ describe("config errors name their line", () => {
     ],
     ["a wrong type", "models_max: two\n", 1, "'models_max': Expected"],
     [
+      "a weight that is not a finite share",
+      "models:\n  - name: a\n    backends:\n      - engine: ./m.gguf\n        weight: .inf\n",
+      5,
+      "weight"
+    ],
+    [
       "weights on some backends only",
       "models:\n  - name: a\n    backends:\n      - engine: ./m.gguf\n        weight: 1\n      - engine: ./m.gguf\n",
       4,
@@ -84,7 +90,7 @@ describe("config errors name their line", () => {
 
   it("resolves a good file: paths from its folder, the key from the environment, labels made unique", () => {
     const parsed = parse(
-      "models:\n  - name: a\n    backends:\n      - engine: ./m.gguf\n        ctx_size: 2048\n      - upstream: http://h:1/v1\n        api_key_env: K\n      - upstream: http://h:1/v1\nmodels_dir: .\nmodels_max: 2\n",
+      "models:\n  - name: a\n    backends:\n      - engine: ./m.gguf\n        ctx_size: 2048\n      - upstream: http://h:1/v1\n        api_key_env: K\n      - upstream: http://h:1/v1\nmodels_dir: .\nmodels_max: 2\nidle_unload: 300000\n",
       join(dir, "parlance.yaml"),
       { K: "secret" }
     )
@@ -101,7 +107,8 @@ describe("config errors name their line", () => {
       ],
       modelsDir: dir,
       modelsMax: 2,
-      loadTimeoutMs: undefined
+      loadTimeoutMs: undefined,
+      idleUnloadMs: 300000
     })
   })
 

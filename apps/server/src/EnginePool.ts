@@ -3,12 +3,14 @@
  * Each model is a route whose `open` leases its engine: loaded already, it serves at once; loading, the request
  * waits (bounded by `loadTimeoutMs`, then 503 `model_loading`); not loaded, the least recently used idle engine
  * is unloaded to make room (none idle: the request waits for one, bounded alike), the memory the model needs is
- * checked (`fits`: one that does not fit is a 503 `insufficient_memory`, not a crash), and it loads. The engine
+ * checked (`fits`: one that does not fit is a 503 `insufficient_memory`, not a crash), and it loads. With
+ * `idleUnloadMs`, an engine no request has used for that long is unloaded on its own. The engine
  * itself comes from `load` (the CLI spawns a runner process per model), so this module needs no engine.
  * @since 0.2.0
  */
 import { ChatBackend as Backends } from "@parlance/schema"
 import type { ChatBackend, Source } from "@parlance/schema"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
@@ -30,6 +32,11 @@ export interface PoolOptions<M extends PooledModel> {
   readonly max?: number | undefined
   /** How long a request waits for its model to load, or for room to load it (ms, default 120 000). */
   readonly loadTimeoutMs?: number | undefined
+  /**
+   * How long an engine stays loaded with no request in flight before it is unloaded (ms; undefined: until its
+   * room is needed). Ollama's `keep_alive`: the memory goes back to the host between bursts of use.
+   */
+  readonly idleUnloadMs?: number | undefined
   /** Loads the engine; closing the scope unloads it. */
   readonly load: (model: M) => Effect.Effect<Backend.BackendService, unknown, Scope.Scope>
   /** Why the model would not fit in memory now, or undefined when it fits. */
@@ -57,6 +64,7 @@ class Slot<M extends PooledModel> {
   loading: Promise<void> | undefined
   inFlight = 0
   lastUsed = 0
+  idleTimer: ReturnType<typeof setTimeout> | undefined
   constructor(readonly model: M) {}
 }
 
@@ -87,6 +95,8 @@ export const make = <M extends PooledModel>(options: PoolOptions<M>): EnginePool
   const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
   const unload = async (slot: Slot<M>, why: string) => {
+    clearTimeout(slot.idleTimer)
+    slot.idleTimer = undefined
     const scope = slot.scope
     slot.state = "unloaded"
     slot.backend = undefined
@@ -108,6 +118,12 @@ export const make = <M extends PooledModel>(options: PoolOptions<M>): EnginePool
       const loaded = await run(Effect.exit(Scope.provide(scope)(options.load(slot.model))))
       if (Exit.isFailure(loaded)) {
         await run(Scope.close(scope, Exit.void))
+        // A loader that says why in the contract's terms (not enough memory) is answered so; anything else
+        // stays generic: its text names files and devices, which are the operator's, not the client's.
+        const said = loaded.cause.reasons.find(
+          (r) => Cause.isFailReason(r) && r.error instanceof Backends.BackendError
+        ) as Cause.Fail<Backends.BackendError> | undefined
+        if (said !== undefined) throw said.error
         throw unavailable(`The model '${slot.model.name}' could not be loaded.`, "model_load_failed")
       }
       slot.backend = loaded.value
@@ -148,6 +164,8 @@ export const make = <M extends PooledModel>(options: PoolOptions<M>): EnginePool
     for (;;) {
       if (cancelled()) throw unavailable("The request was cancelled.", "cancelled")
       if (slot.state === "loaded" && slot.backend !== undefined) {
+        clearTimeout(slot.idleTimer)
+        slot.idleTimer = undefined
         slot.inFlight++
         slot.lastUsed = Date.now()
         return slot.backend
@@ -174,6 +192,17 @@ export const make = <M extends PooledModel>(options: PoolOptions<M>): EnginePool
   const release = (slot: Slot<M>) => {
     slot.inFlight--
     slot.lastUsed = Date.now()
+    if (slot.inFlight === 0 && options.idleUnloadMs !== undefined) {
+      clearTimeout(slot.idleTimer)
+      const idleSince = slot.lastUsed
+      slot.idleTimer = setTimeout(() => {
+        slot.idleTimer = undefined
+        if (slot.state === "loaded" && slot.inFlight === 0 && slot.lastUsed === idleSince)
+          void unload(slot, `idle for ${options.idleUnloadMs} ms`)
+      }, options.idleUnloadMs)
+      // An idle timer alone never keeps the process up.
+      slot.idleTimer.unref()
+    }
     notify()
   }
 

@@ -5,6 +5,7 @@
  * `load` hook the CLI gives `Engine.spawn`: what is under test is the loading policy, not llama.cpp (the spawned
  * `models_dir` e2e in apps/cli covers real engines).
  */
+import { ChatBackend } from "@parlance/schema"
 import * as Effect from "effect/Effect"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -28,18 +29,27 @@ const serve = async (options: {
   readonly max?: number
   readonly loadTimeoutMs?: number
   readonly loadDelayMs?: number
+  readonly idleUnloadMs?: number
+  /** What the loader itself refuses (as the CLI's does when node-llama-cpp finds too little RAM or VRAM). */
+  readonly refuse?: (model: Model) => Error | undefined
   readonly fits?: (model: Model) => string | undefined
 }) => {
   const loads: Array<string> = []
   const pool = EnginePool.make<Model>({
     max: options.max,
     loadTimeoutMs: options.loadTimeoutMs,
+    idleUnloadMs: options.idleUnloadMs,
     load: (model) =>
       Effect.acquireRelease(
-        Effect.promise(async () => {
-          loads.push(model.name)
-          await new Promise((r) => setTimeout(r, options.loadDelayMs ?? 0))
-          return Upstream.make({ baseUrl: fake.url })
+        Effect.tryPromise({
+          try: async () => {
+            const refused = options.refuse?.(model)
+            if (refused !== undefined) throw refused
+            loads.push(model.name)
+            await new Promise((r) => setTimeout(r, options.loadDelayMs ?? 0))
+            return Upstream.make({ baseUrl: fake.url })
+          },
+          catch: (error) => error
         }),
         (backend) => Effect.promise(() => backend.close())
       ),
@@ -87,6 +97,35 @@ describe("EnginePool", () => {
     }
   })
 
+  it("answers what the loader itself refuses in the contract's terms (insufficient_memory), anything else generically", async () => {
+    const s = await serve({
+      refuse: (m) =>
+        m.name === "huge"
+          ? new ChatBackend.BackendError({
+              reason: "overloaded",
+              code: "insufficient_memory",
+              param: null,
+              message: "The model 'huge' cannot be loaded: there is not enough free memory for it."
+            })
+          : m.name === "slow"
+            ? new Error("ggml_cuda_init: failed at /opt/models/secret-path.gguf")
+            : undefined
+    })
+    try {
+      const huge = await s.client.responses.create({ model: "huge", input: "hi" }).catch((e) => e)
+      expect(huge.status).toBe(503)
+      expect(huge.code).toBe("insufficient_memory")
+      expect(huge.error.message).toBe("The model 'huge' cannot be loaded: there is not enough free memory for it.")
+      const slow = await s.client.responses.create({ model: "slow", input: "hi" }).catch((e) => e)
+      expect(slow.status).toBe(503)
+      expect(slow.code).toBe("model_load_failed")
+      expect(slow.message).not.toContain("secret-path")
+      expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
+    } finally {
+      await s.close()
+    }
+  })
+
   it("loads a model once for requests that arrive while it loads; they wait for it", async () => {
     const s = await serve({ loadDelayMs: 300 })
     try {
@@ -119,6 +158,36 @@ describe("EnginePool", () => {
       expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
       expect(s.pool.loadedNames()).toEqual(["small"])
       expect(s.loads).toEqual(["slow", "small"])
+    } finally {
+      await s.close()
+    }
+  }, 30_000)
+
+  it("with idleUnloadMs, unloads an engine no request has used for that long (never a busy one), and loads it again on use", async () => {
+    const s = await serve({ idleUnloadMs: 300 })
+    const until = async (check: () => boolean, ms: number) => {
+      const start = Date.now()
+      while (!check() && Date.now() - start < ms) await new Promise((r) => setTimeout(r, 20))
+    }
+    try {
+      expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
+      const idleFrom = Date.now()
+      expect(s.pool.loadedNames()).toEqual(["small"])
+      await until(() => s.pool.loadedNames().length === 0, 10_000)
+      expect(s.pool.loadedNames()).toEqual([])
+      expect(Date.now() - idleFrom).toBeGreaterThanOrEqual(250)
+      // A stream that outlasts the idle time keeps its engine: only time with nothing in flight counts.
+      const stream = await s.client.responses.create({ model: "slow", input: "hi", stream: true })
+      const iterator = stream[Symbol.asyncIterator]()
+      await iterator.next()
+      await new Promise((r) => setTimeout(r, 800))
+      expect(s.pool.loadedNames()).toEqual(["slow"])
+      stream.controller.abort()
+      await until(() => s.pool.loadedNames().length === 0, 10_000)
+      expect(s.pool.loadedNames()).toEqual([])
+      // Used again: loaded again.
+      expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
+      expect(s.loads).toEqual(["small", "slow", "small"])
     } finally {
       await s.close()
     }

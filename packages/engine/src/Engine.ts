@@ -94,12 +94,13 @@ export const layerProcess = (options: SpawnOptions): Layer.Layer<Engine, EngineL
 export const asChatBackend = (engine: EngineBackend): ChatBackend => engine
 
 /**
- * What a model would need in memory (weights and context, as if entirely in RAM) and what the host has free,
- * read from the GGUF before loading it: a router checks it before it loads a model on demand.
+ * What a model would need in RAM (weights and context; with `gpu`, beside what a GPU would hold) and what the
+ * host has free, read from the GGUF before loading it: a router checks it before it loads a model on demand.
  * @category utils
  */
 export const estimateMemory: (options: {
   readonly model: string
   readonly contextSize?: number | undefined
   readonly parallel?: number | undefined
+  readonly gpu?: "auto" | "cuda" | "vulkan" | "metal" | false | undefined
 }) => Promise<memory.MemoryEstimate> = memory.estimateMemory

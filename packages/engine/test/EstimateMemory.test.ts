@@ -18,3 +18,22 @@ it("estimates the weights and the context, more for a bigger model and a bigger 
   expect(small.free).toBeGreaterThan(0)
   expect(Math.abs(small.free - freemem())).toBeLessThan(freemem())
 }, 60_000)
+
+it("with a GPU backend, counts in RAM only what the GPU does not hold, so a GPU host is not refused a model that fits its VRAM", async () => {
+  const scripted = await ensureScriptedModel()
+  const cpu = await estimateMemory({ model: scripted, contextSize: 512 })
+  const explicitCpu = await estimateMemory({ model: scripted, contextSize: 512, gpu: false })
+  // An explicit backend is the one tried (node-llama-cpp's insights need no GPU to say what it would hold).
+  const cuda = await estimateMemory({ model: scripted, contextSize: 512, gpu: "cuda" })
+  expect(cpu.gpu).toBe(0)
+  expect(explicitCpu).toMatchObject({ required: cpu.required, gpu: 0 })
+  expect(cuda.gpu).toBeGreaterThan(0)
+  expect(cuda.required).toBeLessThan(cpu.required)
+  // What left RAM went to the GPU: the total stays within a context's worth of the all-in-RAM figure.
+  expect(cuda.required + cuda.gpu).toBeGreaterThan(cpu.required * 0.5)
+  // `auto` on this machine: a GPU only where node-llama-cpp supports one here.
+  const { getLlamaGpuTypes } = await import("node-llama-cpp")
+  const supported = await getLlamaGpuTypes("supported")
+  const auto = await estimateMemory({ model: scripted, contextSize: 512, gpu: "auto" })
+  expect(auto.gpu > 0).toBe(supported.some((gpu) => gpu !== false))
+}, 60_000)

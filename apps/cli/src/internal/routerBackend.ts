@@ -4,6 +4,7 @@
  * in a runner process each, their memory checked first, the least recently used unloaded past `models_max`.
  * Flags give the defaults (ctx size, parallel, queue, threads, gpu, upstream timeouts).
  */
+import { ChatBackend } from "@parlance/schema"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
@@ -36,6 +37,7 @@ interface PoolModel {
   readonly spec: EngineSpec
 }
 
+const { BackendError } = ChatBackend
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
 
 /** Progress in the log (not a terminal bar: several models may load while others serve). */
@@ -59,18 +61,33 @@ export const routerBackend = (config: ServeConfig, file: ResolvedConfig) =>
     const pool = EnginePool.make<PoolModel>({
       max: file.modelsMax,
       loadTimeoutMs: file.loadTimeoutMs,
+      idleUnloadMs: file.idleUnloadMs,
       load: ({ name, spec }) => {
         const threads = spec.threads ?? config.threads
+        const contextSize = spec.ctxSize ?? config.ctxSize
+        const parallel = spec.parallel ?? config.parallel
         return engine!.Engine.spawn({
           model: spec.model,
           modelName: name,
           gpu: gpu(spec.gpu ?? config.gpu),
-          contextSize: spec.ctxSize ?? config.ctxSize,
-          parallel: spec.parallel ?? config.parallel,
+          contextSize,
+          parallel,
           queueLimit: spec.queue ?? config.queue,
           onLoadProgress: progressLog(name),
           ...(threads > 0 ? { threads } : {})
-        })
+        }).pipe(
+          // node-llama-cpp's own check (VRAM included) refused it: the same clear 503 as the estimate's.
+          Effect.mapError((error) =>
+            error.reason === "Memory"
+              ? new BackendError({
+                  reason: "overloaded",
+                  code: "insufficient_memory",
+                  param: null,
+                  message: `The model '${name}' cannot be loaded: there is not enough free memory for it with a context of ${contextSize ?? "its default"} tokens × ${parallel} sequences.`
+                })
+              : error
+          )
+        )
       },
       // A URI's file is not here to read before it downloads: only local files are checked.
       fits: ({ spec }) =>
@@ -80,10 +97,15 @@ export const routerBackend = (config: ServeConfig, file: ResolvedConfig) =>
               engine!.Engine.estimateMemory({
                 model: spec.model,
                 contextSize: spec.ctxSize ?? config.ctxSize,
-                parallel: spec.parallel ?? config.parallel
+                parallel: spec.parallel ?? config.parallel,
+                gpu: gpu(spec.gpu ?? config.gpu)
               }).then(
-                ({ required, free }) =>
-                  required > free ? `it needs about ${mb(required)} of memory and ${mb(free)} are free` : undefined,
+                ({ required, free, gpu: onGpu }) =>
+                  required <= free
+                    ? undefined
+                    : onGpu > 0
+                      ? `it needs about ${mb(required)} of memory beside the ${mb(onGpu)} its GPU would hold, and ${mb(free)} are free`
+                      : `it needs about ${mb(required)} of memory and ${mb(free)} are free`,
                 () => undefined
               )
             )

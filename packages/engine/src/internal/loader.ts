@@ -9,6 +9,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import {
   getLlama,
+  InsufficientMemoryError,
   LlamaLogLevel,
   resolveModelFile,
   type Llama,
@@ -111,7 +112,7 @@ export const load: (options: ResolvedOptions) => Effect.Effect<Loaded, EngineLoa
           }),
         catch: (cause) =>
           new EngineLoadError({
-            reason: "Load",
+            reason: cause instanceof InsufficientMemoryError ? "Memory" : "Load",
             path: modelPath,
             message: `Failed to load the model ${modelPath}: ${errorMessage(cause)}`,
             cause
@@ -130,7 +131,7 @@ export const load: (options: ResolvedOptions) => Effect.Effect<Loaded, EngineLoa
           }),
         catch: (cause) =>
           new EngineLoadError({
-            reason: "Load",
+            reason: cause instanceof InsufficientMemoryError ? "Memory" : "Load",
             path: modelPath,
             message: `Failed to create a context for ${modelPath}: ${errorMessage(cause)}`,
             cause

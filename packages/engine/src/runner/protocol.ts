@@ -59,7 +59,7 @@ export type FromRunner =
       readonly stage: "load" | "probe"
       readonly message: string
       /** The `EngineLoadError`'s, when loading failed with one. */
-      readonly reason?: "NotFound" | "Download" | "Backend" | "Load"
+      readonly reason?: "NotFound" | "Download" | "Backend" | "Load" | "Memory"
       readonly path?: string
     }
   /** The request waits for a sequence (all busy): the server tells its client `response.queued`. */
