@@ -168,10 +168,11 @@ describe("three replicas on one PostgreSQL", () => {
   })
 
   it("a background stream started on A resumes on B, live, byte for byte", { timeout: 60_000 }, async () => {
-    // 80 chunks 25 ms apart: about 2 s of generation, most of it after the cut.
+    // 80 chunks 50 ms apart: about 4 s of generation, most of it after the cut (B starts while it runs, and
+    // its events spread over more than 1 s, even if a loaded machine stalls for a second or two).
     const first = await readUntil(
       `${a.url}/v1/responses`,
-      { model: "bench/80/25", input: "go", background: true, stream: true },
+      { model: "bench/80/50", input: "go", background: true, stream: true },
       (events) => events.filter((e) => e.type === "response.output_text.delta").length >= 3
     )
     const id = first.events[0].response.id as string
@@ -282,7 +283,8 @@ describe("three replicas on one PostgreSQL", () => {
     const median = [...took].sort((x, y) => x - y)[2]!
     console.log(`cancel on B → terminal event on A: ${took.join(", ")} ms (median ${median})`)
     expect(median).toBeLessThan(100)
-    expect(Math.max(...took)).toBeLessThan(1_000)
+    // Seconds: only a bound on one hiccup (a cancel never heard would let `slow` run its 10 s).
+    expect(Math.max(...took)).toBeLessThan(3_000)
   })
 
   it("200 concurrent stored streams across the replicas", { timeout: 120_000 }, async () => {
@@ -388,7 +390,7 @@ describe("three replicas on one PostgreSQL", () => {
     const ids = started
     await waitFor(
       async () => (await Promise.all(ids.map((id) => get(b.url, id)))).every((g) => g.body.status === "failed"),
-      15_000
+      20_000
     )
     const took = Date.now() - killedAt
     for (const id of ids)
@@ -396,7 +398,8 @@ describe("three replicas on one PostgreSQL", () => {
         code: "server_error",
         message: "The server stopped during generation."
       })
-    expect(took).toBeLessThan(STALE_AFTER_MS + 4 * HEARTBEAT_MS + 2_000)
+    // Stale after 1.2 s, swept every heartbeat: a few heartbeats more, and seconds of slack for a loaded machine.
+    expect(took).toBeLessThan(STALE_AFTER_MS + 4 * HEARTBEAT_MS + 5_000)
     // The completed one is intact.
     expect((await get(b.url, await done.id)).body).toEqual(terminalOf(done).response)
   })

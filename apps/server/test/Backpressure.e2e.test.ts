@@ -71,9 +71,17 @@ describe("a client that stops reading", () => {
       })
     )
     answer.pause()
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    // Until the upstream stops (the buffers on the way are full): no byte written in two 300 ms windows in a row
+    // (one could end in a stall, before the I/O behind it ran), 20 s at most: a loaded machine fills them slowly.
+    // Without backpressure it never stops short of the end (checked below).
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    for (let quiet = 0, deadline = Date.now() + 20_000; quiet < 2 && Date.now() < deadline && written < total; ) {
+      const seen = written
+      await sleep(300)
+      quiet = written === seen ? quiet + 1 : 0
+    }
     const stopped = written
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    await sleep(700)
     // Unread, the upstream ran ahead only by the buffers in between (the Source's 1 MiB, the sockets', the
     // response's), then stopped: not to the end of its ~22 MB, and not a byte more while the client waited.
     expect(stopped).toBeLessThan(total / 2)

@@ -160,14 +160,17 @@ describe("size", () => {
     socket.write(
       `POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(LIMIT + 1)}`
     )
-    for (let i = 0; i < 50 && !received.includes("\r\n\r\n"); i++) await pause(20)
+    // Deadlines, not latency bounds: a loaded machine may take a while.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !received.includes("\r\n\r\n"); )
+      await pause(20)
     expect(received).toMatch(/^HTTP\/1\.1 413 /)
     // Only now the rest: 2 MiB, far past what a platform would drain before closing.
     for (let i = 0; i < 16; i++) socket.write(chunk(128 * 1024))
     socket.write("0\r\n\r\n")
     received = ""
     socket.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-    for (let i = 0; i < 100 && !received.includes("\r\n\r\n"); i++) await pause(20)
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !received.includes("\r\n\r\n"); )
+      await pause(20)
     socket.destroy()
     expect(received).toMatch(/^HTTP\/1\.1 200 /)
   })

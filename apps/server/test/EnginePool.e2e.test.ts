@@ -71,6 +71,7 @@ const serve = async (options: {
     client,
     loads,
     pool,
+    server,
     close: async () => {
       await server.close()
       await Effect.runPromise(pool.close)
@@ -153,8 +154,11 @@ describe("EnginePool", () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(350)
       expect(s.pool.loadedNames()).toEqual(["slow"])
       stream.controller.abort()
-      // Once `slow` is idle, it is the least recently used: `small` takes its place.
-      await new Promise((r) => setTimeout(r, 100))
+      // Once `slow` is idle (its generation ended: waited for, as a loaded machine may take a while), it is the
+      // least recently used: `small` takes its place.
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && s.server.metrics.activeStreams() > 0; )
+        await new Promise((r) => setTimeout(r, 20))
+      expect(s.server.metrics.activeStreams()).toBe(0)
       expect((await s.client.responses.create({ model: "small", input: "hi" })).status).toBe("completed")
       expect(s.pool.loadedNames()).toEqual(["small"])
       expect(s.loads).toEqual(["slow", "small"])

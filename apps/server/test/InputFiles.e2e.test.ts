@@ -35,7 +35,7 @@ beforeAll(async () => {
       case "/slow.txt": {
         res.writeHead(200, { "content-type": "text/plain" })
         res.write("first bytes…")
-        const timer = setTimeout(() => res.end("too late"), 3_000)
+        const timer = setTimeout(() => res.end("too late"), 10_000)
         return res.on("close", () => clearTimeout(timer))
       }
       default:
@@ -208,7 +208,8 @@ describe("input_file by file_url", () => {
   it("slower than the timeout → 400, in about the timeout", async () => {
     const started = Date.now()
     refusedAt(await post([{ type: "input_file", file_url: `${filesUrl}/slow.txt` }]), /did not arrive within 300 ms/)
-    expect(Date.now() - started).toBeLessThan(2_500)
+    // The 300 ms timeout plus seconds of slack for a loaded machine; the file itself would take 10 s.
+    expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   it("an HTTP error, a non-http(s) URL → 400", async () => {

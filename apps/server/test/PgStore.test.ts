@@ -138,11 +138,16 @@ describe("PostgreSQL store", () => {
         const stop = a.store.watchCancel(`live_${i}`, () => fired++)
         yield* Effect.sleep(50)
         yield* b.store.requestCancel(`live_${i}`)
-        times.push(yield* until(() => fired > 0, 2_000))
+        times.push(yield* until(() => fired > 0, 5_000))
         expect(fired).toBe(1)
         stop()
       }
-      expect(Math.max(...times)).toBeLessThan(100)
+      // Heard through the NOTIFY (there is no poll to fall back on): judged by the median, so that one stall of a
+      // loaded machine (or the first sample's LISTEN connection still opening) does not decide; the max only
+      // bounds a hiccup, in seconds.
+      const median = [...times].sort((x, y) => x - y)[2]!
+      expect(median).toBeLessThan(100)
+      expect(Math.max(...times)).toBeLessThan(3_000)
       // A stopped watch is not called.
       let after = 0
       a.store.watchCancel("stopped", () => after++)()
@@ -210,12 +215,14 @@ describe("PostgreSQL store", () => {
       expect(median).toBeLessThan(100)
       expect(Math.max(...times)).toBeLessThan(1_000)
       expect(other).toBe(0)
+      // Counted before the stop: the LISTEN connection may reopen (and wake the watcher) before both pools are
+      // known to be available again.
+      const reopened = fired
       pg.stop()
       pg.start()
       // Reconnected: the LISTEN connection reopens; the watcher is woken once at that point (it may have missed
       // something), then by each append as before.
       yield* until(() => a.store.available() && b.store.available(), 10_000)
-      const reopened = fired
       yield* until(() => fired > reopened, 10_000)
       expect(fired).toBeGreaterThan(reopened)
       const woken = fired
@@ -283,7 +290,9 @@ describe("PostgreSQL store", () => {
       const other = yield* open()
       yield* Effect.sleep(700)
       yield* other.store.requestCancel("after-restart")
-      yield* until(() => fired > 0, 2_000)
+      // A deadline, not a latency bound: the LISTEN connection reopens on its own schedule (a cancel sent before
+      // it is up is re-read from the table then).
+      yield* until(() => fired > 0, 10_000)
       expect(fired).toBe(1)
       yield* other.close
       yield* close

@@ -88,7 +88,9 @@ describe("the SQLite store", () => {
     timeout: 30_000
   }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parlance-db-"))
-    const timings = { heartbeatMs: 100, staleAfterMs: 400 }
+    // Stale after 2 s: both replicas run in this one process, so a stall of its event loop delays a's heartbeat
+    // and b's sweep alike; a stale bound of a few heartbeats would let one such stall fail a live response.
+    const timings = { heartbeatMs: 100, staleAfterMs: 2_000 }
     const a = await Server.start({
       backend: Upstream.make({ baseUrl: upstream.url }),
       port: 0,
@@ -121,8 +123,8 @@ describe("the SQLite store", () => {
       })()
       await started
       const id = events[0].response.id
-      // Several stale periods pass: b sweeps every 100 ms, a renews its heartbeat every 100 ms.
-      await new Promise((r) => setTimeout(r, 1_500))
+      // Two and a half stale periods pass: b sweeps every 100 ms, a renews its heartbeat every 100 ms.
+      await new Promise((r) => setTimeout(r, 5_000))
       expect((await (await fetch(`${b.url}/v1/responses/${id}`)).json()).status).toBe("in_progress")
       const cancelled = await (await fetch(`${b.url}/v1/responses/${id}/cancel`, { method: "POST" })).json()
       expect(cancelled.status).toBe("cancelled")

@@ -73,18 +73,27 @@ describe("slow clients", () => {
     const results = await Promise.all(sockets)
     for (const result of results) {
       expect(result.closedAfterMs).toBeGreaterThanOrEqual(headersTimeoutMs - 50)
-      // The limit, plus Node's check interval (a quarter of the limit here) and some slack for a loaded host.
-      expect(result.closedAfterMs).toBeLessThan(headersTimeoutMs + 2_500)
       expect(result.received).toMatch(/^HTTP\/1\.1 408 /)
     }
+    // The limit, plus Node's check interval (a quarter of the limit here): judged by the median, so that a
+    // loaded machine's stall does not decide; every socket within seconds of it (without the limit's own check
+    // interval, Node's default is 30 s, and the test's 10 s bound fails it).
+    const closed = results.map((r) => r.closedAfterMs).sort((x, y) => x - y)
+    expect(closed[closed.length >> 1]!).toBeLessThan(headersTimeoutMs + 1_000)
+    expect(closed.at(-1)!).toBeLessThan(headersTimeoutMs + 5_000)
   })
 
   it("a body dribbled in is cut at the request timeout", { timeout: 20_000 }, async () => {
     const head =
       "POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-    const result = await dribble(head, '{"model":"m","input":"' + "x".repeat(100))
-    expect(result.closedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs - 50)
-    expect(result.closedAfterMs).toBeLessThan(requestTimeoutMs + 3_000)
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => dribble(head, '{"model":"m","input":"' + "x".repeat(100)))
+    )
+    for (const result of results) expect(result.closedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs - 50)
+    // Five at once, judged by the median (a stall of a loaded machine does not decide); each within seconds.
+    const closed = results.map((r) => r.closedAfterMs).sort((x, y) => x - y)
+    expect(closed[2]!).toBeLessThan(requestTimeoutMs + 1_000)
+    expect(closed.at(-1)!).toBeLessThan(requestTimeoutMs + 5_000)
   })
 
   it("a response streaming for longer than both limits is not cut", { timeout: 20_000 }, async () => {

@@ -105,9 +105,10 @@ describe("a client that leaves while the upstream is stalled", () => {
     expect(h.server.metrics.activeStreams()).toBe(1)
     const left = Date.now()
     controller.abort()
-    expect(await until(() => h.upstream.aborted() === before + 1, 2_000)).toBe(true)
-    expect(await until(() => h.server.metrics.activeStreams() === 0, 2_000)).toBe(true)
-    expect(Date.now() - left).toBeLessThan(2_000)
+    expect(await until(() => h.upstream.aborted() === before + 1, 10_000)).toBe(true)
+    expect(await until(() => h.server.metrics.activeStreams() === 0, 10_000)).toBe(true)
+    // The client leaving ends it, not the 60 s idle timeout: seconds of slack for a loaded machine.
+    expect(Date.now() - left).toBeLessThan(10_000)
   })
 
   it("not streaming: the same", async () => {
@@ -119,10 +120,11 @@ describe("a client that leaves while the upstream is stalled", () => {
       body: JSON.stringify({ model: "fault/stall", input: "x" }),
       signal: controller.signal
     }).catch(() => "left")
-    expect(await until(() => h.server.metrics.activeStreams() === 1, 2_000)).toBe(true)
+    expect(await until(() => h.server.metrics.activeStreams() === 1, 10_000)).toBe(true)
     controller.abort()
     expect(await pending).toBe("left")
-    expect(await until(() => h.upstream.aborted() === before + 1, 2_000)).toBe(true)
-    expect(await until(() => h.server.metrics.activeStreams() === 0, 2_000)).toBe(true)
+    // Deadlines far below the 60 s idle timeout, which would end the stall without the client leaving.
+    expect(await until(() => h.upstream.aborted() === before + 1, 10_000)).toBe(true)
+    expect(await until(() => h.server.metrics.activeStreams() === 0, 10_000)).toBe(true)
   })
 })

@@ -53,8 +53,9 @@ describe("WebSocket mode with the openai SDK (proxy mode)", () => {
 
   it("two lanes interleave on one socket, each lane grammar-clean and tagged with its stream_id", async () => {
     const s = openSession(h.url, key)
-    s.ws.send({ type: "response.create", model: "bench/40/5", input: "a", stream_id: "a" })
-    s.ws.send({ type: "response.create", model: "bench/40/5", input: "b", stream_id: "b" })
+    // 40 chunks 25 ms apart: each lane runs for a second, so b starts long before a ends even on a loaded machine.
+    s.ws.send({ type: "response.create", model: "bench/40/25", input: "a", stream_id: "a" })
+    s.ws.send({ type: "response.create", model: "bench/40/25", input: "b", stream_id: "b" })
     await s.until((events) => events.filter(isTerminal).length === 2)
     const order = s.events.map((e) => e.stream_id)
     // Interleaved: lane b's events began before lane a's ended, and lane a went on after b's began.
@@ -153,8 +154,9 @@ describe("WebSocket mode with the openai SDK (proxy mode)", () => {
     const id = s.events[0].response.id
     s.ws.close()
     await s.closed
+    // Deadlines, not latency bounds (a loaded machine may be slow to get there); `slow` would run 10 s on.
     let stored: any
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + 8_000; Date.now() < deadline; ) {
       stored = await client.responses.retrieve(id)
       if (stored.status !== "in_progress") break
       await new Promise((r) => setTimeout(r, 50))
@@ -162,7 +164,8 @@ describe("WebSocket mode with the openai SDK (proxy mode)", () => {
     expect(stored.status).toBe("cancelled")
     expect(stored.error?.message).toContain("disconnected")
     // The upstream request was cut too.
-    for (let i = 0; i < 40 && h.upstream.aborted() === aborted; i++) await new Promise((r) => setTimeout(r, 50))
+    for (const deadline = Date.now() + 8_000; Date.now() < deadline && h.upstream.aborted() === aborted; )
+      await new Promise((r) => setTimeout(r, 50))
     expect(h.upstream.aborted()).toBeGreaterThan(aborted)
   })
 
@@ -239,7 +242,8 @@ describe("WebSocket mode with the openai SDK (proxy mode)", () => {
     const upstream = await startFakeUpstream()
     const server = await Server.start({ backend: Upstream.make({ baseUrl: upstream.url }), port: 0 })
     const s = openSession(server.url, "none")
-    s.ws.send({ type: "response.create", model: "bench/40/10", input: "drain me", stream_id: "d" })
+    // 40 chunks 50 ms apart: it runs for 2 s, long past the late create below even on a loaded machine.
+    s.ws.send({ type: "response.create", model: "bench/40/50", input: "drain me", stream_id: "d" })
     await s.until((events) => events.some((e) => e.type === "response.output_text.delta"))
     const closing = server.close()
     await new Promise((r) => setTimeout(r, 50))

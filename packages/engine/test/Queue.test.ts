@@ -53,7 +53,9 @@ layer(tinyEngineLayer({ parallel: 1, queueLimit: 1 }), { excludeTestServices: tr
         yield* waitUntil(Effect.map(engine.load, (l) => l.waiting === 1))
         const t0 = Date.now()
         const error = yield* failure(engine, request({ max_tokens: 4 }))
-        expect(Date.now() - t0).toBeLessThan(1000)
+        // At once, not after waiting for the busy sequence (a 1500-token generation, far longer): seconds of
+        // slack for a loaded machine.
+        expect(Date.now() - t0).toBeLessThan(5_000)
         expect(isBackendError(error)).toBe(true)
         expect(error.reason).toBe("overloaded")
         expect(error.code).toBe("server_busy")
