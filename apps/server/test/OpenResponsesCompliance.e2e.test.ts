@@ -384,4 +384,37 @@ describe("the same suite against the default (OpenAI) dialect", () => {
     expect(sse.events.map((e) => e.data.type)).toContain("response.reasoning.delta")
     expect(sse.raw.endsWith("data: [DONE]\n\n")).toBe(true)
   })
+
+  it("a background stream and its replay speak the dialect the request asks; OpenAI's are the kept bytes", async () => {
+    const headers = { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` }
+    const spec = { ...headers, "OpenResponses-Version": "latest" }
+    const created = await fetch(`${openai.url}/v1/responses`, {
+      method: "POST",
+      headers: spec,
+      body: JSON.stringify({ model, input: "Count from 1 to 5.", stream: true, background: true })
+    })
+    const live = await parseSseStream(created)
+    expect(live.errors).toEqual([])
+    const types = live.events.map((e) => e.data.type)
+    expect(types).toContain("response.reasoning.delta")
+    expect(types.some((t) => t.startsWith("response.reasoning_text."))).toBe(false)
+    expect(live.raw.endsWith("data: [DONE]\n\n")).toBe(true)
+    const id = live.events[0]!.data.response.id
+    const replay = (h: Record<string, string>, after: number) =>
+      fetch(`${openai.url}/v1/responses/${id}?stream=true&starting_after=${after}`, { headers: h }).then((r) =>
+        r.text()
+      )
+    const [asSpec, asOpenAi] = [await replay(spec, 1), await replay(headers, 1)]
+    expect(asSpec.endsWith("data: [DONE]\n\n")).toBe(true)
+    expect(asSpec.match(/\[DONE\]/g)).toHaveLength(1)
+    expect(asSpec).toContain("event: response.reasoning.delta\n")
+    expect(asSpec).not.toContain("reasoning_text.delta")
+    expect(asOpenAi).not.toContain("[DONE]")
+    expect(asOpenAi).toContain("event: response.reasoning_text.delta\n")
+    // The same events after sequence 1, named two ways; the spec's reading is the live one's tail.
+    expect(asSpec.replaceAll("response.reasoning.", "response.reasoning_text.").replace("data: [DONE]\n\n", "")).toBe(
+      asOpenAi
+    )
+    expect(live.raw.endsWith(asSpec)).toBe(true)
+  })
 })

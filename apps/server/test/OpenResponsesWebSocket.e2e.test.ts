@@ -333,3 +333,43 @@ describe("Open Responses compliance suite: WebSocket tests", () => {
     expect("previous_response_id" in request).toBe(false)
   })
 })
+
+describe("dialect over a WebSocket", () => {
+  /** One response over a fresh socket; the event types in order. */
+  const typesOver = (headers: Record<string, string>): Promise<Array<string>> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${h.url.replace(/^http/, "ws")}/v1/responses`, {
+        headers: { Authorization: `Bearer ${apiKey}`, ...headers }
+      })
+      const types: Array<string> = []
+      const timer = setTimeout(() => (ws.close(), reject(new Error("no terminal event"))), 20_000)
+      ws.on("open", () =>
+        // A model the fake upstream answers with reasoning first.
+        ws.send(
+          JSON.stringify({ type: "response.create", model: "reasoning-model", input: "Count to 3.", store: false })
+        )
+      )
+      ws.on("message", (raw) => {
+        const event = JSON.parse(raw.toString())
+        types.push(event.type)
+        if (terminalResponse(event) !== null) {
+          clearTimeout(timer)
+          ws.close()
+          resolve(types)
+        }
+      })
+      ws.on("error", reject)
+    })
+
+  it("speaks the spec's event names when the handshake carries OpenResponses-Version, OpenAI's otherwise", async () => {
+    const spec = await typesOver({ "OpenResponses-Version": "latest" })
+    const openai = await typesOver({})
+    expect(spec).toContain("response.reasoning.delta")
+    expect(spec).toContain("response.reasoning.done")
+    expect(spec.some((t) => t.startsWith("response.reasoning_text."))).toBe(false)
+    expect(openai).toContain("response.reasoning_text.delta")
+    expect(openai.some((t) => t === "response.reasoning.delta")).toBe(false)
+    // The same stream, named two ways.
+    expect(spec.map((t) => t.replace("response.reasoning.", "response.reasoning_text."))).toEqual(openai)
+  })
+})

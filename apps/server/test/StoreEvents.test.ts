@@ -2,7 +2,6 @@
  * `appendEvents` / `readEvents`: a background response's stream, in every store — memory, SQLite and a real
  * PostgreSQL (what a resumed stream reads).
  */
-import { createClient } from "@libsql/client"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"

@@ -56,3 +56,30 @@ export const encodeBatch = (events: ReadonlyArray<Event>, dialect: Dialect, last
   for (const event of events) text += encodeEvent(event, dialect)
   return last && dialect === "openresponses" ? text + Sse.done : text
 }
+
+const terminalTypes = new Set(["response.completed", "response.failed", "response.incomplete"])
+
+/**
+ * Whole SSE frames written in OpenAI's names (a background response's kept events) as `dialect` names them, the
+ * same bytes for OpenAI's. Only the frames whose name differs are decoded and written again; `ended` says whether
+ * the text's last frame is the terminal event (the spec's `[DONE]` follows it, once the reader has it).
+ * @category encoding
+ */
+export const renameFrames = (text: string, dialect: Dialect): { readonly text: string; readonly ended: boolean } => {
+  const frames = text.split("\n\n")
+  // `text` ends with a frame's blank line: the last piece is empty.
+  const last = frames.length >= 2 ? frames[frames.length - 2]! : ""
+  const ended = terminalTypes.has(/^event: (.*)$/m.exec(last)?.[1] ?? "")
+  if (dialect === "openai") return { text, ended }
+  let out = ""
+  for (const frame of frames) {
+    if (frame === "") continue
+    const name = /^event: (.*)$/m.exec(frame)?.[1]
+    const data = /^data: (.*)$/m.exec(frame)?.[1]
+    out +=
+      name !== undefined && specNames[name] !== undefined && data !== undefined
+        ? encodeEvent(JSON.parse(data) as Event, dialect)
+        : `${frame}\n\n`
+  }
+  return { text: out, ended }
+}

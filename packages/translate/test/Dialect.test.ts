@@ -40,4 +40,23 @@ describe("dialects", () => {
     const { events } = replay(reasoning)
     expect(Dialect.encodeBatch(events.slice(0, 3), "openresponses", false).includes("[DONE]")).toBe(false)
   })
+
+  it("renames kept OpenAI frames into the spec's names (only the reasoning ones decoded), and knows the terminal frame", () => {
+    const { events } = replay(reasoning)
+    const kept = events.map(Sse.encodeEvent).join("")
+    expect(Dialect.renameFrames(kept, "openai")).toEqual({ text: kept, ended: true })
+    const renamed = Dialect.renameFrames(kept, "openresponses")
+    expect(renamed.ended).toBe(true)
+    // What the spec's live stream is, less its end marker (the reader adds it once it has the terminal frame).
+    expect(renamed.text + Sse.done).toBe(Dialect.encodeBatch(events, "openresponses", true))
+    // Split anywhere between frames: the pieces rename to the same text, and only the last one ends.
+    const cut = kept.indexOf("\n\n", kept.length / 2) + 2
+    const [a, b] = [
+      Dialect.renameFrames(kept.slice(0, cut), "openresponses"),
+      Dialect.renameFrames(kept.slice(cut), "openresponses")
+    ]
+    expect(a.text + b.text).toBe(renamed.text)
+    expect([a.ended, b.ended]).toEqual([false, true])
+    expect(Dialect.renameFrames("", "openresponses")).toEqual({ text: "", ended: false })
+  })
 })

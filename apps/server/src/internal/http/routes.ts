@@ -18,7 +18,7 @@ import * as Replay from "../generation/replay.js"
 import { readJsonObject } from "./body.js"
 import * as Generation from "../generation/generation.js"
 import { catalog } from "./catalog.js"
-import { dialectOf } from "./dialect.js"
+import { dialectOf, inDialect } from "./dialect.js"
 import * as ChatCompletion from "../generation/chatCompletion.js"
 import { autoCompact } from "../generation/compaction.js"
 import * as Completion from "../generation/completion.js"
@@ -60,9 +60,11 @@ export const createResponse = (deps: Services) =>
     if (prepared.request.store !== false && !deps.store.available()) return yield* Effect.fail(storeDown())
     if (prepared.request.background === true) {
       const started = yield* Background.start(deps, prepared)
-      return prepared.request.stream === true
-        ? piped(started.stream(), { contentType: "text/event-stream" })
-        : HttpServerResponse.jsonUnsafe(started.response)
+      if (prepared.request.stream !== true) return HttpServerResponse.jsonUnsafe(started.response)
+      const { headers } = yield* HttpServerRequest.HttpServerRequest
+      return piped(inDialect(started.stream(), dialectOf(headers, deps.config.dialect)), {
+        contentType: "text/event-stream"
+      })
     }
     const generation = yield* Generation.start(deps, prepared)
     const served = servedHeader(generation.servedBy)
@@ -103,7 +105,7 @@ export const getResponse = (deps: Services) =>
       )
     const log = deps.generations.get(id)?.log
     const body = log !== undefined ? Replay.fromLog(log, after) : Replay.fromStore(deps.store, deps.context, id, after)
-    return piped(body, { contentType: "text/event-stream" })
+    return piped(inDialect(body, dialectOf(request.headers, deps.config.dialect)), { contentType: "text/event-stream" })
   })
 
 /** `starting_after`: absent → -1 (from the first event); a whole number ≥ -1; anything else undefined. */

@@ -7,7 +7,7 @@
  * socket and the other lanes go on. Plain code: Effect only where the server's services are called.
  */
 import type { ResponseEvents, ResponseObject } from "@parlance/schema"
-import { Sequencer } from "@parlance/translate"
+import { Dialect, Sequencer } from "@parlance/translate"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -38,7 +38,9 @@ export class Connection {
   constructor(
     private readonly s: Services,
     /** Sends one text frame; a socket already gone ignores it. */
-    private readonly send: (text: string) => void
+    private readonly send: (text: string) => void,
+    /** The event names this socket's events carry (its handshake's `OpenResponses-Version`, else the server's). */
+    private readonly dialect: Dialect.Dialect = "openai"
   ) {
     const runWith = Effect.runPromiseWith(s.context)
     this.run = (effect) => runWith(Effect.exit(effect))
@@ -131,7 +133,9 @@ export class Connection {
           const events = await reader.next()
           if (events === undefined) break
           for (const event of events) {
-            this.send(JSON.stringify(create.streamId === undefined ? event : { ...event, stream_id: create.streamId }))
+            const type = Dialect.nameIn(event.type, this.dialect)
+            const named = type === event.type ? event : { ...event, type }
+            this.send(JSON.stringify(create.streamId === undefined ? named : { ...named, stream_id: create.streamId }))
             final = terminal(event) ?? final
           }
         }

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as ApiError from "../../ApiError.js"
+import { dialectOf } from "../http/dialect.js"
 import type { Services } from "../http/services.js"
 import { Connection } from "./connection.js"
 
@@ -30,7 +31,11 @@ export const responsesSocket = (deps: Services) =>
         const write = yield* socket.writer
         // Acquiring the reader completes the handshake (the 101).
         const reader = yield* socket.reader
-        const connection = new Connection(deps, (text) => void Effect.runSyncExit(write.write(text)))
+        const connection = new Connection(
+          deps,
+          (text) => void Effect.runSyncExit(write.write(text)),
+          dialectOf(request.headers, deps.config.dialect)
+        )
         yield* Effect.addFinalizer(() => Effect.promise(() => connection.close()))
         // Until the socket closes: its close (or a read error) fails the pull and ends the loop.
         yield* Effect.forever(
