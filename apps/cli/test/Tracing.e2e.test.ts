@@ -154,3 +154,46 @@ it("exports the span tree over OTLP/HTTP, under the client's traceparent, with G
   const writes = byName("parlance.store.write")
   expect(writes.map((w) => w.parentSpanId)).toEqual([generation!.spanId, generation!.spanId])
 }, 60_000)
+
+it("traces /v1/chat/completions the same way: chat <model> under the request, attempts under it, tokens at the end", async () => {
+  const traceId = "5cf92f3577b34da6a3ce929d0e0e4737"
+  const clientSpan = "10f067aa0ba902b8"
+  const answer = await fetch(`${served.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", traceparent: `00-${traceId}-${clientSpan}-01` },
+    body: JSON.stringify({
+      model: "limited-first",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+      stream_options: { include_usage: true }
+    })
+  })
+  expect(answer.status).toBe(200)
+  const frames = (await answer.text())
+    .split("\n\n")
+    .filter((f) => f.startsWith("data: {"))
+    .map((f) => JSON.parse(f.slice(6)))
+  const usage = frames.findLast((f) => f.usage != null).usage
+
+  const spans = () => received.flatMap((r) => r.spans).filter((s) => s.traceId === traceId)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline && !spans().some((s) => s.name === "chat limited-first"))
+    await new Promise((r) => setTimeout(r, 100))
+  const tree = spans()
+  const [http] = tree.filter((s) => s.parentSpanId === clientSpan)
+  expect(http).toBeDefined()
+  const [generation] = tree.filter((s) => s.name === "chat limited-first")
+  expect(generation!.parentSpanId).toBe(http!.spanId)
+  const g = attributes(generation!)
+  expect(g["gen_ai.operation.name"]).toBe("chat")
+  expect(String(g["gen_ai.response.id"])).toMatch(/^chatcmpl-/)
+  expect(g["parlance.stream"]).toBe(true)
+  expect(g["gen_ai.usage.input_tokens"]).toBe(usage.prompt_tokens)
+  expect(g["gen_ai.usage.output_tokens"]).toBe(usage.completion_tokens)
+  expect(g["gen_ai.response.finish_reasons"]).toEqual(["stop"])
+  expect(g["parlance.backend"]).toBe(`upstream:${new URL(two.url).host}`)
+  expect(typeof g["gen_ai.server.time_to_first_token"]).toBe("number")
+  expect(generation!.status?.code).not.toBe(2)
+  const attempts = tree.filter((s) => s.name === "parlance.backend.attempt")
+  expect(attempts.map((a) => a.parentSpanId)).toEqual([generation!.spanId, generation!.spanId])
+}, 60_000)

@@ -11,22 +11,52 @@ import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
 import * as ApiError from "../../ApiError.js"
 import type { Completion } from "./completion.js"
+import type { ChatOutcome } from "./traces.js"
 
 type Chunk = ChatCompletions.ChatCompletionChunk
 
-/** The usage a chunk reports, into the token totals. */
-const count = (completion: Completion, chunk: Chunk): void => {
-  const usage = chunk.usage
-  if (usage != null)
-    completion.tokens(usage.prompt_tokens, usage.completion_tokens, usage.prompt_tokens_details?.cached_tokens ?? 0)
+/** What is told once the completion ends (its span, when traced). */
+export type OnEnd = (outcome: ChatOutcome) => void
+
+/** One completion's tally: its chunks' usage (into the metrics as it comes), model and finish reasons. */
+class Tally {
+  input = 0
+  output = 0
+  cached = 0
+  model: string | undefined
+  finishReasons: Array<string> = []
+  error: string | undefined
+  constructor(private readonly completion: Completion) {}
+  count(chunk: Chunk): void {
+    this.model = chunk.model ?? this.model
+    for (const choice of chunk.choices) if (choice.finish_reason != null) this.finishReasons.push(choice.finish_reason)
+    const usage = chunk.usage
+    if (usage == null) return
+    const cached = usage.prompt_tokens_details?.cached_tokens ?? 0
+    this.completion.tokens(usage.prompt_tokens, usage.completion_tokens, cached)
+    this.input = usage.prompt_tokens
+    this.output = usage.completion_tokens
+    this.cached = cached
+  }
+  outcome(): ChatOutcome {
+    const { input, output, cached, model, finishReasons, error } = this
+    return { input, output, cached, model, finishReasons, error }
+  }
 }
 
-/** Registered under `id` for its life: a stop (drain) releases the source, so a pending read settles at once. */
-const register = (completion: Completion, id: string): (() => void) => {
+/**
+ * Registered under `id` for its life: a stop (drain) releases the source, so a pending read settles at once.
+ * The returned close runs once.
+ */
+const register = (completion: Completion, id: string, tally: Tally, onEnd: OnEnd | undefined): (() => void) => {
   completion.register(id, { stop: Effect.sync(() => void completion.source.release()) })
+  let closed = false
   return () => {
+    if (closed) return
+    closed = true
     completion.release()
     completion.unregister()
+    onEnd?.(tally.outcome())
   }
 }
 
@@ -34,8 +64,9 @@ const register = (completion: Completion, id: string): (() => void) => {
  * Streamed: each batch's frames as one buffer, pulled as the socket drains. Usage-only chunks go out when the
  * client asked for them (`stream_options.include_usage`); a failure is one frame with the OpenAI error body.
  */
-export const stream = (completion: Completion, id: string, wantUsage: boolean): Readable => {
-  const close = register(completion, id)
+export const stream = (completion: Completion, id: string, wantUsage: boolean, onEnd?: OnEnd): Readable => {
+  const tally = new Tally(completion)
+  const close = register(completion, id, tally, onEnd)
   let first: Source.Batch | undefined = completion.first
   const pump = async (out: Readable): Promise<void> => {
     for (;;) {
@@ -44,13 +75,14 @@ export const stream = (completion: Completion, id: string, wantUsage: boolean): 
       if (batch._tag === "Chunks") {
         let text = ""
         for (const chunk of batch.chunks) {
-          count(completion, chunk)
+          tally.count(chunk)
           if (wantUsage || chunk.choices.length > 0) text += Sse.encodeData(chunk)
         }
         if (text === "") continue
         out.push(Buffer.from(text, "utf8"))
         return
       }
+      if (batch._tag === "Failed") tally.error = batch.error.code ?? batch.error.reason
       const failure = batch._tag === "Failed" ? Sse.encodeData(ApiError.fromBackend(batch.error).body) : ""
       out.push(Buffer.from(failure + Sse.done, "utf8"))
       out.push(null)
@@ -71,18 +103,23 @@ export const stream = (completion: Completion, id: string, wantUsage: boolean): 
 /** Not streamed: every chunk, to the end; the request's fiber interrupted (a client gone) releases the backend. */
 export const collect = (
   completion: Completion,
-  id: string
+  id: string,
+  onEnd?: OnEnd
 ): Effect.Effect<ReadonlyArray<Chunk>, ChatBackend.BackendError> =>
   Effect.callback((resume) => {
-    const close = register(completion, id)
+    const tally = new Tally(completion)
+    const close = register(completion, id, tally, onEnd)
     const chunks: Array<Chunk> = []
     const loop = async (): Promise<ChatBackend.BackendError | undefined> => {
       let batch: Source.Batch = completion.first
       for (;;) {
         if (batch._tag === "End") return undefined
-        if (batch._tag === "Failed") return batch.error
+        if (batch._tag === "Failed") {
+          tally.error = batch.error.code ?? batch.error.reason
+          return batch.error
+        }
         for (const chunk of batch.chunks) {
-          count(completion, chunk)
+          tally.count(chunk)
           chunks.push(chunk)
         }
         batch = await completion.source.next()

@@ -27,6 +27,44 @@ export const generationSpan = (prepared: Prepared, responseId: string): Effect.E
     }
   })
 
+/** A `/v1/chat/completions` request's span: the same name and GenAI attributes as a response's. */
+export const chatSpan = (
+  model: string,
+  id: string,
+  request: { readonly stream?: boolean | null | undefined; readonly max_tokens?: number | null | undefined }
+): Effect.Effect<Tracer.Span> =>
+  Effect.makeSpan(`chat ${model}`, {
+    kind: "internal",
+    attributes: {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": model,
+      "gen_ai.response.id": id,
+      "parlance.stream": request.stream === true,
+      ...(request.max_tokens != null ? { "gen_ai.request.max_tokens": request.max_tokens } : {})
+    }
+  })
+
+/** What a chat completion ended with: its tokens, the model and finish reasons its chunks named, or its error code. */
+export interface ChatOutcome {
+  readonly input: number
+  readonly output: number
+  readonly cached: number
+  readonly model: string | undefined
+  readonly finishReasons: ReadonlyArray<string>
+  readonly error: string | undefined
+}
+
+/** The chat completion's outcome on its span, which it ends (in error when it failed). */
+export const endedChat = (span: Tracer.Span, outcome: ChatOutcome, now: number): void => {
+  if (outcome.model !== undefined) span.attribute("gen_ai.response.model", outcome.model)
+  span.attribute("gen_ai.response.finish_reasons", [...outcome.finishReasons])
+  span.attribute("gen_ai.usage.input_tokens", outcome.input)
+  span.attribute("gen_ai.usage.output_tokens", outcome.output)
+  span.attribute("gen_ai.usage.cache_read.input_tokens", outcome.cached)
+  if (outcome.error !== undefined) span.attribute("error.type", outcome.error)
+  close(span, now)
+}
+
 /** Opening the backend under the span; a failure before the first batch ends it in error. */
 export const opening = <A, E>(span: Tracer.Span, open: Effect.Effect<A, E>, now: () => number): Effect.Effect<A, E> =>
   open.pipe(

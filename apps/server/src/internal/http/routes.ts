@@ -22,6 +22,8 @@ import { dialectOf, inDialect } from "./dialect.js"
 import * as ChatCompletion from "../generation/chatCompletion.js"
 import { autoCompact } from "../generation/compaction.js"
 import * as Completion from "../generation/completion.js"
+import { asked } from "../generation/completion.js"
+import * as Traces from "../generation/traces.js"
 import { paginate } from "../inputs/inputItems.js"
 import { prepareWith } from "../inputs/prepare.js"
 import type { Services } from "./services.js"
@@ -193,7 +195,21 @@ export const chatCompletions = (deps: Services) =>
       maxDepth: deps.config.maxJsonDepth
     })
     if (deps.backend.passthrough !== undefined) {
-      const raw = yield* deps.backend.passthrough("/chat/completions", text).pipe(Effect.mapError(ApiError.fromBackend))
+      // Forwarded raw, so traced without reading it: the span ends with the body (no tokens: none are parsed).
+      const span = deps.config.tracing
+        ? yield* Traces.chatSpan(typeof body.model === "string" ? body.model : "", chatId(deps), {
+            stream: body.stream === true
+          })
+        : undefined
+      const forwarding = deps.backend.passthrough("/chat/completions", text)
+      const raw = yield* (span === undefined ? forwarding : Traces.opening(span, forwarding, deps.now)).pipe(
+        Effect.mapError(ApiError.fromBackend)
+      )
+      if (span !== undefined) {
+        span.attribute("http.response.status_code", raw.status)
+        if (raw.status >= 400) span.attribute("error.type", String(raw.status))
+        raw.body.once("close", () => Traces.close(span, deps.now()))
+      }
       // The drain waits for the body to be piped; past its grace period it is cut (which aborts the upstream).
       const tracked = Completion.track(deps, chatId(deps), () => raw.body.destroy())
       raw.body.once("close", tracked.close)
@@ -205,16 +221,30 @@ export const chatCompletions = (deps: Services) =>
     if ((request.n ?? 1) > 1)
       return yield* Effect.fail(ApiError.badRequest("n > 1 is not supported.", "n", "unsupported_parameter"))
     const streaming = request.stream === true
-    const completion = yield* Completion.openCompletion(deps, request, { streaming }).pipe(
+    const id = chatId(deps)
+    const startedAt = deps.now()
+    // Traced as a response is (traces.ts): `chat <model>`, the backend's attempts under it, ended with the tokens.
+    const span = deps.config.tracing
+      ? yield* Traces.chatSpan(request.model, id, {
+          stream: request.stream,
+          max_tokens: asked(deps.config, request).max_tokens
+        })
+      : undefined
+    const opening = Completion.openCompletion(deps, request, { streaming, startedAt })
+    const completion = yield* (span === undefined ? opening : Traces.opening(span, opening, deps.now)).pipe(
       Effect.mapError((error) => ApiError.fromBackend(error))
     )
-    const id = chatId(deps)
+    if (span !== undefined) Traces.opened(span, (deps.now() - startedAt) / 1000, completion.source.servedBy)
+    const onEnd =
+      span === undefined ? undefined : (outcome: Traces.ChatOutcome) => Traces.endedChat(span, outcome, deps.now())
     const served = servedHeader(completion.source.servedBy)
     if (streaming) {
       const wantUsage = request.stream_options?.include_usage === true
-      return served(piped(ChatCompletion.stream(completion, id, wantUsage), { contentType: "text/event-stream" }))
+      return served(
+        piped(ChatCompletion.stream(completion, id, wantUsage, onEnd), { contentType: "text/event-stream" })
+      )
     }
-    const chunks = yield* ChatCompletion.collect(completion, id).pipe(Effect.mapError(ApiError.fromBackend))
+    const chunks = yield* ChatCompletion.collect(completion, id, onEnd).pipe(Effect.mapError(ApiError.fromBackend))
     return served(
       HttpServerResponse.jsonUnsafe(
         ChatAggregate.aggregate(chunks, { id, created: Math.floor(deps.now() / 1000), model: request.model })
