@@ -7,7 +7,7 @@ import * as Result from "effect/Result"
 import { type FileText, type HistoryItem, itemsToMessages, type Unsealed } from "./internal/itemsToMessages.js"
 import { type ChatTools, toChatTools } from "./internal/toolsToChat.js"
 import type * as ToolMapping from "./ToolMapping.js"
-import { UnsupportedFeature, type TranslateError } from "./TranslateError.js"
+import { InvalidRequest, UnsupportedFeature, type TranslateError } from "./TranslateError.js"
 
 export type { FileText, HistoryItem, Unsealed }
 
@@ -58,6 +58,9 @@ export interface ChatRequestPlan {
 }
 
 const refuse = (param: string, message: string) => Result.fail(new UnsupportedFeature({ param, message }))
+/** As OpenAI answers a request that lacks what it must have (`missing_required_parameter`). */
+const missing = (param: string, message: string) =>
+  Result.fail(new InvalidRequest({ param, message, code: "missing_required_parameter" }))
 
 const supportedIncludes = new Set(["reasoning.encrypted_content", "message.output_text.logprobs"])
 
@@ -70,7 +73,7 @@ export const toChatRequest = (
     return refuse("conversation", "Conversations are not supported; use previous_response_id.")
   if (request.prompt != null) return refuse("prompt", "Stored prompt templates are not supported.")
   const model = request.model ?? options.defaultModel
-  if (model === undefined || model === "") return refuse("model", "A model is required.")
+  if (model === undefined || model === "") return missing("model", "Missing required parameter: 'model'.")
 
   const warnings: Array<string> = []
   for (const value of request.include ?? []) {
@@ -109,7 +112,8 @@ export const toChatRequest = (
   if (request.instructions != null && request.instructions !== "")
     messages.push({ role: "system", content: request.instructions })
   messages.push(...converted.messages)
-  if (messages.length === 0) return refuse("input", "The request has no input.")
+  if (messages.length === 0)
+    return missing("input", "The request has no input: give 'input' (or 'instructions', or a previous response).")
   if (compaction) messages.push({ role: "user", content: summaryInstruction })
 
   const update = lastConfigurationUpdate(history, input)

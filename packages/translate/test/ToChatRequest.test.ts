@@ -492,8 +492,9 @@ describe("refusals and references", () => {
     expect(roles(p)).toEqual(["user", "assistant", "tool", "tool"])
   })
 
-  it("a request with no model and no default → UnsupportedFeature at model; defaultModel fills it", () => {
-    expect(refused({ input: "hi" })).toMatchObject({ param: "model" })
+  it("a request with no model and no default → missing_required_parameter at model; defaultModel fills it", () => {
+    expect(refused({ input: "hi" })).toMatchObject({ param: "model", code: "missing_required_parameter" })
+    expect(refused({ model: "m", input: [] })).toMatchObject({ param: "input", code: "missing_required_parameter" })
     expect(plan({ input: "hi" }, { defaultModel: "local" }).request.model).toBe("local")
   })
 })
