@@ -173,7 +173,7 @@ it("traces /v1/chat/completions the same way: chat <model> under the request, at
     .split("\n\n")
     .filter((f) => f.startsWith("data: {"))
     .map((f) => JSON.parse(f.slice(6)))
-  const usage = frames.findLast((f) => f.usage != null).usage
+  const usage = frames.filter((f) => f.usage != null).at(-1).usage
 
   const spans = () => received.flatMap((r) => r.spans).filter((s) => s.traceId === traceId)
   const deadline = Date.now() + 15_000
