@@ -7,13 +7,14 @@
  * obeys the grammar. Skips only when a codex binary cannot run on this platform.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
-import { bin, freePort, runCli, tempDir } from "./cliHarness.js"
+import { runCli, tempDir } from "./cliHarness.js"
 import { codexEvents, recordedStreams } from "./codexOutput.js"
+import { serveParlance } from "./spawnServe.js"
 
 const releases = [
   { name: "pinned", js: join(import.meta.dirname, "../node_modules/@openai/codex/bin/codex.js") },
@@ -30,55 +31,12 @@ const releases = [
   return { ...r, version }
 })
 
-interface Served {
-  readonly url: string
-  readonly recordDir: string
-  readonly stop: () => Promise<number | null>
-}
-
-const serve = async (backend: ReadonlyArray<string>): Promise<Served> => {
-  const port = await freePort()
-  const recordDir = tempDir("codex-ready-record")
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      bin,
-      "serve",
-      "--port",
-      String(port),
-      "--store",
-      "memory",
-      "--record-dir",
-      recordDir,
-      "--drain-timeout",
-      "500",
-      "--data-dir",
-      tempDir("codex-ready-data"),
-      ...backend
-    ],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
-  )
-  let out = ""
-  child.stdout!.on("data", (d) => (out += d))
-  child.stderr!.on("data", (d) => (out += d))
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-  for (let i = 0; i < 1200 && !out.includes("parlance listening on") && child.exitCode === null; i++)
-    await new Promise((r) => setTimeout(r, 50))
-  if (!out.includes("parlance listening on")) {
-    child.kill("SIGKILL")
-    throw new Error(`parlance serve did not start:\n${out}`)
-  }
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    recordDir,
-    stop: async () => {
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-      const code = await exited
-      clearTimeout(timer)
-      return code
-    }
-  }
+/** `parlance serve …` spawned (the shared helper), with its own data dir; `url` is its `/v1` base. */
+const serve = async (backend: ReadonlyArray<string>) => {
+  const served = await serveParlance(["--data-dir", tempDir("codex-ready-data"), ...backend], {
+    startTimeoutMs: 60_000
+  })
+  return { url: served.baseUrl, recordDir: served.recordDir, stop: served.stop }
 }
 
 /**

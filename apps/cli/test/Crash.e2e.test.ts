@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse } from "@parlance/translate"
-import { type ChildProcess, spawn } from "node:child_process"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
-import { bin, freePort, tempDir } from "./cliHarness.js"
+import { tempDir } from "./cliHarness.js"
+import { spawnParlance } from "./spawnServe.js"
 
 let upstream: FakeUpstream
 beforeAll(async () => {
@@ -20,17 +20,11 @@ afterAll(() => upstream.close())
 const HEARTBEAT_MS = 300
 const STALE_AFTER_MS = 1_200
 
-const serve = async (dataDir: string): Promise<{ child: ChildProcess; url: string }> => {
-  const port = await freePort()
-  const child = spawn(
-    process.execPath,
+const serve = (dataDir: string) =>
+  spawnParlance(
     [
-      bin,
-      "serve",
       "--upstream",
       upstream.url,
-      "--port",
-      String(port),
       "--store",
       "sqlite",
       "--data-dir",
@@ -40,15 +34,8 @@ const serve = async (dataDir: string): Promise<{ child: ChildProcess; url: strin
       "--stale-after",
       String(STALE_AFTER_MS)
     ],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
+    { startTimeoutMs: 20_000 }
   )
-  let stdout = ""
-  child.stdout!.on("data", (d) => (stdout += d))
-  child.stderr!.on("data", () => undefined)
-  for (let i = 0; i < 400 && !stdout.includes("parlance listening on"); i++) await new Promise((r) => setTimeout(r, 50))
-  expect(stdout).toContain("parlance listening on")
-  return { child, url: `http://127.0.0.1:${port}` }
-}
 
 interface Stream {
   readonly id: Promise<string>
@@ -96,7 +83,6 @@ describe("kill -9 during 20 concurrent streams (SQLite), then a restart", () => 
   it("keeps every delivered response and fails every interrupted one", { timeout: 120_000 }, async () => {
     const dataDir = tempDir("crash")
     const first = await serve(dataDir)
-    const exited = new Promise<void>((resolve) => first.child.on("close", () => resolve()))
     // 8 that finish at once and 12 long ones (the fake's "slow" model: 200 chunks, 50 ms apart).
     const quick = Array.from({ length: 8 }, () => open(first.url, "fake-model"))
     const slow = Array.from({ length: 12 }, () => open(first.url, "slow"))
@@ -119,8 +105,7 @@ describe("kill -9 during 20 concurrent streams (SQLite), then a restart", () => 
     for (const id of started) expect(await statusOnFirst(id)).toBe("in_progress")
     for (const s of slow) expect(terminalOf(s)).toBeUndefined()
 
-    first.child.kill("SIGKILL")
-    await exited
+    await first.kill()
     await Promise.all(slow.map((s) => s.done))
     for (const s of slow) expect(terminalOf(s)).toBeUndefined()
 
@@ -173,8 +158,7 @@ describe("kill -9 during 20 concurrent streams (SQLite), then a restart", () => 
         400
       )
     } finally {
-      second.child.kill("SIGTERM")
-      await new Promise((r) => second.child.on("close", r))
+      await second.stop()
     }
   })
 })

@@ -9,46 +9,33 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse, validateStream } from "@parlance/translate"
-import { type ChildProcess, spawn } from "node:child_process"
 import OpenAI from "openai"
 import { expectWellFormed, readAll, readUntil } from "../../server/test/background.js"
 import { type FakeUpstream, startFakeUpstream } from "../../server/test/fakeUpstream.js"
 import { type PgCluster, startCluster } from "../../server/test/pgCluster.js"
-import { bin, freePort } from "./cliHarness.js"
+import { type Spawned, spawnParlance } from "./spawnServe.js"
 
 const HEARTBEAT_MS = 300
 const STALE_AFTER_MS = 1_200
 
 let upstream: FakeUpstream
 let pg: PgCluster
-const replicas: Array<Replica> = []
+const replicas: Array<Spawned> = []
 beforeAll(async () => {
   upstream = await startFakeUpstream()
   pg = await startCluster()
 })
 afterAll(async () => {
-  for (const r of replicas) r.child.kill("SIGKILL")
+  await Promise.all(replicas.map((r) => r.kill()))
   pg?.destroy()
   await upstream?.close()
 })
 
-interface Replica {
-  readonly child: ChildProcess
-  readonly url: string
-  readonly output: () => string
-}
-
-const serve = async (): Promise<Replica> => {
-  const port = await freePort()
-  const child = spawn(
-    process.execPath,
+const serve = async (): Promise<Spawned> => {
+  const replica = await spawnParlance(
     [
-      bin,
-      "serve",
       "--upstream",
       upstream.url,
-      "--port",
-      String(port),
       "--heartbeat-interval",
       String(HEARTBEAT_MS),
       "--stale-after",
@@ -57,16 +44,8 @@ const serve = async (): Promise<Replica> => {
       "8"
     ],
     // The URL (with its password) from the environment, as a deployment passes it.
-    { env: { ...process.env, NO_COLOR: "1", DATABASE_URL: pg.url }, stdio: ["ignore", "pipe", "pipe"] }
+    { env: { DATABASE_URL: pg.url }, startTimeoutMs: 30_000 }
   )
-  let out = ""
-  child.stdout!.on("data", (d) => (out += d))
-  child.stderr!.on("data", (d) => (out += d))
-  process.once("exit", () => child.kill("SIGKILL"))
-  for (let i = 0; i < 600 && !out.includes("parlance listening on") && child.exitCode === null; i++)
-    await new Promise((r) => setTimeout(r, 50))
-  if (!out.includes("parlance listening on")) throw new Error(`parlance serve did not start:\n${out}`)
-  const replica = { child, url: `http://127.0.0.1:${port}`, output: () => out }
   replicas.push(replica)
   return replica
 }
@@ -134,9 +113,9 @@ const waitFor = async (check: () => boolean | Promise<boolean>, ms: number) => {
 }
 
 describe("three replicas on one PostgreSQL", () => {
-  let a: Replica
-  let b: Replica
-  let c: Replica
+  let a: Spawned
+  let b: Spawned
+  let c: Spawned
 
   it("start together (migrations under the lock) and never print the password", { timeout: 120_000 }, async () => {
     ;[a, b, c] = await Promise.all([serve(), serve(), serve()])
@@ -383,9 +362,7 @@ describe("three replicas on one PostgreSQL", () => {
       15_000
     )
     for (const id of started) expect((await get(b.url, id)).body.status).toBe("in_progress")
-    const exited = new Promise((r) => a.child.on("close", r))
-    a.child.kill("SIGKILL")
-    await exited
+    await a.kill()
     const killedAt = Date.now()
     const ids = started
     await waitFor(

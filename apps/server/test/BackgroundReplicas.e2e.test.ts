@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { checkStream } from "@parlance/translate"
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
+import { spawnParlance } from "../../cli/test/spawnServe.js"
 import { Server, Upstream } from "../src/index.js"
 import { expectWellFormed, poll, readAll, readUntil } from "./background.js"
 import { type FakeUpstream, startFakeUpstream } from "./fakeUpstream.js"
@@ -83,53 +82,17 @@ describe("background responses on replicas sharing SQLite", () => {
   })
 })
 
-const bin = join(import.meta.dirname, "../../cli/bin/parlance.mjs")
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
 describe("a replica killed mid background generation (SIGKILL)", () => {
   it("leaves nothing in limbo: the survivor fails it, and its stream ends with response.failed", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parlance-bg-kill-"))
-    const port = await freePort()
     const timing = ["--heartbeat-interval", "200", "--stale-after", "800"]
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        bin,
-        "serve",
-        "--upstream",
-        upstream.url,
-        "--port",
-        String(port),
-        "--store",
-        "sqlite",
-        "--data-dir",
-        dataDir
-      ].concat(timing),
-      { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
+    const spawned = await spawnParlance(
+      ["--upstream", upstream.url, "--store", "sqlite", "--data-dir", dataDir].concat(timing)
     )
-    const reap = () => child.kill("SIGKILL")
-    process.once("exit", reap)
-    let out = ""
-    child.stdout!.on("data", (d) => (out += d))
-    child.stderr!.on("data", (d) => (out += d))
-    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()))
     const survivor = await replica(dataDir, { heartbeatMs: 200, staleAfterMs: 800 })
     try {
-      const deadline = Date.now() + 90_000
-      while (!out.includes("parlance listening on") && child.exitCode === null && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50))
-      expect(out).toContain("parlance listening on")
-      const url = `http://127.0.0.1:${port}`
       const first = await readUntil(
-        `${url}/v1/responses`,
+        `${spawned.url}/v1/responses`,
         { model: "slow", input: "go", background: true, stream: true },
         (events) => deltas(events) >= 3
       )
@@ -145,8 +108,7 @@ describe("a replica killed mid background generation (SIGKILL)", () => {
       expect([...first.events, ...live.events].map((e) => e.sequence_number)).toEqual(
         Array.from({ length: first.events.length + live.events.length }, (_, i) => i)
       )
-      child.kill("SIGKILL")
-      await exited
+      await spawned.kill()
       const failed = await poll(
         () => sdk(survivor.url).responses.retrieve(id),
         (r) => r.status === "failed",
@@ -172,8 +134,7 @@ describe("a replica killed mid background generation (SIGKILL)", () => {
         new Set(["terminal.item-open", "stream.item-open-at-end", "terminal.usage-null-failed"])
       )
     } finally {
-      process.off("exit", reap)
-      if (child.exitCode === null) child.kill("SIGKILL")
+      await spawned.kill()
       await survivor.close()
     }
   }, 120_000)

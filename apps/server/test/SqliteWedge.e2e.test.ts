@@ -14,14 +14,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Sse } from "@parlance/translate"
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { spawnParlance } from "../../cli/test/spawnServe.js"
 import { type FakeUpstream, startFakeUpstream } from "./fakeUpstream.js"
 
-const bin = join(import.meta.dirname, "../../cli/bin/parlance.mjs")
 const STREAMS = 100
 
 let upstream: FakeUpstream
@@ -35,53 +33,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-interface Replica {
-  readonly url: string
-  readonly output: () => string
-  readonly stop: () => Promise<void>
-}
-
-const serve = async (): Promise<Replica> => {
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [bin, "serve", "--upstream", upstream.url, "--port", String(port), "--store", "sqlite", "--data-dir", dataDir],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
-  )
-  let out = ""
-  child.stdout!.on("data", (d) => (out += d))
-  child.stderr!.on("data", (d) => (out += d))
-  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()))
-  const reap = () => child.kill("SIGKILL")
-  process.once("exit", reap)
-  const deadline = Date.now() + 90_000
-  while (!out.includes("parlance listening on") && child.exitCode === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  if (!out.includes("parlance listening on")) {
-    child.kill("SIGKILL")
-    throw new Error(`parlance serve did not start:\n${out}`)
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => out,
-    stop: async () => {
-      process.off("exit", reap)
-      if (child.exitCode === null) child.kill("SIGKILL")
-      await exited
-    }
-  }
-}
+/** A replica on the shared data dir (`parlance serve`, spawned; the test ends it with SIGKILL). */
+const serve = () => spawnParlance(["--upstream", upstream.url, "--store", "sqlite", "--data-dir", dataDir])
 
 const terminalTypes = new Set(["response.completed", "response.incomplete", "response.failed"])
 
@@ -156,7 +109,7 @@ describe("two replicas on one SQLite file", () => {
       )
       expect(storeErrors).toEqual([])
     } finally {
-      await Promise.all([a.stop(), b.stop()])
+      await Promise.all([a.kill(), b.kill()])
     }
   }, 180_000)
 })
