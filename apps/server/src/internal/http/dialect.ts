@@ -24,7 +24,7 @@ export const inDialect = (frames: Readable, dialect: Dialect.Dialect): Readable 
   const renamed = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       const out = Dialect.renameFrames(chunk.toString("utf8"), dialect)
-      ended = out.ended
+      if (out.text !== "") ended = out.ended
       callback(null, out.text === "" ? undefined : Buffer.from(out.text, "utf8"))
     },
     flush(callback) {
