@@ -23,12 +23,14 @@ class Tally {
   input = 0
   output = 0
   cached = 0
+  id: string | undefined
   model: string | undefined
   finishReasons: Array<string> = []
   error: string | undefined
   constructor(private readonly completion: Completion) {}
   count(chunk: Chunk): void {
-    this.model = chunk.model ?? this.model
+    this.id = chunk.id || this.id
+    this.model = chunk.model || this.model
     for (const choice of chunk.choices) if (choice.finish_reason != null) this.finishReasons.push(choice.finish_reason)
     const usage = chunk.usage
     if (usage == null) return
@@ -39,8 +41,8 @@ class Tally {
     this.cached = cached
   }
   outcome(): ChatOutcome {
-    const { input, output, cached, model, finishReasons, error } = this
-    return { input, output, cached, model, finishReasons, error }
+    const { id, input, output, cached, model, finishReasons, error } = this
+    return { id, input, output, cached, model, finishReasons, error }
   }
 }
 

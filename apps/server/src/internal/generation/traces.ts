@@ -46,6 +46,8 @@ export const chatSpan = (
 
 /** What a chat completion ended with: its tokens, the model and finish reasons its chunks named, or its error code. */
 export interface ChatOutcome {
+  /** The id the chunks carried (an upstream's own), which is the one the client saw. */
+  readonly id: string | undefined
   readonly input: number
   readonly output: number
   readonly cached: number
@@ -56,6 +58,7 @@ export interface ChatOutcome {
 
 /** The chat completion's outcome on its span, which it ends (in error when it failed). */
 export const endedChat = (span: Tracer.Span, outcome: ChatOutcome, now: number): void => {
+  if (outcome.id !== undefined) span.attribute("gen_ai.response.id", outcome.id)
   if (outcome.model !== undefined) span.attribute("gen_ai.response.model", outcome.model)
   span.attribute("gen_ai.response.finish_reasons", [...outcome.finishReasons])
   span.attribute("gen_ai.usage.input_tokens", outcome.input)

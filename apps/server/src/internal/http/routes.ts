@@ -196,8 +196,9 @@ export const chatCompletions = (deps: Services) =>
     })
     if (deps.backend.passthrough !== undefined) {
       // Forwarded raw, so traced without reading it: the span ends with the body (no tokens: none are parsed).
+      const id = chatId(deps)
       const span = deps.config.tracing
-        ? yield* Traces.chatSpan(typeof body.model === "string" ? body.model : "", chatId(deps), {
+        ? yield* Traces.chatSpan(typeof body.model === "string" ? body.model : "", id, {
             stream: body.stream === true
           })
         : undefined
@@ -211,7 +212,7 @@ export const chatCompletions = (deps: Services) =>
         raw.body.once("close", () => Traces.close(span, deps.now()))
       }
       // The drain waits for the body to be piped; past its grace period it is cut (which aborts the upstream).
-      const tracked = Completion.track(deps, chatId(deps), () => raw.body.destroy())
+      const tracked = Completion.track(deps, id, () => raw.body.destroy())
       raw.body.once("close", tracked.close)
       return piped(raw.body, { status: raw.status, contentType: raw.contentType })
     }
