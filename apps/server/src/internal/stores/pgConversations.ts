@@ -9,7 +9,7 @@ import * as Option from "effect/Option"
 import type { AppendResult, ConversationStoreService, ListResult, StoredConversation } from "../../ConversationStore.js"
 import type { StoredItem } from "../../ResponseStore.js"
 import type { PgDb } from "./pgDb.js"
-import { repeated } from "./sqliteConversations.js"
+import { pageOfRows, repeated } from "./sqliteConversations.js"
 
 const parse = (rows: ReadonlyArray<{ item: string }>) => rows.map((row) => JSON.parse(row.item) as StoredItem)
 
@@ -140,12 +140,7 @@ export const makePgConversations = (db: PgDb): ConversationStoreService => {
             args
           )
         )
-        const items = parse(rows)
-        return {
-          _tag: "Page",
-          items: items.slice(0, query.limit),
-          hasMore: items.length > query.limit
-        } satisfies ListResult
+        return pageOfRows(parse(rows), query.limit)
       }),
     getItem: (id, itemId) =>
       call(

@@ -35,6 +35,16 @@ export const createTables = (tx: Sqlite.Tx): Effect.Effect<void, StoreError> =>
 // Rows per INSERT: well under SQLite's bound-parameter limit.
 const ITEM_ROWS = 100
 
+/**
+ * A page of items read with one row more than `limit` (both SQL stores ask so): that extra row only says there
+ * is more.
+ */
+export const pageOfRows = (items: ReadonlyArray<StoredItem>, limit: number): ListResult => ({
+  _tag: "Page",
+  items: items.slice(0, limit),
+  hasMore: items.length > limit
+})
+
 /** The first id that `items` holds twice (every conversation store refuses such a call). */
 export const repeated = (items: ReadonlyArray<StoredItem>): string | undefined => {
   const seen = new Set<string>()
@@ -179,12 +189,7 @@ export const makeSqliteConversations = (db: Sqlite.Db): ConversationStoreService
           args: [...args, query.limit + 1]
         }
         const { rows } = yield* db.read(stmt, "conversation items read")
-        const items = parseItems(rows)
-        return {
-          _tag: "Page",
-          items: items.slice(0, query.limit),
-          hasMore: items.length > query.limit
-        } satisfies ListResult
+        return pageOfRows(parseItems(rows), query.limit)
       }),
     getItem: (id, itemId) =>
       db
