@@ -6,21 +6,16 @@
  * and the next turn's backend request is the compacted one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Engine } from "@parlance/engine"
+import { type EmbeddedServer, serveEmbedded } from "./embedded.js"
 import type { ChatCompletions } from "@parlance/schema"
 import { checkStream, Vector, validateStream } from "@parlance/translate"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
 import type { ResponseStreamEvent } from "openai/resources/responses/responses"
-import { Server } from "../src/index.js"
 import { type Harness, startHarness } from "./harness.js"
-import * as SpecTap from "./specTap.js"
 
 const summaryPrefix = "Summary of the conversation so far:"
 const textOf = (content: unknown): string =>
@@ -168,37 +163,17 @@ describe("automatic compaction in proxy mode (openai SDK, fake upstream)", () =>
 })
 
 describe("automatic compaction on the embedded engine (scripted tiny model)", () => {
-  let scope: Scope.Closeable
-  let server: Server.RunningServer
+  let served: EmbeddedServer | undefined
   let client: OpenAI
-  let spec: ReturnType<typeof SpecTap.watch>
-  const asked: Array<ChatCompletions.ChatCompletionRequest> = []
+  let asked: Array<ChatCompletions.ChatCompletionRequest>
   const model = "scripted"
 
   beforeAll(async () => {
-    scope = Effect.runSync(Scope.make())
-    const engine = await Effect.runPromise(
-      Engine.make({ model: await ensureScriptedModel(), modelName: model, contextSize: 2048, threads: 1 }).pipe(
-        Scope.provide(scope)
-      )
-    )
     // The engine as it is, with every request it is asked kept.
-    const backend = {
-      ...engine,
-      open: (request: ChatCompletions.ChatCompletionRequest, options?: any) => {
-        asked.push(request)
-        return engine.open(request, options)
-      }
-    }
-    server = await Server.start({ backend, port: 0, defaultModel: model })
-    spec = SpecTap.watch(server.url)
-    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+    served = await serveEmbedded({ path: await ensureScriptedModel(), model })
+    ;({ client, asked } = served)
   }, 120_000)
-  afterAll(async () => {
-    await server?.close()
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    spec?.check()
-  })
+  afterAll(() => served?.close())
 
   it("compacts past the threshold the engine's own usage reports, and the next turn asks the compacted context", async () => {
     const r1 = await client.responses.create({ model, input: "Hello there" })

@@ -4,6 +4,7 @@
  * nonsense; its mechanics (sampling, grammars, KV cache, sequences) are the real ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type EmbeddedServer, serveEmbedded } from "./embedded.js"
 import { Engine } from "@parlance/engine"
 import { validateStream } from "@parlance/translate"
 import { ensureTinyModel } from "@parlance/tiny-model"
@@ -13,32 +14,17 @@ import * as Scope from "effect/Scope"
 import OpenAI from "openai"
 import { Server } from "../src/index.js"
 import { postSse, violations } from "./harness.js"
-import * as SpecTap from "./specTap.js"
 
-let scope: Scope.Closeable
+let served: EmbeddedServer | undefined
 let server: Server.RunningServer
 let client: OpenAI
-let spec: ReturnType<typeof SpecTap.watch> | undefined
 const model = "tiny"
 
 beforeAll(async () => {
-  const path = await ensureTinyModel()
-  scope = Effect.runSync(Scope.make())
-  // One thread: on a tiny model llama.cpp's thread sync costs more than it saves (FIELD-NOTES: 1 thread ≈ 30× 2 threads).
-  const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: model, parallel: 2, contextSize: 2048, threads: 1 }).pipe(
-      Scope.provide(scope)
-    )
-  )
-  server = await Server.start({ backend: engine, port: 0, defaultModel: model })
-  spec = SpecTap.watch(server.url)
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+  served = await serveEmbedded({ path: await ensureTinyModel(), model, parallel: 2 })
+  ;({ server, client } = served)
 }, 120_000)
-afterAll(async () => {
-  await server?.close()
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  spec?.check()
-})
+afterAll(() => served?.close())
 
 const weather = {
   type: "function" as const,

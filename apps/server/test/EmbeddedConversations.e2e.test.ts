@@ -5,44 +5,20 @@
  * must hold both turns with the model's own answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type EmbeddedServer, serveEmbedded } from "./embedded.js"
 import type { ChatCompletions } from "@parlance/schema"
-import { Engine } from "@parlance/engine"
 import { ensureScriptedModel, ScriptedModel } from "@parlance/tiny-model"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
-import OpenAI from "openai"
-import { Server } from "../src/index.js"
-import * as SpecTap from "./specTap.js"
+import type OpenAI from "openai"
 
-let scope: Scope.Closeable
-let server: Server.RunningServer
+let served: EmbeddedServer | undefined
 let client: OpenAI
-let spec: ReturnType<typeof SpecTap.watch> | undefined
-const asked: Array<ChatCompletions.ChatCompletionRequest> = []
+let asked: Array<ChatCompletions.ChatCompletionRequest>
 
 beforeAll(async () => {
-  const path = await ensureScriptedModel()
-  scope = Effect.runSync(Scope.make())
-  const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: "scripted", contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
-  )
-  const observed = {
-    ...engine,
-    open: (request: ChatCompletions.ChatCompletionRequest, options?: any) => {
-      asked.push(request)
-      return engine.open(request, options)
-    }
-  }
-  server = await Server.start({ backend: observed, port: 0, defaultModel: "scripted" })
-  spec = SpecTap.watch(server.url)
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+  served = await serveEmbedded({ path: await ensureScriptedModel(), model: "scripted" })
+  ;({ client, asked } = served)
 }, 120_000)
-afterAll(async () => {
-  await server?.close()
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  spec?.check()
-})
+afterAll(() => served?.close())
 
 const text = (message: ChatCompletions.ChatCompletionRequest["messages"][number]) =>
   `${message.role}: ${typeof message.content === "string" ? message.content : (message.content ?? []).map((p: any) => p.text ?? "").join("")}`

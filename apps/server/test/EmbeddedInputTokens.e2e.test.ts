@@ -5,34 +5,9 @@
  * reasoning on the thinking variant); a prompt past the context is still counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Engine } from "@parlance/engine"
+import { type EmbeddedServer, serveEmbedded } from "./embedded.js"
 import { ensureScriptedModel } from "@parlance/tiny-model"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
-import OpenAI from "openai"
-import { Server } from "../src/index.js"
-
-interface Running {
-  readonly client: OpenAI
-  readonly close: () => Promise<void>
-}
-
-const serve = async (path: string, model: string): Promise<Running> => {
-  const scope = Effect.runSync(Scope.make())
-  // One thread: the tiny models gain nothing from more, and spinning threads crawl on a loaded host.
-  const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
-  )
-  const server = await Server.start({ backend: engine, port: 0, defaultModel: model })
-  return {
-    client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 }),
-    close: async () => {
-      await server.close()
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-    }
-  }
-}
+import type OpenAI from "openai"
 
 const weather = {
   type: "function" as const,
@@ -93,9 +68,9 @@ const same = async (client: OpenAI, body: Record<string, unknown>) => {
 }
 
 describe("input token counts on the embedded engine (scripted tiny model)", () => {
-  let running: Running
+  let running: EmbeddedServer
   beforeAll(async () => {
-    running = await serve(await ensureScriptedModel(), "scripted")
+    running = await serveEmbedded({ path: await ensureScriptedModel(), model: "scripted", spec: false })
   }, 120_000)
   afterAll(() => running?.close())
 
@@ -131,9 +106,9 @@ describe("input token counts on the embedded engine (scripted tiny model)", () =
 })
 
 describe("input token counts with reasoning (scripted thinking model)", () => {
-  let running: Running
+  let running: EmbeddedServer
   beforeAll(async () => {
-    running = await serve(await ensureScriptedModel({ think: true }), "scripted")
+    running = await serveEmbedded({ path: await ensureScriptedModel({ think: true }), model: "scripted", spec: false })
   }, 120_000)
   afterAll(() => running?.close())
 

@@ -5,37 +5,9 @@
  * `reasoning_tokens` counts the scripted thinking model's thought.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Engine } from "@parlance/engine"
+import { type EmbeddedServer, serveEmbedded } from "./embedded.js"
 import { ensureScriptedModel, ensureTinyModel, ScriptedModel } from "@parlance/tiny-model"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import OpenAI from "openai"
-import { Server } from "../src/index.js"
-import * as SpecTap from "./specTap.js"
-
-interface Running {
-  readonly client: OpenAI
-  readonly close: () => Promise<void>
-}
-
-const serve = async (path: string, model: string): Promise<Running> => {
-  const scope = Effect.runSync(Scope.make())
-  // One thread: the tiny models gain nothing from more, and spinning threads crawl on a loaded host.
-  const engine = await Effect.runPromise(
-    Engine.make({ model: path, modelName: model, contextSize: 2048, threads: 1 }).pipe(Scope.provide(scope))
-  )
-  const server = await Server.start({ backend: engine, port: 0, defaultModel: model })
-  const spec = SpecTap.watch(server.url)
-  return {
-    client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 }),
-    close: async () => {
-      await server.close()
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      spec.check()
-    }
-  }
-}
 
 const integerFormat = {
   type: "json_schema" as const,
@@ -45,9 +17,9 @@ const integerFormat = {
 }
 
 describe("json_schema on the embedded engine (random tiny model)", () => {
-  let running: Running
+  let running: EmbeddedServer
   beforeAll(async () => {
-    running = await serve(await ensureTinyModel(), "tiny")
+    running = await serveEmbedded({ path: await ensureTinyModel(), model: "tiny" })
   }, 120_000)
   afterAll(() => running?.close())
 
@@ -100,9 +72,9 @@ describe("json_schema on the embedded engine (random tiny model)", () => {
 })
 
 describe("reasoning_tokens on the embedded engine (scripted thinking model)", () => {
-  let running: Running
+  let running: EmbeddedServer
   beforeAll(async () => {
-    running = await serve(await ensureScriptedModel({ think: true }), "thinker")
+    running = await serveEmbedded({ path: await ensureScriptedModel({ think: true }), model: "thinker" })
   }, 120_000)
   afterAll(() => running?.close())
 
